@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * config.h - compile a YAML graph file into typed resources and edges.
+ *
+ * The front end (yaml.c) turns the file into a document tree whose every node
+ * keeps FILE:LINE:COL; the compiler (config.c) walks it: kinds are looked up
+ * in the registry, parameters parsed and type-checked by each kind's schema
+ * straight into the plugin's struct, meta parameters parsed, each kind's
+ * validate hook run, edges resolved and the graph checked for cycles.  Every
+ * error is collected in a struct diag; a graph with any error is not returned.
+ */
+#ifndef ENGINE_CONFIG_H
+#define ENGINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/diag.h"
+#include "config/resource.h"
+#include "loader/loader.h"
+
+struct edge_cfg {
+	size_t from, to;      /* indexes into graph_cfg.res */
+	bool notify;
+	char *name;           /* may be NULL */
+	struct pos pos;
+};
+
+struct collect_cfg {
+	char *kind;
+	char *pattern;
+	struct pos pos;
+};
+
+struct graph_cfg {
+	char *file;           /* the path it was read from (positions use it) */
+	char *name;           /* `graph:`; may be NULL */
+	struct mgmt_res **res;/* in YAML order: kinds in file order, then list order */
+	size_t nres;
+	struct edge_cfg *edges;
+	size_t nedges;
+	struct collect_cfg *collect;
+	size_t ncollect;
+};
+
+/* Compile `path`.  On success returns 0 and *out; on any error returns -1,
+ * leaves *out NULL and every error in `d`.  Runs each kind's validate. */
+int config_load_file(const char *path, const struct registry *reg,
+		     struct graph_cfg **out, struct diag *d);
+
+/* The same from a buffer; `name` is used in positions. */
+int config_load_buffer(const char *name, const char *buf, size_t len,
+		       const struct registry *reg, struct graph_cfg **out,
+		       struct diag *d);
+
+void graph_cfg_free(struct graph_cfg *g);
+
+/* "file[f1]" (lowercase kind, as in errors) into buf; returns buf. */
+const char *res_label(const struct mgmt_res *r, char *buf, size_t len);
+
+#endif /* ENGINE_CONFIG_H */

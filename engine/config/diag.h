@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * diag.h - positions in input files and the list of errors a compile found.
+ *
+ * Compiling is all-or-nothing: every error is collected here, printed in
+ * order, and the graph is not run if there is any.  Each message has the
+ * form `FILE:LINE:COL: message`.
+ */
+#ifndef ENGINE_DIAG_H
+#define ENGINE_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <mgmt/log.h>
+
+struct pos {
+	const char *file; /* owned by whoever owns the document; may be NULL */
+	int line;         /* 1-based; 0 = unknown */
+	int col;          /* 1-based */
+};
+
+struct diag {
+	char **msgs;
+	size_t n, cap;
+	size_t max;       /* stop collecting after this many (0 = 1000) */
+};
+
+/* Add `pos: message`.  Never fails visibly (out of memory drops it). */
+void diag_add(struct diag *d, struct pos pos, const char *fmt, ...)
+	MGMT_PRINTF(3, 4);
+void diag_vadd(struct diag *d, struct pos pos, const char *fmt, va_list ap);
+/* Print each message as one line to `f`. */
+void diag_print(const struct diag *d, FILE *f);
+void diag_free(struct diag *d);
+
+#endif /* ENGINE_DIAG_H */

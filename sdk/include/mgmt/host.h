@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mgmt/host.h - the services the engine offers to plugins.
+ *
+ * A plugin links against no engine symbol.  Everything it may ask of the
+ * engine arrives as this table of function pointers, handed to the plugin's
+ * init hook once at load (MGMT_PLUGIN_DEFINE stores it in `mgmt_host`).  A
+ * test harness can host a plugin by filling in its own table.
+ *
+ * Threads: the engine has one loop thread, which owns every watch and calls
+ * every hook except check_apply, and a pool of worker threads, which call
+ * check_apply.  Each service below says which threads may call it.
+ *
+ * Ownership: handles (mgmt_res, mgmt_watch) are owned by the engine.  A
+ * plugin keeps a mgmt_res pointer only while that resource lives (between its
+ * init and cleanup hooks).  Strings returned by the engine are owned by the
+ * engine and live as long as the object they describe (transfer none).
+ *
+ * Engine objects carry a magic number; a service handed a pointer that is
+ * not what it expects logs an engine error and does nothing.
+ */
+#ifndef MGMT_HOST_H
+#define MGMT_HOST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <mgmt/log.h>
+
+/* One resource of a graph (opaque).  Since 1.0. */
+typedef struct mgmt_res mgmt_res;
+/* One registered event source on the loop (opaque).  Since 1.0. */
+typedef struct mgmt_watch mgmt_watch;
+
+/* Event masks for watch_fd.  Since 1.0. */
+#define MGMT_WATCH_READ 0x1u
+#define MGMT_WATCH_WRITE 0x2u
+
+/* Flags for set_flags.  Since 1.0. */
+/* The resource has no state to check (an exec without ifcmd): besides its own
+ * events, it runs whenever a vertex before it in the graph ran. */
+#define MGMT_RES_RUN_WHEN_REACHED 0x1u
+
+/* Callbacks of watches.  All run on the loop thread and must not block.
+ * `res` is the resource the watch was registered for (NULL for kind-wide
+ * watches), `data` the pointer given at registration.  Since 1.0. */
+typedef void (*mgmt_fd_cb)(mgmt_res *res, int fd, unsigned revents,
+			   void *data);
+typedef void (*mgmt_timer_cb)(mgmt_res *res, void *data);
+typedef void (*mgmt_child_cb)(mgmt_res *res, pid_t pid, int wstatus,
+			      void *data);
+typedef void (*mgmt_signal_cb)(mgmt_res *res, int signum, void *data);
+
+struct mgmt_host {
+	/* Never move: the engine's ABI version and the size of this table.
+	 * A service added after 1.0 exists only if MGMT_HAS_MEMBER says so. */
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t size;
+
+	/* Log one line for `res` (NULL: for the plugin itself) at `level`
+	 * (enum mgmt_log_level).  The engine adds time, level and Kind[name].
+	 * Any thread.  Since 1.0. */
+	void (*log)(const mgmt_res *res, int level, const char *fmt, ...)
+		MGMT_PRINTF(3, 4);
+	void (*vlog)(const mgmt_res *res, int level, const char *fmt,
+		     va_list ap);
+
+	/* The real state of `res` may have moved: check it again.  Events
+	 * that arrive while the resource runs coalesce into one re-run.  The
+	 * first call after a watch hook returned MGMT_WATCH_PENDING also tells
+	 * the engine the watch is ready.  Any thread.  Since 1.0. */
+	void (*dirty)(mgmt_res *res);
+
+	/* Register event sources on the loop.  Loop thread only (the watch
+	 * hook, or a callback of another watch).  `res` may be NULL for a
+	 * kind-wide source (e.g. one inotify fd shared by all resources of a
+	 * kind); otherwise the watch is removed automatically when `res` is
+	 * cleaned up.  Return NULL on failure (errno set).  The engine owns
+	 * the returned handle; unwatch releases it.  Since 1.0. */
+	mgmt_watch *(*watch_fd)(mgmt_res *res, int fd, unsigned events,
+				mgmt_fd_cb cb, void *data);
+	/* First after `after` seconds, then every `repeat` seconds (0: once;
+	 * a one-shot timer stays registered until unwatch). */
+	mgmt_watch *(*watch_timer)(mgmt_res *res, double after, double repeat,
+				   mgmt_timer_cb cb, void *data);
+	/* Called once when child `pid` exits; the engine reaps it. */
+	mgmt_watch *(*watch_child)(mgmt_res *res, pid_t pid, mgmt_child_cb cb,
+				   void *data);
+	/* Called on each delivery of `signum` (not SIGINT, SIGTERM, SIGHUP,
+	 * SIGCHLD: the engine's own). */
+	mgmt_watch *(*watch_signal)(mgmt_res *res, int signum,
+				    mgmt_signal_cb cb, void *data);
+	/* Stop and release a watch.  Loop thread only. */
+	void (*unwatch)(mgmt_watch *w);
+
+	/* The resource's name, kind ("file") and per-resource struct.  Any
+	 * thread. */
+	const char *(*name)(const mgmt_res *res);
+	const char *(*kind)(const mgmt_res *res);
+	void *(*params)(const mgmt_res *res);
+
+	/* Set MGMT_RES_* flags on `res`.  Loop thread, from init.  */
+	void (*set_flags)(mgmt_res *res, unsigned flags);
+
+	/* validate hook only: report that `param` (NULL: the resource as a
+	 * whole) is invalid.  The engine prints it with the parameter's
+	 * file:line:col.  May be called several times.  Loop thread. */
+	void (*invalid)(mgmt_res *res, const char *param, const char *fmt,
+			...) MGMT_PRINTF(3, 4);
+
+	/* The members of the group `res` leads, leader first; `*members`
+	 * stays valid until check_apply returns.  A resource that leads no
+	 * group is a group of one.  Any thread.  Returns the count. */
+	size_t (*group_members)(const mgmt_res *res, mgmt_res *const **members);
+
+	/* check_apply only: did a notify edge send `res` a refresh since its
+	 * last successful run?  Worker thread.  */
+	bool (*refreshed)(const mgmt_res *res);
+
+	/* A directory private to this kind where a plugin may keep state
+	 * across runs (created on first use; NULL if it cannot be).  Any
+	 * thread.  */
+	const char *(*state_dir)(const mgmt_res *res);
+
+	/* The engine's --hostname.  Any thread. */
+	const char *(*hostname)(void);
+
+	/* The engine's monotonic clock, in seconds.  Any thread.  Tests may
+	 * replace it. */
+	double (*now)(void);
+};
+
+#endif /* MGMT_HOST_H */

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mgmt/plugin.h - the plugin descriptor and the kind a plugin defines.
+ *
+ * A plugin is a shared object NAME.so in a plugins directory.  It exports
+ * exactly one symbol, `mgmt_plugin_descriptor`, written by MGMT_PLUGIN_DEFINE
+ * (build with -fvisibility=hidden so nothing else leaks).  The descriptor
+ * lists the kinds (resource types) the plugin defines.
+ *
+ * Smallest complete plugin:
+ *
+ *     #include <mgmt/mgmt.h>
+ *
+ *     struct hello { char *greeting; };          // per-resource struct
+ *
+ *     static const struct mgmt_param hello_params[] = {
+ *         MGMT_PARAM(struct hello, greeting, MGMT_PARAM_STRING, "hi", 0,
+ *                    "what to say"),
+ *         MGMT_PARAM_END,
+ *     };
+ *
+ *     static int hello_check_apply(mgmt_res *res, void *p, bool apply)
+ *     {
+ *         struct hello *h = p;
+ *         if (apply)
+ *             mgmt_info(res, "%s", h->greeting);
+ *         return MGMT_CONVERGED;
+ *     }
+ *
+ *     static const struct mgmt_kind hello_kind = {
+ *         MGMT_KIND_HEADER,
+ *         .name = "hello",
+ *         .params = hello_params,
+ *         .params_size = sizeof(struct hello),
+ *         .check_apply = hello_check_apply,
+ *     };
+ *     static const struct mgmt_kind *const kinds[] = { &hello_kind, NULL };
+ *     MGMT_PLUGIN_DEFINE("hello", "1.0", "says hello", kinds, NULL, NULL);
+ *
+ * Life of a resource (threads in brackets):
+ *   parse (engine) -> validate [loop] -> init [loop] -> watch [loop]
+ *   -> check_apply [worker], again after each event -> cleanup [loop]
+ */
+#ifndef MGMT_PLUGIN_H
+#define MGMT_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mgmt/host.h>
+#include <mgmt/params.h>
+#include <mgmt/version.h>
+
+#if defined(__GNUC__)
+#define MGMT_EXPORT __attribute__((visibility("default")))
+#define MGMT_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define MGMT_EXPORT
+#define MGMT_HIDDEN
+#endif
+
+/* Results of check_apply.  Any negative value is an error.  Since 1.0. */
+#define MGMT_CONVERGED 0 /* the real state already was the desired one */
+#define MGMT_CHANGED 1   /* it was not; with apply it has been fixed */
+#define MGMT_ERROR (-1)  /* it could not be checked or fixed (logged) */
+
+/* Return of the watch hook: the watch becomes ready later; the plugin calls
+ * host->dirty once it is.  Since 1.0. */
+#define MGMT_WATCH_PENDING 1
+
+/* Directions for the autoedge callback.  Since 1.0. */
+#define MGMT_EDGE_AFTER 0  /* this resource comes after the one named */
+#define MGMT_EDGE_BEFORE 1 /* this resource comes before the one named */
+
+/*
+ * Called by a kind's autoedges hook, once per resource it wants an edge with.
+ * The other resource is named by kind and uid (see the uid hook).  Returns
+ * how many resources matched (0: none manages that uid).  Loop thread.
+ */
+typedef int (*mgmt_autoedge_cb)(void *ctx, int direction, const char *kind,
+				const char *uid);
+
+/*
+ * A kind of resource.  Every hook runs with `p`, the per-resource struct
+ * (see mgmt/params.h).  Hooks that may be NULL say so.  Since 1.0.
+ */
+struct mgmt_kind {
+	/* Never move.  Fill with MGMT_KIND_HEADER. */
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t size;
+
+	const char *name; /* YAML key and log name, lowercase: "file" */
+	const char *doc;  /* one line for `mgmt-engine plugins` */
+	const struct mgmt_param *params; /* schema, MGMT_PARAM_END-terminated */
+	size_t params_size; /* bytes of the per-resource struct */
+
+	/* Reject impossible combinations of parameters, reporting each with
+	 * host->invalid.  Return 0, or -1 when anything is invalid.  Must not
+	 * look at the machine (validate runs for `mgmt-engine validate` too).
+	 * Loop thread.  May be NULL. */
+	int (*validate)(mgmt_res *res, void *p);
+
+	/* Allocate per-resource runtime state (in `p` after the parameters,
+	 * or elsewhere).  Return 0, or <0 after logging why (the resource then
+	 * fails).  Loop thread.  May be NULL. */
+	int (*init)(mgmt_res *res, void *p);
+
+	/* Free what init and watch allocated.  Watches registered for `res`
+	 * are removed by the engine.  Loop thread.  May be NULL. */
+	void (*cleanup)(mgmt_res *res, void *p);
+
+	/* Register event sources (host->watch_*), and call host->dirty when
+	 * the real state may have moved.  Must not block.  Return 0 when the
+	 * watch is in place, MGMT_WATCH_PENDING when it becomes ready later
+	 * (the resource will not run before the first host->dirty), or <0
+	 * after logging why.  Loop thread.  May be NULL (no events: only
+	 * refreshes and meta.poll make the resource run again). */
+	int (*watch)(mgmt_res *res, void *p);
+
+	/* Compare the real state with the desired one; when `apply`, fix it.
+	 * Return MGMT_CONVERGED, MGMT_CHANGED or <0 (log why first).  With
+	 * apply false (noop mode) it only reports, returning MGMT_CHANGED for
+	 * "would change".  Must be idempotent.  May block.  Worker thread;
+	 * never runs twice at once for one resource.  Required. */
+	int (*check_apply)(mgmt_res *res, void *p, bool apply);
+
+	/* Same desired state?  Used by reload to keep unchanged resources.
+	 * Loop thread.  May be NULL: the engine compares the schema fields. */
+	bool (*cmp)(const void *a, const void *b);
+
+	/* May resource `other` join the group led by `leader`?  Loop thread.
+	 * May be NULL (the kind never groups). */
+	bool (*group_cmp)(mgmt_res *leader, void *lp, mgmt_res *other,
+			  void *op);
+
+	/* Take `member` into the group of `leader`; from then on check_apply
+	 * of the leader handles every member (host->group_members).  Return 0
+	 * or <0 to refuse.  Loop thread.  May be NULL. */
+	int (*group)(mgmt_res *leader, void *lp, mgmt_res *member, void *mp);
+
+	/* The key other resources' autoedges use to name this one (a file's
+	 * path, a unit's name).  Loop thread.  May be NULL (never matched). */
+	const char *(*uid)(mgmt_res *res, void *p);
+
+	/* Name the resources this one comes after or before, by calling
+	 * `add(ctx, MGMT_EDGE_AFTER or MGMT_EDGE_BEFORE, kind, uid)`.  Only
+	 * called when meta.autoedge is true.  Loop thread.  May be NULL. */
+	void (*autoedges)(mgmt_res *res, void *p, mgmt_autoedge_cb add,
+			  void *ctx);
+
+	/* Adapt a resource collected from another host to this one (a file's
+	 * path rebased into `pattern`).  Return 0 or <0 to skip it.  Loop
+	 * thread.  May be NULL (collected resources are taken as they are). */
+	int (*collect)(mgmt_res *res, void *p, const char *pattern);
+};
+
+#define MGMT_KIND_HEADER                                                       \
+	.abi_major = MGMT_ABI_MAJOR, .abi_minor = MGMT_ABI_MINOR,              \
+	.size = sizeof(struct mgmt_kind)
+
+/*
+ * The one symbol a plugin exports.  Write it with MGMT_PLUGIN_DEFINE.
+ * Since 1.0.
+ */
+struct mgmt_plugin {
+	/* Never move: the ABI the plugin was built for, and this struct's
+	 * size as the plugin was compiled. */
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t size;
+
+	const char *name;    /* short name, e.g. "file" */
+	const char *version; /* the plugin's own version */
+	const char *doc;     /* one line */
+	const struct mgmt_kind *const *kinds; /* NULL-terminated */
+
+	/* Called once after loading, before any kind is used, with the
+	 * engine's services.  Return 0, or <0 after logging why: the plugin
+	 * is then unloaded and its kinds are not registered.  Loop thread. */
+	int (*init)(const struct mgmt_host *host);
+	/* Called once before unloading.  Loop thread.  May be NULL. */
+	void (*fini)(void);
+};
+
+#define MGMT_PLUGIN_SYMBOL "mgmt_plugin_descriptor"
+
+/* The host table of this plugin, set by MGMT_PLUGIN_DEFINE before the
+ * plugin's own init runs.  Hidden: each plugin has its own. */
+extern MGMT_HIDDEN const struct mgmt_host *mgmt_host;
+
+/*
+ * Define the plugin's descriptor.  `init_` is `int f(void)` or NULL, run
+ * after `mgmt_host` is set; `fini_` is `void f(void)` or NULL.
+ */
+#define MGMT_PLUGIN_DEFINE(name_, version_, doc_, kinds_, init_, fini_)        \
+	MGMT_HIDDEN const struct mgmt_host *mgmt_host;                          \
+	static int mgmt_plugin_init_(const struct mgmt_host *h)                \
+	{                                                                      \
+		int (*f)(void) = init_;                                        \
+		mgmt_host = h;                                                 \
+		return f ? f() : 0;                                            \
+	}                                                                      \
+	MGMT_EXPORT const struct mgmt_plugin mgmt_plugin_descriptor = {        \
+		.abi_major = MGMT_ABI_MAJOR,                                   \
+		.abi_minor = MGMT_ABI_MINOR,                                   \
+		.size = sizeof(struct mgmt_plugin),                            \
+		.name = name_,                                                 \
+		.version = version_,                                           \
+		.doc = doc_,                                                   \
+		.kinds = kinds_,                                               \
+		.init = mgmt_plugin_init_,                                     \
+		.fini = fini_,                                                 \
+	}
+
+#endif /* MGMT_PLUGIN_H */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mgmt/resource.h - short forms of the host services for plugin code.
+ *
+ * These macros call through `mgmt_host`, the table MGMT_PLUGIN_DEFINE stores
+ * at load.  They add nothing the table does not offer; see mgmt/host.h for
+ * the threads each may be called from and who owns what.
+ */
+#ifndef MGMT_RESOURCE_H
+#define MGMT_RESOURCE_H
+
+#include <mgmt/host.h>
+#include <mgmt/plugin.h>
+
+/* Logging for a resource (or NULL for the plugin).  Any thread.  Since 1.0. */
+#define mgmt_error(res, ...) mgmt_host->log((res), MGMT_LOG_ERROR, __VA_ARGS__)
+#define mgmt_warn(res, ...) mgmt_host->log((res), MGMT_LOG_WARN, __VA_ARGS__)
+#define mgmt_info(res, ...) mgmt_host->log((res), MGMT_LOG_INFO, __VA_ARGS__)
+#define mgmt_debug(res, ...) mgmt_host->log((res), MGMT_LOG_DEBUG, __VA_ARGS__)
+
+/* The real state may have moved.  Any thread.  Since 1.0. */
+#define mgmt_dirty(res) mgmt_host->dirty(res)
+
+/* Name, kind and per-resource struct of a resource.  Any thread.  Since 1.0. */
+#define mgmt_res_name(res) mgmt_host->name(res)
+#define mgmt_res_kind(res) mgmt_host->kind(res)
+#define mgmt_res_params(res) mgmt_host->params(res)
+
+/* validate only: report an invalid parameter.  Since 1.0. */
+#define mgmt_invalid(res, param, ...) mgmt_host->invalid((res), (param), __VA_ARGS__)
+
+#endif /* MGMT_RESOURCE_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mgmt/version.h - the ABI version of the mgmt-engine plugin SDK.
+ *
+ * ABI policy
+ * ----------
+ * - Every growable struct of the SDK starts with three fields that never move:
+ *   abi_major, abi_minor and size (the size of the struct as the side that
+ *   filled it in was compiled).  The engine reads only what fits in `size`.
+ * - Structs grow at the end only.  A new optional hook or service is NULL /
+ *   absent for code built against an older minor; check `size` (see
+ *   MGMT_HAS_MEMBER) before using a member added after 1.0.
+ * - Adding something is a minor bump (MGMT_ABI_MINOR + 1).  Changing or
+ *   removing anything is a major bump, and the engine refuses plugins built
+ *   for another major.  A plugin built for a newer minor than the engine is
+ *   refused too (it may rely on what the engine lacks); an older minor loads.
+ * - A change under sdk/include/ updates this header in the same commit: the
+ *   version numbers and the changelog below.
+ *
+ * Changelog
+ * ---------
+ * 1.0 (2026-11-25)  first public ABI: descriptor, kind, parameter schema,
+ *                   host services table.
+ */
+#ifndef MGMT_VERSION_H
+#define MGMT_VERSION_H
+
+#define MGMT_ABI_MAJOR 1
+#define MGMT_ABI_MINOR 0
+
+/* Is `member` of the struct at `ptr` (which carries a `size` field) inside
+ * the part that its filler knew about?  Use before reading a member added in
+ * a later minor.  Since 1.0. */
+#define MGMT_HAS_MEMBER(ptr, type, member)                                     \
+	((ptr)->size >= offsetof(type, member) + sizeof(((type *)0)->member))
+
+#endif /* MGMT_VERSION_H */

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# lib.sh - TAP helpers for the CLI tests.  Source it, call plan-free `ok`,
+# then `done_testing`.  Each test gets its own temporary directory under the
+# build tree's tests/tmp (never /tmp of the host), removed on exit.
+set -u
+: "${MGMT_ENGINE:?run through make check}"
+T_N=0
+T_FAIL=0
+TMPBASE="${MGMT_TOP_BUILDDIR:-.}/tests/tmp"
+mkdir -p "$TMPBASE"
+chmod 0755 "$TMPBASE"
+TMP=$(mktemp -d "$TMPBASE/$(basename "$0" .sh).XXXXXX")
+chmod 0755 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+
+# ok DESCRIPTION COMMAND... : one TAP result for the command's exit status.
+ok() {
+	desc=$1
+	shift
+	T_N=$((T_N + 1))
+	if "$@"; then
+		echo "ok $T_N - $desc"
+	else
+		echo "not ok $T_N - $desc"
+		T_FAIL=$((T_FAIL + 1))
+	fi
+}
+
+# skip DESCRIPTION REASON
+skip() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $1 # SKIP $2"
+}
+
+# diag: show a file in the log (as TAP comments) to explain a failure.
+diag_file() {
+	sed 's/^/# /' "$1"
+}
+
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+# engine ARGS...: run the built engine with the build tree's plugins.
+engine() {
+	"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" "$@"
+}
