@@ -10,6 +10,7 @@
 #ifndef ENGINE_RESOURCE_H
 #define ENGINE_RESOURCE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,9 +49,11 @@ struct mgmt_res {
 	struct pos *param_pos; /* per schema entry; line 0 = not given */
 	struct diag *diag;   /* set while validate runs (host->invalid) */
 	void *vertex;        /* the runtime's, see engine/run */
+	void *watches;       /* the runtime's: watches registered for it */
 };
 
-/* Free the parameter values (per schema), params, name and positions. */
+/* Free the parameter values (per schema), params, name, positions, meta
+ * and `r` itself.  NULL is ignored. */
 void res_free(struct mgmt_res *r);
 
 /* Equal kind, name, meta and parameters (kind's cmp, else per schema). */
@@ -58,5 +61,36 @@ bool res_equal(const struct mgmt_res *a, const struct mgmt_res *b);
 
 /* Position of parameter `param` (NULL, unknown or not given: the resource). */
 struct pos res_param_pos(const struct mgmt_res *r, const char *param);
+
+/* The validate hook's host->invalid: append "kind[name]: PARAM: message"
+ * ("kind[name]: message" when `param` is NULL) to r->diag, at the position
+ * of `param`.  Does nothing when r->diag is NULL (outside validate). */
+void res_invalid_v(struct mgmt_res *r, const char *param, const char *fmt,
+		   va_list ap) MGMT_PRINTF(3, 0);
+
+struct ynode;
+
+/* Build a resource of kind `k` from its YAML mapping `n`: the name
+ * (required, not empty; "@@NAME" sets meta.export), meta parameters, and
+ * every parameter of the schema (unknown keys, bad values and missing
+ * required ones are reported; defaults applied).  Errors go to `d` with
+ * their positions.  Returns 0; -EINVAL after reporting, with the resource
+ * still in *out (so its name can be checked); -ENOMEM with *out NULL. */
+int res_from_yaml(const struct kind_entry *k, const struct ynode *n,
+		  struct diag *d, struct mgmt_res **out);
+
+/* Run the kind's validate hook (if any) with r->diag set to `d`.  Returns
+ * 0, or -EINVAL when it reported anything or failed (a failure without a
+ * message is reported for it). */
+int res_validate(struct mgmt_res *r, struct diag *d);
+
+/* Meta parameters: defaults (autoedge and autogroup true, the rest 0). */
+void meta_init(struct meta *m);
+/* Parse a `meta:` mapping into `m` (which holds defaults); errors go to `d`
+ * as "PREFIX meta: ...".  Returns 0, -EINVAL after reporting, -ENOMEM. */
+int meta_parse(struct meta *m, const struct ynode *n, const char *prefix,
+	       struct diag *d);
+void meta_free(struct meta *m);
+bool meta_equal(const struct meta *a, const struct meta *b);
 
 #endif /* ENGINE_RESOURCE_H */

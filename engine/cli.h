@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cli.h - the command line (DESIGN.md section 8).
+ */
+#ifndef ENGINE_CLI_H
+#define ENGINE_CLI_H
+
+/* Exit statuses. */
+#define EXIT_OK 0
+#define EXIT_FAILED 1 /* a resource failed */
+#define EXIT_USAGE 2  /* bad usage or invalid graph */
+
+int cli_main(int argc, char **argv);
+
+#endif /* ENGINE_CLI_H */

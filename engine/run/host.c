@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * host.c - the services table plugins call (mgmt/host.h).
+ *
+ * Every service checks the handle it is given (magic numbers), because a
+ * plugin's mistake must become one log line, not a crash of the engine.
+ * Watches are libev watchers on the default loop, wrapped so that the
+ * engine can remove all of a resource's watches when it is cleaned up.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "run/host.h"
+#include "run/sched.h"
+
+#define WATCH_MAGIC 0x6d677774u /* "mgwt" */
+
+enum watch_type { W_FD, W_TIMER, W_CHILD, W_SIGNAL };
+
+struct mgmt_watch {
+	uint32_t magic;
+	enum watch_type type;
+	struct mgmt_res *res;
+	struct mgmt_watch *next, **pprev;
+	void *cb;
+	void *data;
+	union {
+		ev_io io;
+		ev_timer timer;
+		ev_child child;
+		ev_signal sig;
+	} ev;
+};
+
+static struct mgmt_watch *kind_watches; /* registered with res == NULL */
+static char *hostname_;
+static char *prefix_;
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool res_ok(const mgmt_res *res, const char *what)
+{
+	if (res && res->magic == RES_MAGIC)
+		return true;
+	log_error("a plugin passed an invalid resource handle to %s", what);
+	return false;
+}
+
+static void h_vlog(const mgmt_res *res, int level, const char *fmt,
+		   va_list ap)
+{
+	if (res && res->magic != RES_MAGIC)
+		res = NULL;
+	if (level < MGMT_LOG_ERROR)
+		level = MGMT_LOG_ERROR;
+	if (level > MGMT_LOG_DEBUG)
+		level = MGMT_LOG_DEBUG;
+	log_vmsg(level, res ? res->kind->k.name : NULL, res ? res->name : NULL,
+		 fmt, ap);
+}
+
+static void h_log(const mgmt_res *res, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	h_vlog(res, level, fmt, ap);
+	va_end(ap);
+}
+
+static void h_dirty(mgmt_res *res)
+{
+	if (res_ok(res, "dirty"))
+		sched_dirty(res);
+}
+
+static struct mgmt_watch *watch_new(mgmt_res *res, enum watch_type type,
+				    void *cb, void *data)
+{
+	struct mgmt_watch *w;
+	struct mgmt_watch **head;
+
+	if (res && !res_ok(res, "watch"))
+		return NULL;
+	if (!cb) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->magic = WATCH_MAGIC;
+	w->type = type;
+	w->res = res;
+	w->cb = cb;
+	w->data = data;
+	head = res ? (struct mgmt_watch **)&res->watches : &kind_watches;
+	w->next = *head;
+	if (w->next)
+		w->next->pprev = &w->next;
+	w->pprev = head;
+	*head = w;
+	return w;
+}
+
+static void on_io(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct mgmt_watch *w = io->data;
+	unsigned ev = ((revents & EV_READ) ? MGMT_WATCH_READ : 0) |
+		      ((revents & EV_WRITE) ? MGMT_WATCH_WRITE : 0);
+
+	((mgmt_fd_cb)w->cb)(w->res, io->fd, ev, w->data);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct mgmt_watch *w = t->data;
+
+	((mgmt_timer_cb)w->cb)(w->res, w->data);
+}
+
+static void on_child(struct ev_loop *loop, ev_child *c, int revents)
+{
+	struct mgmt_watch *w = c->data;
+
+	ev_child_stop(loop, c); /* the child is gone: one call only */
+	((mgmt_child_cb)w->cb)(w->res, c->rpid, c->rstatus, w->data);
+}
+
+static void on_sig(struct ev_loop *loop, ev_signal *s, int revents)
+{
+	struct mgmt_watch *w = s->data;
+
+	((mgmt_signal_cb)w->cb)(w->res, s->signum, w->data);
+}
+
+static mgmt_watch *h_watch_fd(mgmt_res *res, int fd, unsigned events,
+			      mgmt_fd_cb cb, void *data)
+{
+	struct mgmt_watch *w;
+	int ev = ((events & MGMT_WATCH_READ) ? EV_READ : 0) |
+		 ((events & MGMT_WATCH_WRITE) ? EV_WRITE : 0);
+
+	if (fd < 0 || !ev) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = watch_new(res, W_FD, (void *)cb, data);
+	if (!w)
+		return NULL;
+	ev_io_init(&w->ev.io, on_io, fd, ev);
+	w->ev.io.data = w;
+	ev_io_start(EV_DEFAULT, &w->ev.io);
+	return w;
+}
+
+static mgmt_watch *h_watch_timer(mgmt_res *res, double after, double repeat,
+				 mgmt_timer_cb cb, void *data)
+{
+	struct mgmt_watch *w;
+
+	if (after < 0 || repeat < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = watch_new(res, W_TIMER, (void *)cb, data);
+	if (!w)
+		return NULL;
+	ev_timer_init(&w->ev.timer, on_timer, after, repeat);
+	w->ev.timer.data = w;
+	ev_timer_start(EV_DEFAULT, &w->ev.timer);
+	return w;
+}
+
+static mgmt_watch *h_watch_child(mgmt_res *res, pid_t pid, mgmt_child_cb cb,
+				 void *data)
+{
+	struct mgmt_watch *w;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = watch_new(res, W_CHILD, (void *)cb, data);
+	if (!w)
+		return NULL;
+	ev_child_init(&w->ev.child, on_child, pid, 0);
+	w->ev.child.data = w;
+	ev_child_start(EV_DEFAULT, &w->ev.child);
+	return w;
+}
+
+static mgmt_watch *h_watch_signal(mgmt_res *res, int signum,
+				  mgmt_signal_cb cb, void *data)
+{
+	struct mgmt_watch *w;
+
+	if (signum <= 0 || signum >= NSIG || signum == SIGINT ||
+	    signum == SIGTERM || signum == SIGHUP || signum == SIGCHLD) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = watch_new(res, W_SIGNAL, (void *)cb, data);
+	if (!w)
+		return NULL;
+	ev_signal_init(&w->ev.sig, on_sig, signum);
+	w->ev.sig.data = w;
+	ev_signal_start(EV_DEFAULT, &w->ev.sig);
+	return w;
+}
+
+static void watch_free(struct mgmt_watch *w)
+{
+	struct ev_loop *loop = EV_DEFAULT;
+
+	switch (w->type) {
+	case W_FD:
+		ev_io_stop(loop, &w->ev.io);
+		break;
+	case W_TIMER:
+		ev_timer_stop(loop, &w->ev.timer);
+		break;
+	case W_CHILD:
+		ev_child_stop(loop, &w->ev.child);
+		break;
+	case W_SIGNAL:
+		ev_signal_stop(loop, &w->ev.sig);
+		break;
+	}
+	*w->pprev = w->next;
+	if (w->next)
+		w->next->pprev = w->pprev;
+	w->magic = 0;
+	free(w);
+}
+
+static void h_unwatch(mgmt_watch *w)
+{
+	if (!w)
+		return;
+	if (w->magic != WATCH_MAGIC) {
+		log_error("a plugin passed an invalid watch handle to unwatch");
+		return;
+	}
+	watch_free(w);
+}
+
+void host_release_watches(struct mgmt_res *res)
+{
+	struct mgmt_watch **head =
+		res ? (struct mgmt_watch **)&res->watches : &kind_watches;
+
+	while (*head)
+		watch_free(*head);
+}
+
+static const char *h_name(const mgmt_res *res)
+{
+	return res_ok(res, "name") ? res->name : "";
+}
+
+static const char *h_kind(const mgmt_res *res)
+{
+	return res_ok(res, "kind") ? res->kind->k.name : "";
+}
+
+static void *h_params(const mgmt_res *res)
+{
+	return res_ok(res, "params") ? res->params : NULL;
+}
+
+static void h_set_flags(mgmt_res *res, unsigned flags)
+{
+	if (res_ok(res, "set_flags"))
+		res->flags |= flags & MGMT_RES_RUN_WHEN_REACHED;
+}
+
+static void h_invalid(mgmt_res *res, const char *param, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!res_ok(res, "invalid"))
+		return;
+	va_start(ap, fmt);
+	res_invalid_v(res, param, fmt, ap);
+	va_end(ap);
+}
+
+static size_t h_group_members(const mgmt_res *res, mgmt_res *const **members)
+{
+	const struct vertex *v;
+
+	if (!res_ok(res, "group_members") || !res->vertex) {
+		*members = NULL;
+		return 0;
+	}
+	v = res->vertex;
+	*members = v->members;
+	return 1;
+}
+
+static bool h_refreshed(const mgmt_res *res)
+{
+	const struct vertex *v;
+
+	if (!res_ok(res, "refreshed") || !res->vertex)
+		return false;
+	v = res->vertex;
+	return v->job_refresh;
+}
+
+static const char *h_state_dir(const mgmt_res *res)
+{
+	static __thread char path[PATH_MAX];
+	const char *kind;
+	int n;
+
+	if (!res_ok(res, "state_dir"))
+		return NULL;
+	kind = res->kind->k.name;
+	n = snprintf(path, sizeof(path), "%s/state/%s",
+		     prefix_ ? prefix_ : "/var/lib/mgmt-engine", kind);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return NULL;
+	/* mkdir -p with 0700: plugin state is the engine's alone. */
+	pthread_mutex_lock(&state_lock);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		pthread_mutex_unlock(&state_lock);
+		h_log(res, MGMT_LOG_ERROR, "cannot create state dir %s: %s",
+		      path, strerror(errno));
+		return NULL;
+	}
+	pthread_mutex_unlock(&state_lock);
+	return path;
+}
+
+static const char *h_hostname(void)
+{
+	return hostname_ ? hostname_ : "localhost";
+}
+
+static double h_now(void)
+{
+	return sched_clock();
+}
+
+static const struct mgmt_host table = {
+	.abi_major = MGMT_ABI_MAJOR,
+	.abi_minor = MGMT_ABI_MINOR,
+	.size = sizeof(struct mgmt_host),
+	.log = h_log,
+	.vlog = h_vlog,
+	.dirty = h_dirty,
+	.watch_fd = h_watch_fd,
+	.watch_timer = h_watch_timer,
+	.watch_child = h_watch_child,
+	.watch_signal = h_watch_signal,
+	.unwatch = h_unwatch,
+	.name = h_name,
+	.kind = h_kind,
+	.params = h_params,
+	.set_flags = h_set_flags,
+	.invalid = h_invalid,
+	.group_members = h_group_members,
+	.refreshed = h_refreshed,
+	.state_dir = h_state_dir,
+	.hostname = h_hostname,
+	.now = h_now,
+};
+
+const struct mgmt_host *host_table(void)
+{
+	return &table;
+}
+
+static int set_str(char **dst, const char *src)
+{
+	char *c = strdup(src);
+
+	if (!c)
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+int host_set_hostname(const char *name)
+{
+	return set_str(&hostname_, name);
+}
+
+int host_set_prefix(const char *dir)
+{
+	return set_str(&prefix_, dir);
+}
+
+void host_fini(void)
+{
+	host_release_watches(NULL);
+	free(hostname_);
+	free(prefix_);
+	hostname_ = prefix_ = NULL;
+}

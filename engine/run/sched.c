@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sched.c - the scheduler: vertex states on the loop thread, check_apply on
+ * workers.
+ *
+ * Threads.  One loop thread (the libev default loop, which alone may handle
+ * signals and children) owns every vertex and watcher.  Workers only run
+ * check_apply and post the finished job back (workers.c).  host->dirty from
+ * another thread goes through a locked list and the same ev_async.
+ *
+ * Ordering.  A vertex is *open* while it is not clean or while any parent is
+ * open; `nblock` counts a vertex's open parents.  So a dirty vertex with
+ * nblock == 0 has no dirty, running, retrying or failed ancestor and may
+ * run: parents always settle before children, and a failure blocks exactly
+ * its descendants.  Openness changes are pushed down the graph with an
+ * explicit stack (a 100,000-vertex chain must not recurse).
+ *
+ * Convergence.  Nothing is running, queued, waiting to retry or waiting for
+ * its watch.  Dirty vertices that remain are then blocked by failures only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "run/host.h"
+#include "run/sched.h"
+
+struct sched {
+	struct ev_loop *loop;
+	const struct graph_cfg *cfg;
+	struct sched_opts o;
+	struct graph g;
+	struct vertex *v;
+	uint32_t n;
+
+	struct workers w;
+	ev_async wake;
+	ev_signal sigint, sigterm;
+	ev_timer conv_timer;
+	pthread_t loop_thread;
+
+	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
+	uint32_t rq_head, rq_tail;
+	uint32_t *stack; /* n entries, for propagate */
+	int inflight, max_inflight;
+	uint32_t nretry, npending;
+	bool started, converged, stopping;
+
+	/* dirty marks from threads other than the loop's */
+	pthread_mutex_t rlock;
+	struct vertex **remote;
+	size_t nremote, remote_cap;
+};
+
+static struct sched *cur;
+
+double sched_clock_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double (*sched_clock)(void) = sched_clock_monotonic;
+
+static void vlog(const struct vertex *v, int level, const char *fmt, ...)
+	MGMT_PRINTF(3, 4);
+static void vlog(const struct vertex *v, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, v->res->kind->k.name, v->res->name, fmt, ap);
+	va_end(ap);
+}
+
+static bool is_open(const struct vertex *v)
+{
+	return v->state != V_CLEAN || v->nblock > 0;
+}
+
+static void enqueue(struct sched *s, struct vertex *v)
+{
+	if (v->queued)
+		return;
+	v->queued = true;
+	s->runq[s->rq_tail] = v->id;
+	s->rq_tail = (s->rq_tail + 1) % (s->n + 1);
+}
+
+/* `v` was open (`was_open`) before its state changed: push the change of
+ * openness to its descendants.  Every vertex on the stack changed the same
+ * way, so one direction serves the whole walk. */
+static void propagate(struct sched *s, struct vertex *v, bool was_open)
+{
+	bool opening = is_open(v);
+	uint32_t *stack = s->stack, sp = 0;
+
+	if (opening == was_open || graph_out_degree(&s->g, v->id) == 0)
+		return;
+	/* A vertex flips at most once per walk, so n entries suffice. */
+	stack[sp++] = v->id;
+	while (sp) {
+		uint32_t u = stack[--sp];
+
+		for (uint32_t e = s->g.out_start[u]; e < s->g.out_start[u + 1];
+		     e++) {
+			struct vertex *c = &s->v[s->g.edges[e].to];
+			bool cwas = is_open(c);
+
+			if (opening) {
+				c->nblock++;
+			} else {
+				c->nblock--;
+				if (c->nblock == 0 && c->state == V_DIRTY)
+					enqueue(s, c);
+			}
+			if (is_open(c) != cwas)
+				stack[sp++] = c->id;
+		}
+	}
+}
+
+static void set_state(struct vertex *v, enum vstate st)
+{
+	bool was = is_open(v);
+
+	v->state = st;
+	propagate(v->s, v, was);
+}
+
+static void run_job(struct job *job)
+{
+	struct vertex *v = (struct vertex *)job;
+	const struct mgmt_kind *k = &v->res->kind->k;
+	int r = k->check_apply(v->res, v->res->params, v->job_apply);
+
+	v->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
+}
+
+static void dispatch(struct sched *s)
+{
+	while (!s->stopping && s->inflight < s->max_inflight &&
+	       s->rq_head != s->rq_tail) {
+		struct vertex *v = &s->v[s->runq[s->rq_head]];
+
+		s->rq_head = (s->rq_head + 1) % (s->n + 1);
+		v->queued = false;
+		if (v->state != V_DIRTY || v->nblock)
+			continue;
+		v->job_refresh = v->refresh;
+		v->job_apply = !(s->o.noop || v->res->meta.noop);
+		v->state = V_RUNNING; /* open before and after */
+		s->inflight++;
+		workers_submit(&s->w, &v->job);
+	}
+}
+
+static void check_converged(struct sched *s)
+{
+	bool conv = s->inflight == 0 && s->rq_head == s->rq_tail &&
+		    s->nretry == 0 && s->npending == 0;
+
+	if (conv == s->converged)
+		return;
+	s->converged = conv;
+	if (conv) {
+		log_info("converged");
+		if (s->o.converged_timeout >= 0) {
+			ev_timer_set(&s->conv_timer, s->o.converged_timeout,
+				     0.);
+			ev_timer_start(s->loop, &s->conv_timer);
+		}
+	} else {
+		log_info("unconverged");
+		ev_timer_stop(s->loop, &s->conv_timer);
+	}
+}
+
+/* After every event: start what may run, then see where we are. */
+static void kick(struct sched *s)
+{
+	if (!s->started)
+		return;
+	if (s->stopping) {
+		if (s->inflight == 0)
+			ev_break(s->loop, EVBREAK_ALL);
+		return;
+	}
+	dispatch(s);
+	check_converged(s);
+}
+
+static void make_dirty(struct sched *s, struct vertex *v)
+{
+	switch (v->state) {
+	case V_RUNNING:
+		v->redo = true;
+		return;
+	case V_DIRTY:
+		return;
+	case V_PENDING:
+		s->npending--;
+		break;
+	case V_RETRY:
+		ev_timer_stop(s->loop, &v->retry_timer);
+		s->nretry--;
+		break;
+	case V_FAILED:
+		v->retries_left = v->res->meta.retry;
+		break;
+	case V_CLEAN:
+		break;
+	}
+	set_state(v, V_DIRTY);
+	if (v->nblock == 0)
+		enqueue(s, v);
+}
+
+static void finish(struct sched *s, struct vertex *v)
+{
+	const struct meta *m = &v->res->meta;
+	int r = v->result;
+
+	s->inflight--;
+	if (r >= 0) {
+		if (r == MGMT_CHANGED)
+			vlog(v, MGMT_LOG_INFO, "%s",
+			     v->job_apply ? "changed" : "would change (noop)");
+		else
+			vlog(v, MGMT_LOG_DEBUG, "converged");
+		v->retries_left = m->retry;
+		if (v->job_refresh)
+			v->refresh = false;
+		for (uint32_t e = s->g.out_start[v->id];
+		     e < s->g.out_start[v->id + 1]; e++) {
+			struct vertex *c = &s->v[s->g.edges[e].to];
+			bool notify = (s->g.edges[e].flags & GRAPH_EDGE_NOTIFY) &&
+				      r == MGMT_CHANGED && v->job_apply;
+
+			if (notify)
+				c->refresh = true;
+			if (notify || (c->res->flags & MGMT_RES_RUN_WHEN_REACHED))
+				make_dirty(s, c);
+		}
+		if (v->redo) {
+			v->redo = false;
+			set_state(v, V_DIRTY);
+			enqueue(s, v);
+		} else {
+			set_state(v, V_CLEAN);
+		}
+		return;
+	}
+
+	if (v->redo) {
+		/* something happened since it started: try again now */
+		v->redo = false;
+		vlog(v, MGMT_LOG_WARN, "failed (error %d); an event came in "
+		     "meanwhile, trying again", r);
+		set_state(v, V_DIRTY);
+		enqueue(s, v);
+	} else if (v->retries_left != 0) {
+		if (v->retries_left > 0)
+			v->retries_left--;
+		if (v->retries_left < 0)
+			vlog(v, MGMT_LOG_WARN, "failed (error %d); retrying in "
+			     "%lld ms", r, (long long)m->delay_ms);
+		else
+			vlog(v, MGMT_LOG_WARN, "failed (error %d); retrying in "
+			     "%lld ms (%lld retries left)", r,
+			     (long long)m->delay_ms,
+			     (long long)v->retries_left);
+		set_state(v, V_RETRY);
+		s->nretry++;
+		ev_timer_set(&v->retry_timer, (double)m->delay_ms / 1000., 0.);
+		ev_timer_start(s->loop, &v->retry_timer);
+	} else {
+		vlog(v, MGMT_LOG_ERROR, "failed (error %d)%s; resources after "
+		     "it wait until it succeeds", r,
+		     m->retry ? ", retries used up" : "");
+		set_state(v, V_FAILED);
+	}
+}
+
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct sched *s = w->data;
+	struct vertex **remote = NULL;
+	size_t nremote = 0;
+	/* Finished jobs first, then remote events: an event a job sent
+	 * before it finished is then surely seen, and applied while the
+	 * vertex still counts as running (one coalesced re-run). */
+	struct job *done = workers_take_done(&s->w);
+
+	pthread_mutex_lock(&s->rlock);
+	if (s->nremote) {
+		remote = s->remote;
+		nremote = s->nremote;
+		s->remote = NULL;
+		s->nremote = s->remote_cap = 0;
+	}
+	pthread_mutex_unlock(&s->rlock);
+	for (size_t i = 0; i < nremote; i++)
+		make_dirty(s, remote[i]);
+	free(remote);
+
+	for (struct job *j = done, *next; j; j = next) {
+		next = j->next;
+		finish(s, (struct vertex *)j);
+	}
+	kick(s);
+}
+
+void sched_dirty(struct mgmt_res *res)
+{
+	struct sched *s = cur;
+	struct vertex *v = res->vertex;
+
+	if (!s || !v)
+		return;
+	if (pthread_equal(pthread_self(), s->loop_thread)) {
+		make_dirty(s, v);
+		kick(s);
+		return;
+	}
+	pthread_mutex_lock(&s->rlock);
+	if (s->nremote == s->remote_cap) {
+		size_t cap = s->remote_cap ? s->remote_cap * 2 : 16;
+		struct vertex **p = realloc(s->remote, cap * sizeof(*p));
+
+		if (!p) {
+			pthread_mutex_unlock(&s->rlock);
+			vlog(v, MGMT_LOG_ERROR, "out of memory: event lost");
+			return;
+		}
+		s->remote = p;
+		s->remote_cap = cap;
+	}
+	s->remote[s->nremote++] = v;
+	pthread_mutex_unlock(&s->rlock);
+	ev_async_send(s->loop, &s->wake);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct vertex *v = w->data;
+	struct sched *s = v->s;
+
+	if (v->state == V_RETRY) {
+		s->nretry--;
+		set_state(v, V_DIRTY);
+		if (v->nblock == 0)
+			enqueue(s, v);
+	}
+	kick(s);
+}
+
+static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct vertex *v = w->data;
+
+	make_dirty(v->s, v);
+	kick(v->s);
+}
+
+static void on_converged_timeout(struct ev_loop *loop, ev_timer *w,
+				 int revents)
+{
+	struct sched *s = w->data;
+
+	log_info("converged for %g s: exiting", s->o.converged_timeout);
+	s->stopping = true;
+	kick(s);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct sched *s = w->data;
+
+	if (s->stopping) {
+		log_warn("%s again: still waiting for %d running resource(s)",
+			 strsignal(w->signum), s->inflight);
+		return;
+	}
+	log_info("%s: shutting down (waiting for %d running resource(s))",
+		 strsignal(w->signum), s->inflight);
+	s->stopping = true;
+	kick(s);
+}
+
+int sched_build_graph(const struct graph_cfg *cfg, struct graph *g)
+{
+	int r = graph_init(g, (uint32_t)cfg->nres);
+
+	for (size_t i = 0; r == 0 && i < cfg->nedges; i++)
+		r = graph_add_edge(g, (uint32_t)cfg->edges[i].from,
+				   (uint32_t)cfg->edges[i].to,
+				   cfg->edges[i].notify ? GRAPH_EDGE_NOTIFY : 0);
+	if (r == 0)
+		r = graph_finalize(g);
+	if (r)
+		graph_free(g);
+	return r;
+}
+
+static const char *dot_label(void *ctx, uint32_t v, char *buf, size_t len)
+{
+	const struct graph_cfg *cfg = ctx;
+	const struct mgmt_res *r = cfg->res[v];
+
+	snprintf(buf, len, "%c%s[%s]", r->kind->k.name[0] - 32,
+		 r->kind->k.name + 1, r->name);
+	return buf;
+}
+
+int sched_write_dot(const struct graph_cfg *cfg, const char *path)
+{
+	struct graph g;
+	FILE *f;
+	int r = sched_build_graph(cfg, &g);
+
+	if (r)
+		return r;
+	f = strcmp(path, "-") ? fopen(path, "we") : stdout;
+	if (!f) {
+		r = -errno;
+		graph_free(&g);
+		return r;
+	}
+	r = graph_write_dot(&g, f, cfg->name ? cfg->name : "mgmt", dot_label,
+			    (void *)cfg);
+	if (f != stdout && fclose(f) && !r)
+		r = -errno;
+	else if (f == stdout && fflush(f) && !r)
+		r = -errno;
+	graph_free(&g);
+	return r;
+}
+
+static int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}
+
+/* init and watch hooks, in dependency order.  A resource whose init or watch
+ * fails is failed from the start and blocks its descendants. */
+static void start_resources(struct sched *s, const uint32_t *order)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct vertex *v = &s->v[order[i]];
+		const struct mgmt_kind *k = &v->res->kind->k;
+		int r = 0;
+
+		if (k->init)
+			r = k->init(v->res, v->res->params);
+		if (r < 0) {
+			vlog(v, MGMT_LOG_ERROR, "init failed (error %d)", r);
+			v->state = V_FAILED;
+			continue;
+		}
+		v->inited = true;
+		if (k->watch)
+			r = k->watch(v->res, v->res->params);
+		if (r < 0) {
+			vlog(v, MGMT_LOG_ERROR, "watch failed (error %d)", r);
+			v->state = V_FAILED;
+		} else if (r == MGMT_WATCH_PENDING && v->state == V_DIRTY) {
+			v->state = V_PENDING;
+			s->npending++;
+		}
+		if (v->res->meta.poll_s > 0) {
+			double p = (double)v->res->meta.poll_s;
+
+			ev_timer_set(&v->poll_timer, p, p);
+			ev_timer_start(s->loop, &v->poll_timer);
+		}
+	}
+}
+
+static void stop_resources(struct sched *s, const uint32_t *order)
+{
+	for (uint32_t i = s->n; i-- > 0;) {
+		struct vertex *v = &s->v[order[i]];
+		const struct mgmt_kind *k = &v->res->kind->k;
+
+		ev_timer_stop(s->loop, &v->retry_timer);
+		ev_timer_stop(s->loop, &v->poll_timer);
+		host_release_watches(v->res);
+		if (k->cleanup && v->inited)
+			k->cleanup(v->res, v->res->params);
+		v->res->vertex = NULL;
+	}
+}
+
+static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
+{
+	s->cfg = cfg;
+	s->n = (uint32_t)cfg->nres;
+	if (sched_build_graph(cfg, &s->g))
+		return -ENOMEM;
+	s->v = calloc(s->n ? s->n : 1, sizeof(*s->v));
+	s->runq = calloc((size_t)s->n + 1, sizeof(*s->runq));
+	s->stack = calloc((size_t)s->n + 1, sizeof(*s->stack));
+	if (!s->v || !s->runq || !s->stack)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct vertex *v = &s->v[i];
+
+		v->job.run = run_job;
+		v->s = s;
+		v->res = cfg->res[i];
+		v->res->vertex = v;
+		v->id = i;
+		v->state = V_DIRTY; /* every vertex starts dirty */
+		v->nblock = graph_in_degree(&s->g, i);
+		v->retries_left = v->res->meta.retry;
+		v->members[0] = v->res;
+		ev_init(&v->retry_timer, on_retry);
+		v->retry_timer.data = v;
+		ev_init(&v->poll_timer, on_poll);
+		v->poll_timer.data = v;
+	}
+	return 0;
+}
+
+int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
+{
+	struct sched s = { 0 };
+	uint32_t *order = NULL;
+	int status = 2, nthreads, nfailed = 0;
+
+	s.o = *o;
+	s.loop = EV_DEFAULT;
+	s.loop_thread = pthread_self();
+	pthread_mutex_init(&s.rlock, NULL);
+	if (sched_setup(&s, cfg) < 0) {
+		log_error("out of memory setting up %zu resources", cfg->nres);
+		goto out;
+	}
+	order = malloc(sizeof(*order) * (s.n ? s.n : 1));
+	if (!order || graph_toposort(&s.g, order) < 0) {
+		log_error("cannot order the graph (out of memory or a cycle)");
+		goto out;
+	}
+	if (o->graphviz) {
+		int r = sched_write_dot(cfg, o->graphviz);
+
+		if (r < 0)
+			log_warn("--graphviz %s: %s", o->graphviz,
+				 strerror(-r));
+	}
+
+	nthreads = o->workers > 0 ? o->workers : 2 * online_cpus();
+	s.max_inflight = 2 * nthreads;
+	ev_async_init(&s.wake, on_wake);
+	s.wake.data = &s;
+	ev_async_start(s.loop, &s.wake);
+	if (workers_start(&s.w, nthreads, s.loop, &s.wake) < 0) {
+		log_error("cannot start worker threads");
+		goto out;
+	}
+	ev_signal_init(&s.sigint, on_signal, SIGINT);
+	ev_signal_init(&s.sigterm, on_signal, SIGTERM);
+	s.sigint.data = s.sigterm.data = &s;
+	ev_signal_start(s.loop, &s.sigint);
+	ev_signal_start(s.loop, &s.sigterm);
+	ev_init(&s.conv_timer, on_converged_timeout);
+	s.conv_timer.data = &s;
+
+	cur = &s;
+	log_info("running %u resources on %d workers", s.n, nthreads);
+	start_resources(&s, order);
+	/* Initial openness: every vertex started open, so nblock = in-degree
+	 * holds.  Queue the roots in dependency order. */
+	for (uint32_t i = 0; i < s.n; i++) {
+		struct vertex *v = &s.v[order[i]];
+
+		if (v->state == V_DIRTY && v->nblock == 0)
+			enqueue(&s, v);
+	}
+	s.started = true;
+	sd_notify(0, "READY=1");
+	kick(&s);
+	if (!s.stopping || s.inflight)
+		ev_run(s.loop, 0);
+
+	workers_stop(&s.w);
+	stop_resources(&s, order);
+	cur = NULL;
+	ev_signal_stop(s.loop, &s.sigint);
+	ev_signal_stop(s.loop, &s.sigterm);
+	ev_timer_stop(s.loop, &s.conv_timer);
+	ev_async_stop(s.loop, &s.wake);
+	for (uint32_t i = 0; i < s.n; i++)
+		if (s.v[i].state == V_FAILED || s.v[i].state == V_RETRY)
+			nfailed++;
+	if (nfailed)
+		log_error("%d resource(s) failed", nfailed);
+	status = nfailed ? 1 : 0;
+out:
+	free(order);
+	free(s.v);
+	free(s.runq);
+	free(s.stack);
+	free(s.remote);
+	graph_free(&s.g);
+	pthread_mutex_destroy(&s.rlock);
+	return status;
+}

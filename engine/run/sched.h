@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sched.h - run a compiled graph: the libev loop, the worker pool, vertex
+ * states, retries, convergence (DESIGN.md sections 4 and 5).
+ */
+#ifndef ENGINE_SCHED_H
+#define ENGINE_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "graph/graph.h"
+#include "run/workers.h"
+
+struct sched_opts {
+	int workers;               /* threads; <= 0: 2 x online CPUs */
+	double converged_timeout;  /* seconds; < 0: run until a signal */
+	bool noop;                 /* check only, never apply */
+	const char *graphviz;      /* write the graph as dot here, or NULL */
+};
+
+enum vstate {
+	V_PENDING,  /* its watch is not ready yet */
+	V_DIRTY,    /* must run when nothing before it is unsettled */
+	V_RUNNING,  /* check_apply on a worker */
+	V_RETRY,    /* failed; waiting meta.delay before trying again */
+	V_CLEAN,    /* its last run succeeded */
+	V_FAILED,   /* retries used up; blocks its descendants */
+};
+
+struct sched;
+
+struct vertex {
+	struct job job;            /* first: a job is its vertex */
+	struct sched *s;
+	struct mgmt_res *res;
+	uint32_t id;               /* index in the graph */
+	enum vstate state;
+	uint32_t nblock;           /* parents that are not settled */
+	bool inited;               /* init succeeded: cleanup is owed */
+	bool queued;               /* in the run queue */
+	bool redo;                 /* an event arrived while running */
+	bool refresh;              /* a notify edge sent a refresh */
+	bool job_refresh;          /* refresh as seen by the running job */
+	bool job_apply;            /* apply as seen by the running job */
+	int result;                /* of the last check_apply */
+	int64_t retries_left;
+	ev_timer retry_timer;
+	ev_timer poll_timer;
+	struct mgmt_res *members[1]; /* the group it leads: itself for now */
+};
+
+/* Run `cfg` until converged-timeout or a signal.  Takes no ownership of
+ * `cfg`.  Returns the process exit status: 0, 1 when a resource failed,
+ * 2 when the run could not start. */
+int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o);
+
+/* From the host table: the real state of `res` may have moved.  Any thread. */
+void sched_dirty(struct mgmt_res *res);
+
+/* The one clock (monotonic seconds); tests may replace it. */
+extern double (*sched_clock)(void);
+double sched_clock_monotonic(void);
+
+/* Write cfg's graph as dot (labels Kind[name]). */
+int sched_write_dot(const struct graph_cfg *cfg, const char *path);
+
+/* Build the graph of cfg's edges.  Used by the runner and `graph`. */
+int sched_build_graph(const struct graph_cfg *cfg, struct graph *g);
+
+#endif /* ENGINE_SCHED_H */

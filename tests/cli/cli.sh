@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The command line: help, version, plugins, validate, graph, usage errors and
+# their exit statuses (DESIGN.md section 8).
+. "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
+
+ok "--help exits 0 and shows the commands" sh -c \
+	'"$MGMT_ENGINE" --help >"$1/help" && grep -q "validate FILE" "$1/help" && grep -q "converged-timeout" "$1/help"' _ "$TMP"
+ok "--version names the SDK ABI" sh -c \
+	'"$MGMT_ENGINE" --version | grep -Eq "^mgmt-engine [0-9.]+ \(plugin SDK ABI 1\.[0-9]+\)$"'
+ok "no command: exit 2" sh -c '"$MGMT_ENGINE" 2>/dev/null; [ $? -eq 2 ]'
+ok "unknown command: exit 2 with a hint" sh -c \
+	'"$MGMT_ENGINE" frobnicate 2>"$1/err"; [ $? -eq 2 ] && grep -q "unknown command .frobnicate." "$1/err"' _ "$TMP"
+ok "bad --log-level: exit 2" sh -c '"$MGMT_ENGINE" --log-level loud plugins 2>/dev/null; [ $? -eq 2 ]'
+
+engine plugins >"$TMP/plugins" 2>"$TMP/plugins.err"
+ok "plugins lists noop with its parameter" sh -c \
+	'grep -q "kind noop" "$1" && grep -q "comment" "$1"' _ "$TMP/plugins"
+ok "plugins lists timer with interval required" sh -c \
+	'grep -q "kind timer" "$1" && grep -Eq "interval +duration +required" "$1"' _ "$TMP/plugins"
+ok "plugins shows ABI versions" grep -q "(ABI 1\.[0-9]*)" "$TMP/plugins"
+
+cat >"$TMP/good.yaml" <<'Y'
+graph: g
+resources:
+  noop:
+  - name: a
+  - name: b
+    comment: second
+  timer:
+  - name: t
+    interval: 3
+edges:
+- name: e1
+  from: {kind: noop, name: a}
+  to: {kind: noop, name: b}
+Y
+ok "validate a good graph: exit 0" sh -c \
+	'"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" validate "$1" | grep -q "ok (3 resources, 1 edges)"' _ "$TMP/good.yaml"
+
+cat >"$TMP/bad.yaml" <<'Y'
+resources:
+  noop:
+  - name: a
+    coment: typo
+  - name: a
+  fiel:
+  - name: x
+edges:
+- from: {kind: noop, name: a}
+  to: {kind: noop, name: zz}
+Y
+engine validate "$TMP/bad.yaml" >"$TMP/bad.out" 2>"$TMP/bad.err"
+st=$?
+ok "validate a bad graph: exit 2" [ "$st" -eq 2 ]
+ok "unknown parameter with suggestion and line:col" \
+	grep -q "bad.yaml:4:5: .*unknown parameter 'coment' (did you mean 'comment'?)" "$TMP/bad.err"
+ok "duplicate name reported" grep -q "bad.yaml:5:.*noop\[a\]" "$TMP/bad.err"
+ok "unknown kind lists known kinds" grep -q "bad.yaml:6:3: .*unknown kind 'fiel'.*noop.*timer" "$TMP/bad.err"
+ok "edge to unknown resource" grep -q "bad.yaml:10:.*zz" "$TMP/bad.err"
+ok "says nothing was changed" grep -q "nothing was changed" "$TMP/bad.err"
+[ "$st" -eq 2 ] || diag_file "$TMP/bad.err"
+
+ok "validate a missing file: exit 2" sh -c \
+	'"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" validate "$1/nope.yaml" 2>"$1/nope.err"; [ $? -eq 2 ] && grep -q "nope.yaml" "$1/nope.err"' _ "$TMP"
+
+engine graph "$TMP/good.yaml" >"$TMP/g.dot" 2>"$TMP/g.err"
+ok "graph prints dot" sh -c 'grep -q "^digraph" "$1" && grep -q "Noop\[a\]" "$1" && grep -q -- "->" "$1"' _ "$TMP/g.dot"
+ok "graph --format json is refused for now: exit 2" sh -c \
+	'"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" graph --format xml "$1" 2>/dev/null; [ $? -eq 2 ]' _ "$TMP/good.yaml"
+
+for f in "$MGMT_TOP_SRCDIR"/examples/yaml/*.yaml; do
+	[ -e "$f" ] || continue
+	ok "example $(basename "$f") validates" sh -c \
+		'"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" validate "$1" >/dev/null' _ "$f"
+done
+
+done_testing

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * testres.c - a test-only plugin (never installed): kind "test", whose
+ * check_apply records when it starts and ends, and can sleep, fail, report
+ * changes, wait at a barrier, and send itself events, so the scheduler's
+ * ordering, parallelism, coalescing, retry and failure isolation can be
+ * proved from the record rather than from timing.
+ *
+ * Record lines (one write(2) each, O_APPEND, so concurrent runs never mix):
+ *   start NAME RUN NS        check_apply began (RUN counts from 1)
+ *   end NAME RUN NS RESULT   it returned RESULT
+ *   ready NAME NS            its (pending) watch became ready
+ *   init NAME / cleanup NAME
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mgmt/mgmt.h>
+
+struct test {
+	char *record;        /* file to append records to */
+	int64_t sleep_ms;    /* sleep in each run */
+	int64_t fail;        /* fail the first N runs */
+	int64_t changes;     /* report "changed" for the first N runs */
+	char *barrier;       /* file where `barrier_count` runs must meet */
+	int64_t barrier_count;
+	int64_t dirty_during_run; /* call dirty N times during the first run */
+	int64_t reruns;      /* the first N runs each send one event */
+	bool pending;        /* watch becomes ready only after a loop turn */
+	bool init_fail;
+	bool stateless;      /* runs whenever a resource before it ran */
+	char *poke;          /* send an event to the test resource of this name */
+	int64_t poke_runs;   /* ... in each of the first N runs */
+	/* runtime */
+	atomic_int runs;
+	mgmt_res *self;
+	struct test *next;   /* all live test resources */
+};
+
+static const struct mgmt_param test_params[] = {
+	MGMT_PARAM(struct test, record, MGMT_PARAM_STRING, NULL, 0, "record file"),
+	MGMT_PARAM_NAMED("sleep", struct test, sleep_ms, MGMT_PARAM_DURATION,
+			 "0", 0, "sleep in check_apply"),
+	MGMT_PARAM(struct test, fail, MGMT_PARAM_INT, "0", 0,
+		   "fail the first N runs"),
+	MGMT_PARAM(struct test, changes, MGMT_PARAM_INT, "0", 0,
+		   "return changed for the first N runs"),
+	MGMT_PARAM(struct test, barrier, MGMT_PARAM_STRING, NULL, 0,
+		   "rendezvous file"),
+	MGMT_PARAM(struct test, barrier_count, MGMT_PARAM_INT, "0", 0,
+		   "runs that must meet at the barrier"),
+	MGMT_PARAM(struct test, dirty_during_run, MGMT_PARAM_INT, "0", 0,
+		   "events sent during the first run"),
+	MGMT_PARAM(struct test, reruns, MGMT_PARAM_INT, "0", 0,
+		   "the first N runs each end with an event"),
+	MGMT_PARAM(struct test, pending, MGMT_PARAM_BOOL, "false", 0,
+		   "watch is ready a loop turn later"),
+	MGMT_PARAM(struct test, init_fail, MGMT_PARAM_BOOL, "false", 0,
+		   "init fails"),
+	MGMT_PARAM(struct test, stateless, MGMT_PARAM_BOOL, "false", 0,
+		   "runs when reached"),
+	MGMT_PARAM(struct test, poke, MGMT_PARAM_STRING, NULL, 0,
+		   "test resource to send an event to"),
+	MGMT_PARAM(struct test, poke_runs, MGMT_PARAM_INT, "0", 0,
+		   "poke in each of the first N runs"),
+	MGMT_PARAM_END,
+};
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void record(const struct test *t, const char *fmt, ...)
+	MGMT_PRINTF(2, 3);
+static void record(const struct test *t, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int fd, n;
+
+	if (!t->record)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fd = open(t->record, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, line, (size_t)n) != n)
+		mgmt_error(NULL, "short write to %s", t->record);
+	close(fd);
+}
+
+/* Count the lines of `path`. */
+static int count_lines(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return 0;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < r; i++)
+			n += buf[i] == '\n';
+	close(fd);
+	return n;
+}
+
+/* Append a line, then wait (guarded: 60 s) until `count` lines are there:
+ * only possible if `count` runs are in check_apply at the same time. */
+static int barrier_wait(mgmt_res *res, const struct test *t)
+{
+	int fd = open(t->barrier, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		      0644);
+
+	if (fd < 0 || write(fd, "x\n", 2) != 2) {
+		mgmt_error(res, "barrier %s: %s", t->barrier, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return MGMT_ERROR;
+	}
+	close(fd);
+	for (int i = 0; i < 60000; i++) {
+		struct timespec ms = { 0, 1000000 };
+
+		if (count_lines(t->barrier) >= t->barrier_count)
+			return 0;
+		nanosleep(&ms, NULL);
+	}
+	mgmt_error(res, "barrier %s: gave up waiting for %lld runs",
+		   t->barrier, (long long)t->barrier_count);
+	return MGMT_ERROR;
+}
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct test *live;
+
+/* Mark the test resource `name` dirty from this worker thread, before the
+ * poking run ends: the engine then sees the event before the run's result,
+ * so what follows is deterministic. */
+static void poke(const char *name)
+{
+	pthread_mutex_lock(&live_lock);
+	for (struct test *o = live; o; o = o->next)
+		if (strcmp(mgmt_res_name(o->self), name) == 0)
+			mgmt_dirty(o->self);
+	pthread_mutex_unlock(&live_lock);
+}
+
+static int test_check_apply(mgmt_res *res, void *p, bool apply)
+{
+	struct test *t = p;
+	int run = atomic_fetch_add(&t->runs, 1) + 1;
+	int r = MGMT_CONVERGED;
+
+	record(t, "start %s %d %lld %d\n", mgmt_res_name(res), run, now_ns(),
+	       apply);
+	if (run == 1)
+		for (int64_t i = 0; i < t->dirty_during_run; i++)
+			mgmt_dirty(res); /* from a worker thread */
+	if (t->barrier && t->barrier_count > 0 && run == 1)
+		r = barrier_wait(res, t);
+	if (t->sleep_ms > 0) {
+		struct timespec ts = { t->sleep_ms / 1000,
+				       (t->sleep_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (r == 0 && run <= t->fail) {
+		mgmt_error(res, "failing on purpose (run %d of %lld)", run,
+			   (long long)t->fail);
+		r = MGMT_ERROR;
+	} else if (r == 0 && run <= t->changes) {
+		r = MGMT_CHANGED;
+	}
+	if (mgmt_host->refreshed(res))
+		record(t, "refreshed %s %d\n", mgmt_res_name(res), run);
+	record(t, "end %s %d %lld %d\n", mgmt_res_name(res), run, now_ns(), r);
+	if (run <= t->reruns)
+		mgmt_dirty(res); /* still running: exactly one re-run */
+	if (t->poke && run <= t->poke_runs)
+		poke(t->poke);
+	return r;
+}
+
+static void on_ready(mgmt_res *res, void *data)
+{
+	struct test *t = data;
+
+	record(t, "ready %s %lld\n", mgmt_res_name(res), now_ns());
+	mgmt_dirty(res);
+}
+
+static int test_init(mgmt_res *res, void *p)
+{
+	struct test *t = p;
+
+	record(t, "init %s\n", mgmt_res_name(res));
+	if (t->init_fail) {
+		mgmt_error(res, "init failing on purpose");
+		return MGMT_ERROR;
+	}
+	if (t->stateless)
+		mgmt_host->set_flags(res, MGMT_RES_RUN_WHEN_REACHED);
+	t->self = res;
+	pthread_mutex_lock(&live_lock);
+	t->next = live;
+	live = t;
+	pthread_mutex_unlock(&live_lock);
+	return 0;
+}
+
+static int test_watch(mgmt_res *res, void *p)
+{
+	struct test *t = p;
+
+	if (t->pending) {
+		if (!mgmt_host->watch_timer(res, 0.001, 0, on_ready, t))
+			return MGMT_ERROR;
+		return MGMT_WATCH_PENDING;
+	}
+	return 0;
+}
+
+static void test_cleanup(mgmt_res *res, void *p)
+{
+	struct test *t = p;
+
+	record(t, "cleanup %s %d\n", mgmt_res_name(res), atomic_load(&t->runs));
+	pthread_mutex_lock(&live_lock);
+	for (struct test **pp = &live; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	pthread_mutex_unlock(&live_lock);
+}
+
+static const struct mgmt_kind test_kind = {
+	MGMT_KIND_HEADER,
+	.name = "test",
+	.doc = "test-only: records, sleeps, fails on request",
+	.params = test_params,
+	.params_size = sizeof(struct test),
+	.init = test_init,
+	.watch = test_watch,
+	.cleanup = test_cleanup,
+	.check_apply = test_check_apply,
+};
+
+static const struct mgmt_kind *const test_kinds[] = { &test_kind, NULL };
+
+MGMT_PLUGIN_DEFINE("testres", "1", "test-only resources", test_kinds, NULL,
+		   NULL);

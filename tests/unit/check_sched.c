@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * check_sched.c - the scheduler, driven through real graphs of the test-only
+ * plugin (tests/plugins/testres.c).
+ *
+ * Nothing here depends on timing: each test runs a graph to convergence
+ * (converged-timeout 0), then reads the record the test resources wrote
+ * (start/end of every run, in the order they happened) and asserts order
+ * and structure.  Parallelism is proved with a barrier that only passes when
+ * all its runs are inside check_apply at once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "loader/loader.h"
+#include "log.h"
+#include "run/host.h"
+#include "run/sched.h"
+#include "runner.h"
+
+struct rec {
+	char what[16];
+	char name[64];
+	int run;
+	long long ns;
+	int result; /* end: check_apply's result; start: apply flag */
+};
+
+static char dir[PATH_MAX];
+static char recpath[PATH_MAX];
+static struct registry reg;
+static struct rec recs[20000];
+static int nrecs;
+
+static void setup(void)
+{
+	const char *top = getenv("MGMT_TOP_BUILDDIR");
+	const char *dirs[] = { getenv("MGMT_TEST_PLUGINS_DIR"), NULL };
+	struct loader_opts o;
+
+	ck_assert_ptr_nonnull(top);
+	ck_assert_ptr_nonnull(dirs[0]);
+	snprintf(dir, sizeof(dir), "%s/tests/tmp", top);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/tests/tmp/sched.XXXXXX", top);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(recpath, sizeof(recpath), "%s/record", dir);
+
+	log_level = MGMT_LOG_WARN;
+	loader_opts_default(&o);
+	o.dirs = dirs;
+	o.use_env = false;
+	o.use_builtin = false;
+	o.host = host_table();
+	ck_assert_int_eq(registry_load(&reg, &o), 0);
+	ck_assert_ptr_nonnull(registry_find(&reg, "test"));
+}
+
+static void teardown(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	registry_free(&reg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Replace every "REC" in `yaml` with the record path, "DIR" with the test
+ * directory, compile, run with `o`, and load the record. */
+static int run_graph_opts(const char *yaml, struct sched_opts o)
+{
+	static char buf[1 << 19];
+	char *out = buf;
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+	FILE *f;
+	int status;
+
+	for (const char *p = yaml; *p; p++) {
+		const char *sub = NULL;
+
+		if (strncmp(p, "REC", 3) == 0)
+			sub = recpath;
+		else if (strncmp(p, "DIR", 3) == 0)
+			sub = dir;
+		if (sub) {
+			out += sprintf(out, "%s", sub);
+			p += 2;
+		} else {
+			*out++ = *p;
+		}
+		ck_assert_int_lt(out - buf, (long)sizeof(buf) - PATH_MAX);
+	}
+	*out = '\0';
+	if (config_load_buffer("test.yaml", buf, strlen(buf), &reg, &cfg,
+			       &d) < 0) {
+		diag_print(&d, stderr);
+		ck_abort_msg("graph did not compile");
+	}
+	diag_free(&d);
+	status = sched_run(cfg, &o);
+	graph_cfg_free(cfg);
+
+	nrecs = 0;
+	f = fopen(recpath, "r");
+	if (f) {
+		char line[256];
+
+		while (fgets(line, sizeof(line), f) && nrecs < 20000) {
+			struct rec *r = &recs[nrecs];
+
+			memset(r, 0, sizeof(*r));
+			if (sscanf(line, "%15s %63s %d %lld %d", r->what,
+				   r->name, &r->run, &r->ns, &r->result) >= 2)
+				nrecs++;
+		}
+		fclose(f);
+	}
+	return status;
+}
+
+static int run_graph(const char *yaml)
+{
+	struct sched_opts o = { .workers = 4, .converged_timeout = 0 };
+
+	return run_graph_opts(yaml, o);
+}
+
+/* Index of the record (what, name, run), or -1. */
+static int find(const char *what, const char *name, int run)
+{
+	for (int i = 0; i < nrecs; i++)
+		if (strcmp(recs[i].what, what) == 0 &&
+		    strcmp(recs[i].name, name) == 0 &&
+		    (run == 0 || recs[i].run == run))
+			return i;
+	return -1;
+}
+
+static int count(const char *what, const char *name)
+{
+	int n = 0;
+
+	for (int i = 0; i < nrecs; i++)
+		n += strcmp(recs[i].what, what) == 0 &&
+		     strcmp(recs[i].name, name) == 0;
+	return n;
+}
+
+/* Every run of `a` ended before any run of `b` started. */
+static void assert_before(const char *a, const char *b)
+{
+	int last_end = -1, first_start = find("start", b, 0);
+
+	for (int i = 0; i < nrecs; i++)
+		if (strcmp(recs[i].what, "end") == 0 &&
+		    strcmp(recs[i].name, a) == 0)
+			last_end = i;
+	ck_assert_msg(last_end >= 0, "%s never ended", a);
+	ck_assert_msg(first_start >= 0, "%s never started", b);
+	ck_assert_msg(last_end < first_start, "%s started before %s ended", b,
+		      a);
+	ck_assert(recs[last_end].ns <= recs[first_start].ns);
+}
+
+START_TEST(chain_runs_in_order)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: c, record: REC}\n"
+				   "  - {name: a, record: REC}\n"
+				   "  - {name: b, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
+				   "- {from: {kind: test, name: b}, to: {kind: test, name: c}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 1);
+	ck_assert_int_eq(count("start", "b"), 1);
+	ck_assert_int_eq(count("start", "c"), 1);
+	assert_before("a", "b");
+	assert_before("b", "c");
+	/* cleanup hooks ran for every resource */
+	ck_assert_int_eq(count("cleanup", "a"), 1);
+	ck_assert_int_eq(count("cleanup", "c"), 1);
+}
+END_TEST
+
+START_TEST(independent_run_in_parallel)
+{
+	/* The barrier passes only when all three are inside check_apply at
+	 * the same time; run one at a time, each would fail after 60 s. */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, barrier: DIR/b1, barrier_count: 3}\n"
+				   "  - {name: b, record: REC, barrier: DIR/b1, barrier_count: 3}\n"
+				   "  - {name: c, record: REC, barrier: DIR/b1, barrier_count: 3}\n"),
+			 0);
+	static const char *const names[] = { "a", "b", "c" };
+
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(count("start", names[i]), 1);
+		ck_assert_int_eq(recs[find("end", names[i], 1)].result, 0);
+	}
+	/* every start precedes every end */
+	ck_assert_int_lt(find("start", "a", 1), find("end", "b", 1));
+	ck_assert_int_lt(find("start", "b", 1), find("end", "c", 1));
+	ck_assert_int_lt(find("start", "c", 1), find("end", "a", 1));
+}
+END_TEST
+
+START_TEST(diamond_joins_after_both)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC}\n"
+				   "  - {name: b, record: REC, barrier: DIR/b2, barrier_count: 2}\n"
+				   "  - {name: c, record: REC, barrier: DIR/b2, barrier_count: 2}\n"
+				   "  - {name: d, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: c}}\n"
+				   "- {from: {kind: test, name: b}, to: {kind: test, name: d}}\n"
+				   "- {from: {kind: test, name: c}, to: {kind: test, name: d}}\n"),
+			 0);
+	assert_before("a", "b");
+	assert_before("a", "c");
+	assert_before("b", "d");
+	assert_before("c", "d");
+}
+END_TEST
+
+START_TEST(failure_blocks_only_descendants)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, fail: 100}\n"
+				   "  - {name: b, record: REC}\n"
+				   "  - {name: g, record: REC}\n"
+				   "  - {name: c, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
+				   "- {from: {kind: test, name: b}, to: {kind: test, name: g}}\n"),
+			 1);
+	ck_assert_int_eq(count("start", "a"), 1);
+	ck_assert_int_eq(count("start", "b"), 0);
+	ck_assert_int_eq(count("start", "g"), 0);
+	ck_assert_int_eq(count("start", "c"), 1);
+	ck_assert_int_eq(recs[find("end", "a", 1)].result, -1);
+}
+END_TEST
+
+START_TEST(retry_then_succeed)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, fail: 2, meta: {retry: 3, delay: 5}}\n"
+				   "  - {name: b, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 3);
+	ck_assert_int_eq(recs[find("end", "a", 1)].result, -1);
+	ck_assert_int_eq(recs[find("end", "a", 2)].result, -1);
+	ck_assert_int_eq(recs[find("end", "a", 3)].result, 0);
+	ck_assert_int_eq(count("start", "b"), 1);
+	assert_before("a", "b");
+}
+END_TEST
+
+START_TEST(retries_used_up)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, fail: 5, meta: {retry: 2, delay: 1}}\n"),
+			 1);
+	ck_assert_int_eq(count("start", "a"), 3);
+}
+END_TEST
+
+START_TEST(retry_forever)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, fail: 4, meta: {retry: -1}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 5);
+}
+END_TEST
+
+START_TEST(events_during_run_coalesce)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, dirty_during_run: 5}\n"),
+			 0);
+	/* five events while running: exactly one re-run */
+	ck_assert_int_eq(count("start", "a"), 2);
+	ck_assert_int_lt(find("end", "a", 1), find("start", "a", 2));
+}
+END_TEST
+
+START_TEST(rerun_does_not_rerun_clean_children)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, reruns: 2}\n"
+				   "  - {name: b, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 3);
+	/* b waited for a to settle, and ran once */
+	ck_assert_int_eq(count("start", "b"), 1);
+	assert_before("a", "b");
+}
+END_TEST
+
+START_TEST(run_when_reached_follows_parent)
+{
+	/* c pokes a in its first two runs; a runs again each time, and the
+	 * stateless s after it runs each time a ran, while the plain p after
+	 * a runs once. */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC}\n"
+				   "  - {name: s, record: REC, stateless: true, poke: a, poke_runs: 2}\n"
+				   "  - {name: p, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: s}}\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: p}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 3);
+	ck_assert_int_eq(count("start", "s"), 3);
+	ck_assert_int_eq(count("start", "p"), 1);
+	/* each run of s follows a run of a */
+	for (int run = 1; run <= 3; run++)
+		ck_assert_int_lt(find("end", "a", run), find("start", "s", run));
+}
+END_TEST
+
+START_TEST(notify_sends_refresh)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, changes: 1}\n"
+				   "  - {name: n, record: REC}\n"
+				   "  - {name: p, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: n}, notify: true}\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: p}}\n"),
+			 0);
+	ck_assert_int_eq(count("refreshed", "n"), 1);
+	ck_assert_int_eq(count("refreshed", "p"), 0);
+	ck_assert_int_eq(count("start", "n"), 1);
+}
+END_TEST
+
+START_TEST(pending_watch_runs_after_ready)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, pending: true}\n"),
+			 0);
+	ck_assert_int_ge(find("ready", "a", 0), 0);
+	ck_assert_int_lt(find("ready", "a", 0), find("start", "a", 1));
+	ck_assert_int_eq(count("start", "a"), 1);
+}
+END_TEST
+
+START_TEST(init_failure_blocks_descendants)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, init_fail: true}\n"
+				   "  - {name: b, record: REC}\n"
+				   "  - {name: c, record: REC}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
+			 1);
+	ck_assert_int_eq(count("start", "a"), 0);
+	ck_assert_int_eq(count("start", "b"), 0);
+	ck_assert_int_eq(count("start", "c"), 1);
+	/* no cleanup is owed for a failed init */
+	ck_assert_int_eq(count("cleanup", "a"), 0);
+	ck_assert_int_eq(count("cleanup", "b"), 1);
+}
+END_TEST
+
+START_TEST(noop_mode_never_applies)
+{
+	struct sched_opts o = { .workers = 2, .converged_timeout = 0,
+				.noop = true };
+
+	ck_assert_int_eq(run_graph_opts("resources:\n"
+					"  test:\n"
+					"  - {name: a, record: REC, changes: 1}\n",
+					o),
+			 0);
+	ck_assert_int_eq(recs[find("start", "a", 1)].result, 0);
+
+	/* per resource: meta noop */
+	unlink(recpath);
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, meta: {noop: true}}\n"
+				   "  - {name: b, record: REC}\n"),
+			 0);
+	ck_assert_int_eq(recs[find("start", "a", 1)].result, 0);
+	ck_assert_int_eq(recs[find("start", "b", 1)].result, 1);
+}
+END_TEST
+
+/* A random DAG of 1,000 vertices and 2,000 edges (edges go from lower to
+ * higher numbers): every edge's order holds in the record. */
+START_TEST(random_dag_order)
+{
+	static char yaml[1 << 19];
+	int n = 1000, m = 2000, len = 0;
+	unsigned seed = 12345;
+	int ef[2000], et[2000];
+
+	len += sprintf(yaml + len, "resources:\n  test:\n");
+	for (int i = 0; i < n; i++)
+		len += sprintf(yaml + len, "  - {name: v%d, record: REC}\n", i);
+	len += sprintf(yaml + len, "edges:\n");
+	for (int e = 0; e < m; e++) {
+		int a = (int)(rand_r(&seed) % (unsigned)n);
+		int b = (int)(rand_r(&seed) % (unsigned)n);
+
+		if (a == b)
+			b = (a + 1) % n;
+		if (a > b) {
+			int t = a;
+
+			a = b;
+			b = t;
+		}
+		ef[e] = a;
+		et[e] = b;
+		len += sprintf(yaml + len,
+			       "- {from: {kind: test, name: v%d}, to: {kind: test, name: v%d}}\n",
+			       a, b);
+		ck_assert_int_lt(len, (int)sizeof(yaml) - 200);
+	}
+	ck_assert_int_eq(run_graph(yaml), 0);
+	for (int e = 0; e < m; e++) {
+		char a[16], b[16];
+
+		snprintf(a, sizeof(a), "v%d", ef[e]);
+		snprintf(b, sizeof(b), "v%d", et[e]);
+		ck_assert_int_lt(find("end", a, 1), find("start", b, 1));
+	}
+	for (int i = 0; i < n; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "v%d", i);
+		ck_assert_int_eq(count("start", a), 1);
+	}
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("sched");
+	TCase *tc = tcase_create("sched");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, chain_runs_in_order);
+	tcase_add_test(tc, independent_run_in_parallel);
+	tcase_add_test(tc, diamond_joins_after_both);
+	tcase_add_test(tc, failure_blocks_only_descendants);
+	tcase_add_test(tc, retry_then_succeed);
+	tcase_add_test(tc, retries_used_up);
+	tcase_add_test(tc, retry_forever);
+	tcase_add_test(tc, events_during_run_coalesce);
+	tcase_add_test(tc, rerun_does_not_rerun_clean_children);
+	tcase_add_test(tc, run_when_reached_follows_parent);
+	tcase_add_test(tc, notify_sends_refresh);
+	tcase_add_test(tc, pending_watch_runs_after_ready);
+	tcase_add_test(tc, init_failure_blocks_descendants);
+	tcase_add_test(tc, noop_mode_never_applies);
+	tcase_add_test(tc, random_dag_order);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(suite());
+}
