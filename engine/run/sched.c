@@ -44,6 +44,7 @@ struct sched {
 
 	struct workers w;
 	ev_async wake;
+	ev_prepare prepare;
 	ev_signal sigint, sigterm;
 	ev_timer conv_timer;
 	pthread_t loop_thread;
@@ -293,9 +294,10 @@ static void finish(struct sched *s, struct vertex *v)
 	}
 }
 
-static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+/* Take finished jobs and events from other threads; returns true if there
+ * were any. */
+static bool drain(struct sched *s)
 {
-	struct sched *s = w->data;
 	struct vertex **remote = NULL;
 	size_t nremote = 0;
 	/* Finished jobs first, then remote events: an event a job sent
@@ -320,6 +322,27 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 		finish(s, (struct vertex *)j);
 	}
 	kick(s);
+	return done || nremote;
+}
+
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+	drain(w->data);
+}
+
+/* Before the loop sleeps: while jobs are in flight, poll briefly for their
+ * results instead (see workers.h), and keep going while they come. */
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct sched *s = w->data;
+	/* Give timers, signals and fds their turn at least every 5 ms. */
+	double until = ev_time() + 0.005;
+
+	while (s->inflight > 0 && !s->stopping && workers_wait_done(&s->w)) {
+		drain(s);
+		if (ev_time() > until)
+			break;
+	}
 }
 
 void sched_dirty(struct mgmt_res *res)
@@ -568,6 +591,9 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	ev_async_init(&s.wake, on_wake);
 	s.wake.data = &s;
 	ev_async_start(s.loop, &s.wake);
+	ev_prepare_init(&s.prepare, on_prepare);
+	s.prepare.data = &s;
+	ev_prepare_start(s.loop, &s.prepare);
 	if (workers_start(&s.w, nthreads, s.loop, &s.wake) < 0) {
 		log_error("cannot start worker threads");
 		goto out;
@@ -604,6 +630,7 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	ev_signal_stop(s.loop, &s.sigterm);
 	ev_timer_stop(s.loop, &s.conv_timer);
 	ev_async_stop(s.loop, &s.wake);
+	ev_prepare_stop(s.loop, &s.prepare);
 	for (uint32_t i = 0; i < s.n; i++)
 		if (s.v[i].state == V_FAILED || s.v[i].state == V_RETRY)
 			nfailed++;

@@ -7,8 +7,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "run/workers.h"
@@ -23,6 +25,56 @@ static void list_push(struct job_list *l, struct job *j)
 	l->tail = j;
 }
 
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Poll `*counter` until it is non-zero or WORKERS_SPIN_NS pass. */
+static bool spin_for(atomic_int *counter)
+{
+	long long end = mono_ns() + WORKERS_SPIN_NS;
+
+	for (unsigned i = 1;; i++) {
+		if (atomic_load_explicit(counter, memory_order_acquire) > 0)
+			return true;
+		/* Yield rather than burn: with more threads than cores, the
+		 * thread we wait for may need this core. */
+		if (i < 64)
+			cpu_relax();
+		else
+			sched_yield();
+		if ((i & 15) == 0 && mono_ns() > end)
+			return false;
+	}
+}
+
+/* Called with the lock held and no job to take: one worker at a time polls
+ * briefly (unlocked) before everyone sleeps on the condition variable. */
+static void wait_for_job(struct workers *w)
+{
+	int zero = 0;
+
+	if (atomic_compare_exchange_strong(&w->nspinning, &zero, 1)) {
+		pthread_mutex_unlock(&w->lock);
+		spin_for(&w->ntodo);
+		atomic_store(&w->nspinning, 0);
+		pthread_mutex_lock(&w->lock);
+	}
+	while (!w->todo.head && !w->stopping)
+		pthread_cond_wait(&w->cond, &w->lock);
+}
+
 static void *worker_main(void *arg)
 {
 	struct workers *w = arg;
@@ -32,14 +84,15 @@ static void *worker_main(void *arg)
 		struct job *j;
 		bool wake;
 
-		while (!w->todo.head && !w->stopping)
-			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->todo.head && !w->stopping)
+			wait_for_job(w);
 		if (!w->todo.head)
 			break;
 		j = w->todo.head;
 		w->todo.head = j->next;
 		if (!w->todo.head)
 			w->todo.tail = NULL;
+		atomic_fetch_sub(&w->ntodo, 1);
 		pthread_mutex_unlock(&w->lock);
 
 		j->run(j);
@@ -49,7 +102,10 @@ static void *worker_main(void *arg)
 		 * loop: it drains the whole list. */
 		wake = w->done.head == NULL;
 		list_push(&w->done, j);
-		if (wake)
+		atomic_fetch_add(&w->ndone, 1);
+		/* seq_cst: pairs with the loop's store of loop_polling = false
+		 * before its last look at ndone, so a wake-up is never lost. */
+		if (wake && !atomic_load(&w->loop_polling))
 			ev_async_send(w->loop, w->wake);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -70,6 +126,10 @@ int workers_start(struct workers *w, int n, struct ev_loop *loop,
 	w->todo.head = w->todo.tail = NULL;
 	w->done.head = w->done.tail = NULL;
 	w->stopping = false;
+	atomic_init(&w->ntodo, 0);
+	atomic_init(&w->ndone, 0);
+	atomic_init(&w->nspinning, 0);
+	atomic_init(&w->loop_polling, false);
 	w->loop = loop;
 	w->wake = wake;
 	w->nthreads = 0;
@@ -99,7 +159,11 @@ void workers_submit(struct workers *w, struct job *job)
 {
 	pthread_mutex_lock(&w->lock);
 	list_push(&w->todo, job);
-	pthread_cond_signal(&w->cond);
+	atomic_fetch_add(&w->ntodo, 1);
+	/* A polling worker takes a lone job without being woken; any more
+	 * wake sleepers so jobs still run in parallel. */
+	if (atomic_load(&w->nspinning) == 0 || atomic_load(&w->ntodo) > 1)
+		pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -110,8 +174,21 @@ struct job *workers_take_done(struct workers *w)
 	pthread_mutex_lock(&w->lock);
 	j = w->done.head;
 	w->done.head = w->done.tail = NULL;
+	atomic_store(&w->ndone, 0);
 	pthread_mutex_unlock(&w->lock);
 	return j;
+}
+
+bool workers_wait_done(struct workers *w)
+{
+	bool got;
+
+	atomic_store(&w->loop_polling, true);
+	got = spin_for(&w->ndone);
+	atomic_store(&w->loop_polling, false);
+	/* A worker that saw loop_polling true did not wake us: look again
+	 * now that it is false (seq_cst on both sides). */
+	return got || atomic_load(&w->ndone) > 0;
 }
 
 void workers_stop(struct workers *w)
