@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * yaml.h - the YAML front end: libyaml events turned into a document tree.
+ *
+ * Every node keeps the FILE:LINE:COL it started at, so the compiler can name
+ * the exact place of every error.  Nodes live in one arena, freed at once
+ * with the document.  An alias is the anchored node itself (the tree is then
+ * a DAG); the parser bounds what aliases can expand to, and nesting depth, so
+ * hostile input ("billion laughs", deep nesting) fails fast with one message.
+ * Only the first document of a stream is accepted.
+ *
+ * Also here: a small string-keyed hash table (open addressing), used for
+ * anchors and duplicate mapping keys, and by the compiler for resource names.
+ */
+#ifndef ENGINE_YAML_H
+#define ENGINE_YAML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/diag.h"
+
+#define YDOC_MAX_DEPTH 64
+#define YDOC_MAX_ALIAS_NODES 1000000u
+
+enum ynode_kind {
+	YNODE_SCALAR = 1,
+	YNODE_SEQ = 2,
+	YNODE_MAP = 3,
+};
+
+struct ynode;
+
+struct ypair {
+	struct ynode *key; /* always a scalar */
+	struct ynode *value;
+};
+
+/* Kept small: a 100,000-resource graph has over a million nodes. */
+struct ynode {
+	struct pos pos;
+	union {
+		struct {
+			char *text; /* NUL-terminated; may contain NULs too */
+			uint32_t len;
+			bool plain; /* unquoted, untagged: `true` is a bool,
+				     * `"true"` a string */
+		} scalar;
+		struct {
+			struct ynode **items;
+			uint32_t n;
+		} seq;
+		struct {
+			struct ypair *pairs; /* in document order */
+			uint32_t n;
+		} map;
+	};
+	enum ynode_kind kind;
+};
+
+struct arena;
+
+struct ydoc {
+	struct arena *arena;
+	struct ynode *root;
+};
+
+/* Parse `len` bytes of `buf`; `file` (kept by pointer, must outlive the
+ * document) names positions.  Returns 0 and *out, or -1 with every problem
+ * in `d` (the parser stops at the first syntax error).  -ENOMEM when memory
+ * ran out. */
+int ydoc_parse(const char *file, const char *buf, size_t len, struct ydoc **out,
+	       struct diag *d);
+void ydoc_free(struct ydoc *doc);
+
+/* "a scalar", "a sequence", "a mapping" */
+const char *ynode_kind_name(const struct ynode *n);
+
+/* The value of `key` in mapping `map`, or NULL.  Linear: for small maps. */
+const struct ynode *ymap_get(const struct ynode *map, const char *key);
+
+/* Is scalar `n` exactly the text `s`? */
+bool yscalar_is(const struct ynode *n, const char *s);
+
+/* Scalar `n`'s text for a message: control characters escaped, cut with
+ * "..." to fit `len`.  Returns buf. */
+const char *yscalar_show(const struct ynode *n, char *buf, size_t len);
+
+/* A string-keyed hash table.  Keys are not copied: they must outlive it. */
+struct shash_slot {
+	const char *key; /* NULL: empty slot */
+	uint32_t len;    /* keys are shorter than 4 GiB */
+	uint32_t hash;
+	void *val;
+};
+
+struct shash {
+	struct shash_slot *slots;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
+/* The value slot of `key`: an existing one (*found = true), or a new one
+ * holding NULL (*found = false).  NULL when memory ran out. */
+void **shash_slot(struct shash *h, const char *key, size_t len, bool *found);
+/* Make room for `n` keys at once.  0 or -ENOMEM. */
+int shash_reserve(struct shash *h, size_t n);
+/* The value of `key`, or NULL when absent. */
+void *shash_get(const struct shash *h, const char *key, size_t len);
+void shash_free(struct shash *h);
+
+#endif /* ENGINE_YAML_H */
