@@ -52,7 +52,8 @@ static void setup(void)
 	mkdir(dir, 0755);
 	snprintf(dir, sizeof(dir), "%s/tests/tmp/sched.XXXXXX", top);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(recpath, sizeof(recpath), "%s/record", dir);
+	ck_assert_int_lt(snprintf(recpath, sizeof(recpath), "%s/record", dir),
+			 (int)sizeof(recpath));
 
 	log_level = MGMT_LOG_WARN;
 	loader_opts_default(&o);
