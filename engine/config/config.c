@@ -41,6 +41,8 @@ struct compile {
 	struct shash *names; /* per kind (index in reg->kinds): name -> res+1 */
 	size_t cap_res, cap_edges, cap_collect;
 	unsigned nerr;
+	unsigned edge_nerr;   /* errors in edges taken while streaming */
+	bool resources_done;  /* the root's `resources` value is complete */
 	bool nomem;
 };
 
@@ -528,6 +530,59 @@ static void check_cycles(struct compile *c)
 
 /* ---- the root ---- */
 
+/* ---- streaming (see struct ydoc_hook) ---- */
+
+/* The kind named exactly by `n`, or -1 (nothing reported: the tree walk
+ * reports unknown kinds once). */
+static ssize_t kind_index(const struct compile *c, const struct ynode *n)
+{
+	for (size_t i = 0; i < c->reg->nkinds; i++) {
+		const char *k = c->reg->kinds[i]->k.name;
+
+		if (strlen(k) == n->scalar.len && strcmp(k, n->scalar.text) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+/* Compile resources and edges as the parser finishes them, so a big graph
+ * never exists as a whole document tree.  Edges are taken only once the
+ * resources are complete (names must resolve); a file that lists edges
+ * first is compiled from the tree instead. */
+static bool on_item(void *ctx, const struct ynode *const *keys, int nkeys,
+		    size_t index, const struct ynode *item)
+{
+	struct compile *c = ctx;
+
+	if (c->nomem)
+		return false;
+	if (nkeys == 1 && yscalar_is(keys[0], "edges") && c->resources_done) {
+		unsigned before = c->nerr;
+
+		compile_edge(c, index, item);
+		c->edge_nerr += c->nerr - before;
+		return true;
+	}
+	if (nkeys == 2 && yscalar_is(keys[0], "resources")) {
+		ssize_t kidx = kind_index(c, keys[1]);
+
+		if (kidx < 0)
+			return false;
+		compile_res(c, (size_t)kidx, index, item);
+		return true;
+	}
+	return false;
+}
+
+static void on_root_value(void *ctx, const struct ynode *key,
+			  const struct ynode *value)
+{
+	struct compile *c = ctx;
+
+	if (yscalar_is(key, "resources"))
+		c->resources_done = true;
+}
+
 static const char *const root_keys[] = { "graph", "comment", "resources",
 					 "edges", "collect", NULL };
 
@@ -567,7 +622,7 @@ static void compile_root(struct compile *c, const struct ynode *root)
 	before = c->nerr;
 	if (edges && !c->nomem)
 		compile_list(c, edges, "edges", compile_edge);
-	if (c->nerr == before && !c->nomem)
+	if (c->nerr == before && c->edge_nerr == 0 && !c->nomem)
 		check_cycles(c);
 	if (collect && !c->nomem)
 		compile_list(c, collect, "collect", compile_collect);
@@ -598,7 +653,9 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 		       struct diag *d)
 {
 	struct compile c = { .reg = reg, .d = d };
+	struct ydoc_hook hook = { .item = on_item, .root_value = on_root_value };
 	struct ydoc *doc = NULL;
+	size_t first_err = d->n;
 	int rc;
 
 	*out = NULL;
@@ -610,7 +667,8 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 		c.nomem = true;
 		goto out;
 	}
-	rc = ydoc_parse(c.g->file, buf, len, &doc, d);
+	hook.ctx = &c;
+	rc = ydoc_parse_hooked(c.g->file, buf, len, &hook, &doc, d);
 	if (rc < 0) {
 		c.nerr++;
 		goto out;
@@ -624,6 +682,9 @@ out:
 		shash_free(&c.names[i]);
 	free(c.names);
 	if (c.nerr || c.nomem) {
+		/* Streaming finds errors in parse order, the tree walk after:
+		 * show them all in document order. */
+		diag_sort(d, first_err);
 		graph_cfg_free(c.g);
 		return -1;
 	}

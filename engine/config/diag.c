@@ -21,20 +21,66 @@
 
 #define DIAG_DEFAULT_MAX 1000
 
-static void diag_push(struct diag *d, char *msg)
+static void diag_push(struct diag *d, char *msg, struct pos pos)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		char **msgs = realloc(d->msgs, cap * sizeof(*msgs));
+		struct pos *where;
 
 		if (!msgs) {
 			free(msg);
 			return;
 		}
 		d->msgs = msgs;
+		where = realloc(d->where, cap * sizeof(*where));
+		if (!where) {
+			free(msg);
+			return;
+		}
+		d->where = where;
 		d->cap = cap;
 	}
+	pos.file = NULL;
+	d->where[d->n] = pos;
 	d->msgs[d->n++] = msg;
+}
+
+struct diag_entry {
+	char *msg;
+	struct pos pos;
+	size_t seq;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct diag_entry *x = a, *y = b;
+	long lx = x->pos.line > 0 ? x->pos.line : 0x7fffffffL;
+	long ly = y->pos.line > 0 ? y->pos.line : 0x7fffffffL;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	if (x->pos.col != y->pos.col)
+		return x->pos.col < y->pos.col ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void diag_sort(struct diag *d, size_t from)
+{
+	size_t n = d->n > from ? d->n - from : 0;
+	struct diag_entry *e;
+
+	if (n < 2 || !(e = malloc(n * sizeof(*e))))
+		return; /* out of memory: keep the order found */
+	for (size_t i = 0; i < n; i++)
+		e[i] = (struct diag_entry){ d->msgs[from + i],
+					    d->where[from + i], i };
+	qsort(e, n, sizeof(*e), entry_cmp);
+	for (size_t i = 0; i < n; i++) {
+		d->msgs[from + i] = e[i].msg;
+		d->where[from + i] = e[i].pos;
+	}
+	free(e);
 }
 
 void diag_vadd(struct diag *d, struct pos pos, const char *fmt, va_list ap)
@@ -52,7 +98,7 @@ void diag_vadd(struct diag *d, struct pos pos, const char *fmt, va_list ap)
 		/* One more slot for the note that the rest were dropped. */
 		msg = strdup("too many errors; the rest are not shown");
 		if (msg)
-			diag_push(d, msg);
+			diag_push(d, msg, (struct pos){ NULL, 0, 0 });
 		return;
 	}
 	if (vasprintf(&text, fmt, ap) < 0)
@@ -67,7 +113,7 @@ void diag_vadd(struct diag *d, struct pos pos, const char *fmt, va_list ap)
 	free(text);
 	if (rc < 0)
 		return;
-	diag_push(d, msg);
+	diag_push(d, msg, pos);
 }
 
 void diag_add(struct diag *d, struct pos pos, const char *fmt, ...)
@@ -92,6 +138,8 @@ void diag_free(struct diag *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->msgs[i]);
 	free(d->msgs);
+	free(d->where);
 	d->msgs = NULL;
+	d->where = NULL;
 	d->n = d->cap = 0;
 }

@@ -22,6 +22,7 @@ struct pos {
 
 struct diag {
 	char **msgs;
+	struct pos *where; /* of each message (file not kept) */
 	size_t n, cap;
 	size_t max;       /* stop collecting after this many (0 = 1000) */
 };
@@ -30,6 +31,9 @@ struct diag {
 void diag_add(struct diag *d, struct pos pos, const char *fmt, ...)
 	MGMT_PRINTF(3, 4);
 void diag_vadd(struct diag *d, struct pos pos, const char *fmt, va_list ap);
+/* Put messages [from, n) in document order (line, then column; messages
+ * without a line last), keeping the order of equal positions. */
+void diag_sort(struct diag *d, size_t from);
 /* Print each message as one line to `f`. */
 void diag_print(const struct diag *d, FILE *f);
 void diag_free(struct diag *d);

@@ -77,6 +77,30 @@ static void *arena_alloc(struct arena *a, size_t n)
 	return arena_alloc_aligned(a, n, alignof(void *));
 }
 
+struct arena_mark {
+	struct arena_chunk *chunk;
+	size_t used;
+};
+
+static struct arena_mark arena_mark(const struct arena *a)
+{
+	return (struct arena_mark){ a->head, a->head ? a->head->used : 0 };
+}
+
+/* Free everything allocated since `m`.  Chunks are pushed at the head (big
+ * ones just behind it), so all that is newer sits in front of m.chunk. */
+static void arena_reset(struct arena *a, struct arena_mark m)
+{
+	while (a->head && a->head != m.chunk) {
+		struct arena_chunk *c = a->head;
+
+		a->head = c->next;
+		free(c);
+	}
+	if (a->head)
+		a->head->used = m.used;
+}
+
 static void arena_free(struct arena *a)
 {
 	struct arena_chunk *c, *next;
@@ -267,7 +291,10 @@ struct frame {
 	struct anchor *anchor; /* NULL when not anchored */
 	struct ynode **items;  /* mappings: key, value, key, value... */
 	size_t n, cap;
+	size_t seen;           /* sequences: items so far, taken ones too */
 	uint64_t size;
+	struct arena_mark mark; /* arena before this collection began */
+	size_t nanchors;       /* anchors defined before it began */
 };
 
 struct yparse {
@@ -281,6 +308,7 @@ struct yparse {
 	struct shash anchors;
 	uint64_t alias_nodes;
 	struct ynode *root;
+	const struct ydoc_hook *hook;
 	int nerr;
 	bool nomem;
 };
@@ -393,6 +421,28 @@ static struct anchor *add_anchor(struct yparse *p, const yaml_char_t *name,
 }
 
 /* Hand a finished node (expanded size `size`) to its parent. */
+/* Offer a finished item of the innermost (sequence) frame to the hook. */
+static bool offer(struct yparse *p, const struct ynode *n)
+{
+	const struct ynode *keys[YDOC_MAX_DEPTH];
+	struct frame *seq = &p->stack[p->depth - 1];
+
+	if (!p->hook || !p->hook->item || seq->node->kind != YNODE_SEQ ||
+	    seq->anchor)
+		return false;
+	for (size_t i = 0; i + 1 < p->depth; i++) {
+		const struct frame *f = &p->stack[i];
+
+		if (f->node->kind != YNODE_MAP || f->anchor || f->n % 2 == 0)
+			return false;
+		keys[i] = f->items[f->n - 1];
+	}
+	return p->hook->item(p->hook->ctx, keys, (int)p->depth - 1, seq->seen,
+			     n);
+}
+
+/* Hang `n` into the collection being built.  Returns 0, 1 when the hook
+ * took it instead, or -ENOMEM. */
 static int attach(struct yparse *p, struct ynode *n, uint64_t size)
 {
 	struct frame *f;
@@ -402,6 +452,13 @@ static int attach(struct yparse *p, struct ynode *n, uint64_t size)
 		return 0;
 	}
 	f = &p->stack[p->depth - 1];
+	if (f->node->kind == YNODE_SEQ) {
+		bool taken = offer(p, n);
+
+		f->seen++;
+		if (taken)
+			return 1;
+	}
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 8;
 		struct ynode **items = realloc(f->items, cap * sizeof(*items));
@@ -415,6 +472,9 @@ static int attach(struct yparse *p, struct ynode *n, uint64_t size)
 	}
 	f->items[f->n++] = n;
 	f->size += size;
+	if (p->depth == 1 && f->node->kind == YNODE_MAP && f->n % 2 == 0 &&
+	    p->hook && p->hook->root_value)
+		p->hook->root_value(p->hook->ctx, f->items[f->n - 2], n);
 	return 0;
 }
 
@@ -478,6 +538,8 @@ static int start_collection(struct yparse *p, const yaml_event_t *ev,
 		     "nesting deeper than %d levels", YDOC_MAX_DEPTH);
 		return -1;
 	}
+	struct arena_mark mark = arena_mark(p->arena);
+
 	n = palloc(p, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -485,7 +547,8 @@ static int start_collection(struct yparse *p, const yaml_event_t *ev,
 	n->kind = kind;
 	n->pos = mark_pos(p, ev->start_mark);
 	f = &p->stack[p->depth++];
-	*f = (struct frame){ .node = n, .size = 1 };
+	*f = (struct frame){ .node = n, .size = 1, .mark = mark,
+			     .nanchors = p->anchors.n };
 	if (anchor && !(f->anchor = add_anchor(p, anchor, n)))
 		return -ENOMEM;
 	return 0;
@@ -525,6 +588,13 @@ static int end_collection(struct yparse *p)
 		f->anchor->size = size;
 	}
 	rc = attach(p, n, size);
+	/* Taken by the hook: its memory is free again, unless an anchor
+	 * inside it still points there. */
+	if (rc == 1) {
+		if (p->anchors.n == f->nanchors)
+			arena_reset(p->arena, f->mark);
+		rc = 0;
+	}
 	return rc;
 }
 
@@ -550,7 +620,7 @@ static int on_alias(struct yparse *p, const yaml_event_t *ev)
 		     YDOC_MAX_ALIAS_NODES);
 		return -1;
 	}
-	return attach(p, a->node, a->size);
+	return attach(p, a->node, a->size) < 0 ? -ENOMEM : 0;
 }
 
 static int on_scalar(struct yparse *p, const yaml_event_t *ev)
@@ -579,7 +649,7 @@ static int on_scalar(struct yparse *p, const yaml_event_t *ev)
 			return -ENOMEM;
 		a->open = false;
 	}
-	return attach(p, n, 1);
+	return attach(p, n, 1) < 0 ? -ENOMEM : 0;
 }
 
 /* One event.  Returns 1 when the stream is done, 0 to go on, <0 to stop. */
@@ -625,7 +695,15 @@ void ydoc_free(struct ydoc *doc)
 int ydoc_parse(const char *file, const char *buf, size_t len, struct ydoc **out,
 	       struct diag *d)
 {
-	struct yparse p = { .file = file, .buf = buf, .len = len, .d = d };
+	return ydoc_parse_hooked(file, buf, len, NULL, out, d);
+}
+
+int ydoc_parse_hooked(const char *file, const char *buf, size_t len,
+		      const struct ydoc_hook *hook, struct ydoc **out,
+		      struct diag *d)
+{
+	struct yparse p = { .file = file, .buf = buf, .len = len, .d = d,
+			    .hook = hook };
 	yaml_parser_t yp;
 	bool seen_doc = false;
 	int rc = 0;

@@ -66,12 +66,37 @@ struct ydoc {
 	struct ynode *root;
 };
 
+/*
+ * Streaming.  A graph's big sequences (resources of a kind, edges) need not
+ * exist as a whole tree: the compiler takes each item as soon as it is
+ * parsed, and the parser then reuses the item's memory.  Items are offered
+ * only when every collection above them is a mapping and none is anchored
+ * (an alias to an ancestor must see the whole tree).
+ */
+struct ydoc_hook {
+	/* A finished item of a sequence: `keys` are the mapping keys on the
+	 * path from the root to the sequence (`nkeys` of them), `index` the
+	 * item's place in its sequence.  Return true to take it: it is then
+	 * left out of the tree, and its nodes must not be used after the
+	 * call (copy what is kept). */
+	bool (*item)(void *ctx, const struct ynode *const *keys, int nkeys,
+		     size_t index, const struct ynode *item);
+	/* A value of the root mapping is complete (it stays in the tree). */
+	void (*root_value)(void *ctx, const struct ynode *key,
+			   const struct ynode *value);
+	void *ctx;
+};
+
 /* Parse `len` bytes of `buf`; `file` (kept by pointer, must outlive the
  * document) names positions.  Returns 0 and *out, or -1 with every problem
  * in `d` (the parser stops at the first syntax error).  -ENOMEM when memory
  * ran out. */
 int ydoc_parse(const char *file, const char *buf, size_t len, struct ydoc **out,
 	       struct diag *d);
+/* The same, offering items to `hook` (may be NULL) as they are parsed. */
+int ydoc_parse_hooked(const char *file, const char *buf, size_t len,
+		      const struct ydoc_hook *hook, struct ydoc **out,
+		      struct diag *d);
 void ydoc_free(struct ydoc *doc);
 
 /* "a scalar", "a sequence", "a mapping" */

@@ -753,20 +753,57 @@ START_TEST(test_all_errors)
 		"- {from: {kind: file, name: f1}, to: {kind: exec, name: e}}\n",
 		"t.yaml:2:1: unknown top-level key 'bogus'");
 	ck_assert_uint_eq(D.n, 6);
+	/* in document order */
 	ck_assert_str_eq(
 		D.msgs[1],
-		"t.yaml:6:11: file[f1]: mode \"x\" is not an octal mode");
-	ck_assert_str_eq(D.msgs[2],
-			 "t.yaml:7:11: file[f1]: size \"y\" is not an integer");
-	ck_assert_str_eq(
-		D.msgs[3],
 		"t.yaml:5:5: file[f1]: missing required parameter 'path'");
+	ck_assert_str_eq(
+		D.msgs[2],
+		"t.yaml:6:11: file[f1]: mode \"x\" is not an octal mode");
+	ck_assert_str_eq(D.msgs[3],
+			 "t.yaml:7:11: file[f1]: size \"y\" is not an integer");
 	ck_assert_str_eq(
 		D.msgs[4],
 		"t.yaml:8:3: unknown kind 'fiel' (did you mean 'file'?); known kinds: exec, file, noop");
 	ck_assert_str_eq(D.msgs[5],
 			 "t.yaml:10:38: edge #1: to: no resource exec[e]");
 	ck_assert_int_eq(validate_calls, 0);
+}
+END_TEST
+
+/* Resources and edges are compiled while parsing (struct ydoc_hook); a
+ * file that lists its edges first takes the tree path.  Both must give the
+ * same graph and the same messages. */
+START_TEST(test_edges_before_resources)
+{
+	static const char *const yaml[] = {
+		"resources:\n  exec:\n  - {name: a, cmd: x}\n"
+		"  - {name: b, cmd: y}\n"
+		"edges:\n- {from: {kind: exec, name: a}, to: {kind: exec, name: b}, notify: true}\n",
+		"edges:\n- {from: {kind: exec, name: a}, to: {kind: exec, name: b}, notify: true}\n"
+		"resources:\n  exec:\n  - {name: a, cmd: x}\n"
+		"  - {name: b, cmd: y}\n",
+	};
+
+	for (int i = 0; i < 2; i++) {
+		expect_ok(yaml[i]);
+		ck_assert_uint_eq(G->nres, 2);
+		ck_assert_str_eq(G->res[0]->name, "a");
+		ck_assert_uint_eq(G->nedges, 1);
+		ck_assert_uint_eq(G->edges[0].from, 0);
+		ck_assert_uint_eq(G->edges[0].to, 1);
+		ck_assert(G->edges[0].notify);
+		graph_cfg_free(G);
+		G = NULL;
+	}
+	/* the edge's number counts every item, streamed or not */
+	expect_err("resources:\n  exec:\n  - {name: a, cmd: x}\n"
+		   "edges:\n- {from: {kind: exec, name: a}, to: {kind: exec, name: a}}\n"
+		   "- {from: {kind: exec, name: a}, to: {kind: exec, name: zz}}\n",
+		   "t.yaml:5:3: edge #1: from and to are the same resource exec[a]");
+	ck_assert_uint_eq(D.n, 2);
+	ck_assert_str_eq(D.msgs[1],
+			 "t.yaml:6:37: edge #2: to: no resource exec[zz]");
 }
 END_TEST
 
@@ -1063,6 +1100,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_validate);
 	tcase_add_test(tc, test_all_errors);
 	tcase_add_test(tc, test_aliases);
+	tcase_add_test(tc, test_edges_before_resources);
 	tcase_add_test(tc, test_alias_bomb);
 	tcase_add_test(tc, test_nesting);
 	tcase_add_test(tc, test_yaml_tree);
