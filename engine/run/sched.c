@@ -587,7 +587,7 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	}
 
 	nthreads = o->workers > 0 ? o->workers : 2 * online_cpus();
-	s.max_inflight = 2 * nthreads;
+	s.max_inflight = 32 * nthreads;
 	ev_async_init(&s.wake, on_wake);
 	s.wake.data = &s;
 	ev_async_start(s.loop, &s.wake);
