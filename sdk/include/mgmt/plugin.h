@@ -97,9 +97,9 @@ struct mgmt_kind {
 	size_t params_size; /* bytes of the per-resource struct */
 
 	/* Reject impossible combinations of parameters, reporting each with
-	 * host->invalid.  Return 0, or -1 when anything is invalid.  Must not
-	 * look at the machine (validate runs for `mgmt-engine validate` too).
-	 * Loop thread.  May be NULL. */
+	 * host->invalid.  Return 0, or -1 when anything is invalid.  May read
+	 * the machine (look up a user name) but must not change it: validate
+	 * runs for `mgmt-engine validate` too.  Loop thread.  May be NULL. */
 	int (*validate)(mgmt_res *res, void *p);
 
 	/* Allocate per-resource runtime state (in `p` after the parameters,
