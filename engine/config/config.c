@@ -622,6 +622,10 @@ static void compile_root(struct compile *c, const struct ynode *root)
 	before = c->nerr;
 	if (edges && !c->nomem)
 		compile_list(c, edges, "edges", compile_edge);
+	/* Automatic edges join the explicit ones before the cycle check, so
+	 * a cycle they close is reported with its path. */
+	if (c->nerr == 0 && !c->nomem && config_autoedges(c->g) < 0)
+		c->nomem = true;
 	if (c->nerr == before && c->edge_nerr == 0 && !c->nomem)
 		check_cycles(c);
 	if (collect && !c->nomem)

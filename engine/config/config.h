@@ -22,6 +22,7 @@
 struct edge_cfg {
 	size_t from, to;      /* indexes into graph_cfg.res */
 	bool notify;
+	bool automatic;       /* added by a kind's autoedges hook */
 	char *name;           /* may be NULL */
 	struct pos pos;
 };
@@ -54,6 +55,10 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 		       struct diag *d);
 
 void graph_cfg_free(struct graph_cfg *g);
+
+/* Add the edges each kind's autoedges hook names (autoedge.c), for every
+ * resource whose meta.autoedge is true.  0 or -ENOMEM. */
+int config_autoedges(struct graph_cfg *g);
 
 /* "file[f1]" (lowercase kind, as in errors) into buf; returns buf. */
 const char *res_label(const struct mgmt_res *r, char *buf, size_t len);

@@ -39,6 +39,8 @@ struct test {
 	bool pending;        /* watch becomes ready only after a loop turn */
 	bool init_fail;
 	bool stateless;      /* runs whenever a resource before it ran */
+	char *uid;           /* its uid for autoedges */
+	char *after;         /* autoedge: comes after the test resource with this uid */
 	char *poke;          /* send an event to the test resource of this name */
 	int64_t poke_runs;   /* ... in each of the first N runs */
 	/* runtime */
@@ -69,6 +71,10 @@ static const struct mgmt_param test_params[] = {
 		   "init fails"),
 	MGMT_PARAM(struct test, stateless, MGMT_PARAM_BOOL, "false", 0,
 		   "runs when reached"),
+	MGMT_PARAM(struct test, uid, MGMT_PARAM_STRING, NULL, 0,
+		   "uid for autoedges"),
+	MGMT_PARAM(struct test, after, MGMT_PARAM_STRING, NULL, 0,
+		   "autoedge: come after the test resource with this uid"),
 	MGMT_PARAM(struct test, poke, MGMT_PARAM_STRING, NULL, 0,
 		   "test resource to send an event to"),
 	MGMT_PARAM(struct test, poke_runs, MGMT_PARAM_INT, "0", 0,
@@ -251,6 +257,20 @@ static void test_cleanup(mgmt_res *res, void *p)
 	pthread_mutex_unlock(&live_lock);
 }
 
+static const char *test_uid(mgmt_res *res, void *p)
+{
+	return ((struct test *)p)->uid;
+}
+
+static void test_autoedges(mgmt_res *res, void *p, mgmt_autoedge_cb add,
+			   void *ctx)
+{
+	struct test *t = p;
+
+	if (t->after)
+		add(ctx, MGMT_EDGE_AFTER, "test", t->after);
+}
+
 static const struct mgmt_kind test_kind = {
 	MGMT_KIND_HEADER,
 	.name = "test",
@@ -261,6 +281,8 @@ static const struct mgmt_kind test_kind = {
 	.watch = test_watch,
 	.cleanup = test_cleanup,
 	.check_apply = test_check_apply,
+	.uid = test_uid,
+	.autoedges = test_autoedges,
 };
 
 static const struct mgmt_kind *const test_kinds[] = { &test_kind, NULL };

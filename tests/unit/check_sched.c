@@ -420,6 +420,48 @@ START_TEST(noop_mode_never_applies)
 }
 END_TEST
 
+START_TEST(autoedges_order_resources)
+{
+	/* b names a by uid: a runs first */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: b, record: REC, after: X}\n"
+				   "  - {name: a, record: REC, uid: X}\n"),
+			 0);
+	assert_before("a", "b");
+
+	/* meta autoedge false: no edge, so both meet at the barrier */
+	unlink(recpath);
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: b, record: REC, after: X, barrier: DIR/b3, barrier_count: 2, meta: {autoedge: false}}\n"
+				   "  - {name: a, record: REC, uid: X, barrier: DIR/b3, barrier_count: 2}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 1);
+	ck_assert_int_eq(count("start", "b"), 1);
+}
+END_TEST
+
+START_TEST(autoedge_cycle_is_reported)
+{
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+
+	static const char yaml[] = "resources:\n  test:\n"
+				   "  - {name: a, uid: A, after: B}\n"
+				   "  - {name: b, uid: B, after: A}\n";
+
+	ck_assert_int_eq(config_load_buffer("c.yaml", yaml, strlen(yaml), &reg,
+					    &cfg, &d),
+			 -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_msg(strstr(d.msgs[0], "graph has a cycle: test[") != NULL,
+		      "%s", d.msgs[0]);
+	diag_free(&d);
+}
+END_TEST
+
 /* A random DAG of 1,000 vertices and 2,000 edges (edges go from lower to
  * higher numbers): every edge's order holds in the record. */
 START_TEST(random_dag_order)
@@ -491,6 +533,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, init_failure_blocks_descendants);
 	tcase_add_test(tc, noop_mode_never_applies);
 	tcase_add_test(tc, random_dag_order);
+	tcase_add_test(tc, autoedges_order_resources);
+	tcase_add_test(tc, autoedge_cycle_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }
