@@ -294,7 +294,7 @@ struct frame {
 	size_t seen;           /* sequences: items so far, taken ones too */
 	uint64_t size;
 	struct arena_mark mark; /* arena before this collection began */
-	size_t nanchors;       /* anchors defined before it began */
+	size_t nanchors;       /* anchor definitions before it began */
 };
 
 struct yparse {
@@ -306,6 +306,7 @@ struct yparse {
 	struct frame stack[YDOC_MAX_DEPTH];
 	size_t depth;
 	struct shash anchors;
+	size_t anchor_defs;     /* anchors defined so far, redefinitions too */
 	uint64_t alias_nodes;
 	struct ynode *root;
 	const struct ydoc_hook *hook;
@@ -417,6 +418,9 @@ static struct anchor *add_anchor(struct yparse *p, const yaml_char_t *name,
 	}
 	*a = (struct anchor){ node, 1, true };
 	*slot = a;
+	/* Counted per definition, not per name: a redefined anchor points
+	 * into the new item as much as a new one. */
+	p->anchor_defs++;
 	return a;
 }
 
@@ -427,8 +431,11 @@ static bool offer(struct yparse *p, const struct ynode *n)
 	const struct ynode *keys[YDOC_MAX_DEPTH];
 	struct frame *seq = &p->stack[p->depth - 1];
 
+	/* After a parse error (a duplicate key, say) the compile's result is
+	 * thrown away: offer nothing more, as the compiler assumes a sound
+	 * item. */
 	if (!p->hook || !p->hook->item || seq->node->kind != YNODE_SEQ ||
-	    seq->anchor)
+	    seq->anchor || p->nerr)
 		return false;
 	for (size_t i = 0; i + 1 < p->depth; i++) {
 		const struct frame *f = &p->stack[i];
@@ -548,7 +555,7 @@ static int start_collection(struct yparse *p, const yaml_event_t *ev,
 	n->pos = mark_pos(p, ev->start_mark);
 	f = &p->stack[p->depth++];
 	*f = (struct frame){ .node = n, .size = 1, .mark = mark,
-			     .nanchors = p->anchors.n };
+			     .nanchors = p->anchor_defs };
 	if (anchor && !(f->anchor = add_anchor(p, anchor, n)))
 		return -ENOMEM;
 	return 0;
@@ -591,7 +598,7 @@ static int end_collection(struct yparse *p)
 	/* Taken by the hook: its memory is free again, unless an anchor
 	 * inside it still points there. */
 	if (rc == 1) {
-		if (p->anchors.n == f->nanchors)
+		if (p->anchor_defs == f->nanchors)
 			arena_reset(p->arena, f->mark);
 		rc = 0;
 	}
