@@ -22,6 +22,7 @@
 #include "loader/loader.h"
 #include "log.h"
 #include "run/host.h"
+#include "run/plan.h"
 #include "run/sched.h"
 
 #define MAX_PLUGIN_DIRS 64
@@ -40,8 +41,8 @@ static const char usage_text[] =
 	"      [--no-autogroup]\n"
 	"                      apply the graph in FILE and keep it applied\n"
 	"  validate FILE       compile FILE only; exit 0 or print every error\n"
-	"  graph FILE [--format dot]\n"
-	"                      print the compiled graph; runs nothing\n"
+	"  graph FILE [--format dot|json] [--no-autogroup]\n"
+	"                      print the compiled, grouped graph; runs nothing\n"
 	"  plugins             list plugins, kinds, ABI versions, parameters\n"
 	"  --version           print the version\n"
 	"  --help              print this help\n"
@@ -176,8 +177,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 			so.workers = (int)d;
 			break;
 		case 'A':
-			/* Grouping is not part of this build's scheduler, so
-			 * every resource already runs on its own. */
+			so.no_autogroup = true;
 			break;
 		case 'e':
 			return usage_error("--etcd: this build has no etcd "
@@ -240,32 +240,49 @@ static int cmd_graph(struct global *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "no-autogroup", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct registry reg = { 0 };
 	struct graph_cfg *cfg = NULL;
-	const char *file = NULL;
+	bool json = false, autogroup = true;
+	struct plan plan;
 	int c, status;
 
 	optind = 0; /* glibc: restart scanning at argv[1] */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'f')
+		if (c == 'A') {
+			autogroup = false;
+		} else if (c == 'f' && (strcmp(optarg, "dot") == 0 ||
+					strcmp(optarg, "json") == 0)) {
+			json = strcmp(optarg, "json") == 0;
+		} else if (c == 'f') {
+			return usage_error("graph: --format %s: use dot or "
+					   "json", optarg);
+		} else {
 			return usage_error("graph: bad option");
-		if (strcmp(optarg, "dot") != 0)
-			return usage_error("graph: --format %s: this build "
-					   "prints dot only", optarg);
+		}
 	}
 	if (optind != argc - 1)
 		return usage_error("graph: give exactly one FILE");
-	file = argv[optind];
 	if (load_plugins(g, &reg) < 0) {
 		registry_free(&reg);
 		return EXIT_USAGE;
 	}
-	status = compile(file, &reg, &cfg);
-	if (status == 0 && sched_write_dot(cfg, "-") < 0) {
-		log_error("cannot write the graph: %s", strerror(errno));
+	status = compile(argv[optind], &reg, &cfg);
+	if (status == 0 && plan_build(cfg, autogroup, &plan) < 0) {
+		log_error("out of memory grouping the graph");
 		status = EXIT_FAILED;
+	} else if (status == 0) {
+		int r = json ? plan_write_json(&plan, stdout) :
+			       plan_write_dot(&plan, stdout);
+
+		if (r < 0 || fflush(stdout)) {
+			log_error("cannot write the graph: %s",
+				  strerror(r < 0 ? -r : errno));
+			status = EXIT_FAILED;
+		}
+		plan_free(&plan);
 	}
 	graph_cfg_free(cfg);
 	registry_free(&reg);

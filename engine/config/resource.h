@@ -50,6 +50,14 @@ struct mgmt_res {
 	struct diag *diag;   /* set while validate runs (host->invalid) */
 	void *vertex;        /* the runtime's, see engine/run */
 	void *watches;       /* the runtime's: watches registered for it */
+	/* the runtime's, per resource even inside a group: */
+	bool rt_dirty;       /* an event since the run that saw it */
+	bool rt_refresh;     /* a refresh not yet seen by a run */
+	bool job_dirty;      /* what the running check_apply sees */
+	bool job_refresh;
+	bool watch_pending;  /* its watch is not ready yet */
+	bool inited;         /* init succeeded: cleanup is owed */
+	uint32_t rt_index;   /* in graph_cfg.res */
 };
 
 /* Free the parameter values (per schema), params, name, positions, meta

@@ -307,17 +307,17 @@ static size_t h_group_members(const mgmt_res *res, mgmt_res *const **members)
 	}
 	v = res->vertex;
 	*members = v->members;
-	return 1;
+	return v->nmembers;
 }
 
 static bool h_refreshed(const mgmt_res *res)
 {
-	const struct vertex *v;
+	return res_ok(res, "refreshed") && res->job_refresh;
+}
 
-	if (!res_ok(res, "refreshed") || !res->vertex)
-		return false;
-	v = res->vertex;
-	return v->job_refresh;
+static bool h_member_dirty(const mgmt_res *res)
+{
+	return res_ok(res, "member_dirty") && res->job_dirty;
 }
 
 static const char *h_state_dir(const mgmt_res *res)
@@ -385,6 +385,7 @@ static const struct mgmt_host table = {
 	.state_dir = h_state_dir,
 	.hostname = h_hostname,
 	.now = h_now,
+	.member_dirty = h_member_dirty,
 };
 
 const struct mgmt_host *host_table(void)

@@ -36,10 +36,12 @@
 
 struct sched {
 	struct ev_loop *loop;
-	const struct graph_cfg *cfg;
 	struct sched_opts o;
-	struct graph g;
+	struct plan plan;
+	const struct graph *g;  /* over vertices: plan.ag.grouped */
+	const struct graph *rg; /* over resources: plan.rg */
 	struct vertex *v;
+	struct mgmt_res **members; /* all resources, grouped by vertex */
 	uint32_t n;
 
 	struct workers w;
@@ -58,7 +60,7 @@ struct sched {
 
 	/* dirty marks from threads other than the loop's */
 	pthread_mutex_t rlock;
-	struct vertex **remote;
+	struct mgmt_res **remote;
 	size_t nremote, remote_cap;
 };
 
@@ -107,16 +109,16 @@ static void propagate(struct sched *s, struct vertex *v, bool was_open)
 	bool opening = is_open(v);
 	uint32_t *stack = s->stack, sp = 0;
 
-	if (opening == was_open || graph_out_degree(&s->g, v->id) == 0)
+	if (opening == was_open || graph_out_degree(s->g, v->id) == 0)
 		return;
 	/* A vertex flips at most once per walk, so n entries suffice. */
 	stack[sp++] = v->id;
 	while (sp) {
 		uint32_t u = stack[--sp];
 
-		for (uint32_t e = s->g.out_start[u]; e < s->g.out_start[u + 1];
+		for (uint32_t e = s->g->out_start[u]; e < s->g->out_start[u + 1];
 		     e++) {
-			struct vertex *c = &s->v[s->g.edges[e].to];
+			struct vertex *c = &s->v[s->g->edges[e].to];
 			bool cwas = is_open(c);
 
 			if (opening) {
@@ -159,7 +161,15 @@ static void dispatch(struct sched *s)
 		v->queued = false;
 		if (v->state != V_DIRTY || v->nblock)
 			continue;
-		v->job_refresh = v->refresh;
+		/* What this run sees; what comes meanwhile waits for the
+		 * next one. */
+		for (uint32_t i = 0; i < v->nmembers; i++) {
+			struct mgmt_res *m = v->members[i];
+
+			m->job_dirty = m->rt_dirty;
+			m->job_refresh = m->rt_refresh;
+			m->rt_dirty = m->rt_refresh = false;
+		}
 		v->job_apply = !(s->o.noop || v->res->meta.noop);
 		v->state = V_RUNNING; /* open before and after */
 		s->inflight++;
@@ -211,6 +221,8 @@ static void make_dirty(struct sched *s, struct vertex *v)
 	case V_DIRTY:
 		return;
 	case V_PENDING:
+		if (v->npending)
+			return; /* not before every member's watch is ready */
 		s->npending--;
 		break;
 	case V_RETRY:
@@ -228,6 +240,49 @@ static void make_dirty(struct sched *s, struct vertex *v)
 		enqueue(s, v);
 }
 
+/* An event for one resource: it, and so its vertex, is dirty.  The first
+ * event of a pending watch says it is ready. */
+static void member_event(struct sched *s, struct mgmt_res *res)
+{
+	struct vertex *v = res->vertex;
+
+	res->rt_dirty = true;
+	if (res->watch_pending) {
+		res->watch_pending = false;
+		v->npending--;
+	}
+	make_dirty(s, v);
+}
+
+/* `v` ran: along the original (per resource) edges, send refreshes on
+ * notify edges when it changed something, and wake the resources after it
+ * that run whenever something before them ran. */
+static void tell_successors(struct sched *s, struct vertex *v, bool changed)
+{
+	const struct graph *rg = s->rg;
+
+	for (uint32_t i = 0; i < v->nmembers; i++) {
+		uint32_t from = v->members[i]->rt_index;
+
+		for (uint32_t e = rg->out_start[from];
+		     e < rg->out_start[from + 1]; e++) {
+			struct mgmt_res *t = s->plan.cfg->res[rg->edges[e].to];
+			struct vertex *tv = t->vertex;
+			bool notify = changed &&
+				      (rg->edges[e].flags & GRAPH_EDGE_NOTIFY);
+
+			if (tv == v)
+				continue;
+			if (notify)
+				t->rt_refresh = true;
+			if (notify || (t->flags & MGMT_RES_RUN_WHEN_REACHED)) {
+				t->rt_dirty = true;
+				make_dirty(s, tv);
+			}
+		}
+	}
+}
+
 static void finish(struct sched *s, struct vertex *v)
 {
 	const struct meta *m = &v->res->meta;
@@ -241,19 +296,8 @@ static void finish(struct sched *s, struct vertex *v)
 		else
 			vlog(v, MGMT_LOG_DEBUG, "converged");
 		v->retries_left = m->retry;
-		if (v->job_refresh)
-			v->refresh = false;
-		for (uint32_t e = s->g.out_start[v->id];
-		     e < s->g.out_start[v->id + 1]; e++) {
-			struct vertex *c = &s->v[s->g.edges[e].to];
-			bool notify = (s->g.edges[e].flags & GRAPH_EDGE_NOTIFY) &&
-				      r == MGMT_CHANGED && v->job_apply;
-
-			if (notify)
-				c->refresh = true;
-			if (notify || (c->res->flags & MGMT_RES_RUN_WHEN_REACHED))
-				make_dirty(s, c);
-		}
+		v->failing = false;
+		tell_successors(s, v, r == MGMT_CHANGED && v->job_apply);
 		if (v->redo) {
 			v->redo = false;
 			set_state(v, V_DIRTY);
@@ -264,6 +308,14 @@ static void finish(struct sched *s, struct vertex *v)
 		return;
 	}
 
+	/* The run failed: what it saw is still to be seen. */
+	v->failing = true;
+	for (uint32_t i = 0; i < v->nmembers; i++) {
+		struct mgmt_res *mm = v->members[i];
+
+		mm->rt_dirty |= mm->job_dirty;
+		mm->rt_refresh |= mm->job_refresh;
+	}
 	if (v->redo) {
 		/* something happened since it started: try again now */
 		v->redo = false;
@@ -298,7 +350,7 @@ static void finish(struct sched *s, struct vertex *v)
  * were any. */
 static bool drain(struct sched *s)
 {
-	struct vertex **remote = NULL;
+	struct mgmt_res **remote = NULL;
 	size_t nremote = 0;
 	/* Finished jobs first, then remote events: an event a job sent
 	 * before it finished is then surely seen, and applied while the
@@ -314,7 +366,7 @@ static bool drain(struct sched *s)
 	}
 	pthread_mutex_unlock(&s->rlock);
 	for (size_t i = 0; i < nremote; i++)
-		make_dirty(s, remote[i]);
+		member_event(s, remote[i]);
 	free(remote);
 
 	for (struct job *j = done, *next; j; j = next) {
@@ -353,14 +405,14 @@ void sched_dirty(struct mgmt_res *res)
 	if (!s || !v)
 		return;
 	if (pthread_equal(pthread_self(), s->loop_thread)) {
-		make_dirty(s, v);
+		member_event(s, res);
 		kick(s);
 		return;
 	}
 	pthread_mutex_lock(&s->rlock);
 	if (s->nremote == s->remote_cap) {
 		size_t cap = s->remote_cap ? s->remote_cap * 2 : 16;
-		struct vertex **p = realloc(s->remote, cap * sizeof(*p));
+		struct mgmt_res **p = realloc(s->remote, cap * sizeof(*p));
 
 		if (!p) {
 			pthread_mutex_unlock(&s->rlock);
@@ -370,7 +422,7 @@ void sched_dirty(struct mgmt_res *res)
 		s->remote = p;
 		s->remote_cap = cap;
 	}
-	s->remote[s->nremote++] = v;
+	s->remote[s->nremote++] = res;
 	pthread_mutex_unlock(&s->rlock);
 	ev_async_send(s->loop, &s->wake);
 }
@@ -393,6 +445,8 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct vertex *v = w->data;
 
+	for (uint32_t i = 0; i < v->nmembers; i++)
+		v->members[i]->rt_dirty = true;
 	make_dirty(v->s, v);
 	kick(v->s);
 }
@@ -422,52 +476,18 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	kick(s);
 }
 
-int sched_build_graph(const struct graph_cfg *cfg, struct graph *g)
+int sched_write_dot(const struct plan *p, const char *path)
 {
-	int r = graph_init(g, (uint32_t)cfg->nres);
+	FILE *f = strcmp(path, "-") ? fopen(path, "we") : stdout;
+	int r;
 
-	for (size_t i = 0; r == 0 && i < cfg->nedges; i++)
-		r = graph_add_edge(g, (uint32_t)cfg->edges[i].from,
-				   (uint32_t)cfg->edges[i].to,
-				   cfg->edges[i].notify ? GRAPH_EDGE_NOTIFY : 0);
-	if (r == 0)
-		r = graph_finalize(g);
-	if (r)
-		graph_free(g);
-	return r;
-}
-
-static const char *dot_label(void *ctx, uint32_t v, char *buf, size_t len)
-{
-	const struct graph_cfg *cfg = ctx;
-	const struct mgmt_res *r = cfg->res[v];
-
-	snprintf(buf, len, "%c%s[%s]", r->kind->k.name[0] - 32,
-		 r->kind->k.name + 1, r->name);
-	return buf;
-}
-
-int sched_write_dot(const struct graph_cfg *cfg, const char *path)
-{
-	struct graph g;
-	FILE *f;
-	int r = sched_build_graph(cfg, &g);
-
-	if (r)
-		return r;
-	f = strcmp(path, "-") ? fopen(path, "we") : stdout;
-	if (!f) {
-		r = -errno;
-		graph_free(&g);
-		return r;
-	}
-	r = graph_write_dot(&g, f, cfg->name ? cfg->name : "mgmt", dot_label,
-			    (void *)cfg);
+	if (!f)
+		return -errno;
+	r = plan_write_dot(p, f);
 	if (f != stdout && fclose(f) && !r)
 		r = -errno;
 	else if (f == stdout && fflush(f) && !r)
 		r = -errno;
-	graph_free(&g);
 	return r;
 }
 
@@ -478,29 +498,39 @@ static int online_cpus(void)
 	return n > 0 ? (int)n : 1;
 }
 
-/* init and watch hooks, in dependency order.  A resource whose init or watch
- * fails is failed from the start and blocks its descendants. */
+/* init and watch hooks of every member, in dependency order.  A resource
+ * whose init or watch fails fails its vertex from the start, which blocks
+ * its descendants. */
 static void start_resources(struct sched *s, const uint32_t *order)
 {
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[order[i]];
-		const struct mgmt_kind *k = &v->res->kind->k;
-		int r = 0;
 
-		if (k->init)
-			r = k->init(v->res, v->res->params);
-		if (r < 0) {
-			vlog(v, MGMT_LOG_ERROR, "init failed (error %d)", r);
-			v->state = V_FAILED;
-			continue;
+		for (uint32_t j = 0; j < v->nmembers; j++) {
+			struct mgmt_res *m = v->members[j];
+			const struct mgmt_kind *k = &m->kind->k;
+			int r = k->init ? k->init(m, m->params) : 0;
+
+			if (r < 0) {
+				log_msg(MGMT_LOG_ERROR, k->name, m->name,
+					"init failed (error %d)", r);
+				v->state = V_FAILED;
+				v->failing = true;
+				continue;
+			}
+			m->inited = true;
+			r = k->watch ? k->watch(m, m->params) : 0;
+			if (r < 0) {
+				log_msg(MGMT_LOG_ERROR, k->name, m->name,
+					"watch failed (error %d)", r);
+				v->state = V_FAILED;
+				v->failing = true;
+			} else if (r == MGMT_WATCH_PENDING) {
+				m->watch_pending = true;
+				v->npending++;
+			}
 		}
-		v->inited = true;
-		if (k->watch)
-			r = k->watch(v->res, v->res->params);
-		if (r < 0) {
-			vlog(v, MGMT_LOG_ERROR, "watch failed (error %d)", r);
-			v->state = V_FAILED;
-		} else if (r == MGMT_WATCH_PENDING && v->state == V_DIRTY) {
+		if (v->npending && v->state == V_DIRTY) {
 			v->state = V_PENDING;
 			s->npending++;
 		}
@@ -517,40 +547,62 @@ static void stop_resources(struct sched *s, const uint32_t *order)
 {
 	for (uint32_t i = s->n; i-- > 0;) {
 		struct vertex *v = &s->v[order[i]];
-		const struct mgmt_kind *k = &v->res->kind->k;
 
 		ev_timer_stop(s->loop, &v->retry_timer);
 		ev_timer_stop(s->loop, &v->poll_timer);
-		host_release_watches(v->res);
-		if (k->cleanup && v->inited)
-			k->cleanup(v->res, v->res->params);
-		v->res->vertex = NULL;
+		for (uint32_t j = v->nmembers; j-- > 0;) {
+			struct mgmt_res *m = v->members[j];
+			const struct mgmt_kind *k = &m->kind->k;
+
+			host_release_watches(m);
+			if (k->cleanup && m->inited)
+				k->cleanup(m, m->params);
+			m->inited = false;
+			m->vertex = NULL;
+		}
 	}
 }
 
 static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 {
-	s->cfg = cfg;
-	s->n = (uint32_t)cfg->nres;
-	if (sched_build_graph(cfg, &s->g))
+	const struct autogroup_result *ag = &s->plan.ag;
+
+	if (plan_build(cfg, !s->o.no_autogroup, &s->plan) < 0)
 		return -ENOMEM;
+	s->g = &ag->grouped;
+	s->rg = &s->plan.rg;
+	s->n = ag->ngroups;
 	s->v = calloc(s->n ? s->n : 1, sizeof(*s->v));
+	s->members = calloc(cfg->nres ? cfg->nres : 1, sizeof(*s->members));
 	s->runq = calloc((size_t)s->n + 1, sizeof(*s->runq));
 	s->stack = calloc((size_t)s->n + 1, sizeof(*s->stack));
-	if (!s->v || !s->runq || !s->stack)
+	if (!s->v || !s->members || !s->runq || !s->stack)
 		return -ENOMEM;
+	for (uint32_t i = 0; i < cfg->nres; i++) {
+		struct mgmt_res *r = cfg->res[i];
+
+		r->rt_index = i;
+		r->rt_dirty = true; /* every resource starts dirty */
+		r->rt_refresh = r->job_dirty = r->job_refresh = false;
+		r->watch_pending = r->inited = false;
+	}
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[i];
+		uint32_t first = ag->member_start[i];
 
 		v->job.run = run_job;
 		v->s = s;
-		v->res = cfg->res[i];
-		v->res->vertex = v;
+		v->members = s->members + first;
+		v->nmembers = ag->member_start[i + 1] - first;
+		for (uint32_t j = 0; j < v->nmembers; j++) {
+			v->members[j] = cfg->res[ag->members[first + j]];
+			v->members[j]->vertex = v;
+		}
+		v->res = v->members[0];
 		v->id = i;
 		v->state = V_DIRTY; /* every vertex starts dirty */
-		v->nblock = graph_in_degree(&s->g, i);
+		v->nblock = graph_in_degree(s->g, i);
 		v->retries_left = v->res->meta.retry;
-		v->members[0] = v->res;
 		ev_init(&v->retry_timer, on_retry);
 		v->retry_timer.data = v;
 		ev_init(&v->poll_timer, on_poll);
@@ -574,12 +626,12 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 		goto out;
 	}
 	order = malloc(sizeof(*order) * (s.n ? s.n : 1));
-	if (!order || graph_toposort(&s.g, order) < 0) {
+	if (!order || graph_toposort(s.g, order) < 0) {
 		log_error("cannot order the graph (out of memory or a cycle)");
 		goto out;
 	}
 	if (o->graphviz) {
-		int r = sched_write_dot(cfg, o->graphviz);
+		int r = sched_write_dot(&s.plan, o->graphviz);
 
 		if (r < 0)
 			log_warn("--graphviz %s: %s", o->graphviz,
@@ -607,7 +659,8 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	s.conv_timer.data = &s;
 
 	cur = &s;
-	log_info("running %u resources on %d workers", s.n, nthreads);
+	log_info("running %zu resources as %u vertices on %d workers",
+		 cfg->nres, s.n, nthreads);
 	start_resources(&s, order);
 	/* Initial openness: every vertex started open, so nblock = in-degree
 	 * holds.  Queue the roots in dependency order. */
@@ -631,9 +684,11 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	ev_timer_stop(s.loop, &s.conv_timer);
 	ev_async_stop(s.loop, &s.wake);
 	ev_prepare_stop(s.loop, &s.prepare);
+	/* By the last run, not the state: an event may have made a failed
+	 * vertex dirty again just as the engine stopped. */
 	for (uint32_t i = 0; i < s.n; i++)
-		if (s.v[i].state == V_FAILED || s.v[i].state == V_RETRY)
-			nfailed++;
+		if (s.v[i].failing)
+			nfailed += (int)s.v[i].nmembers;
 	if (nfailed)
 		log_error("%d resource(s) failed", nfailed);
 	status = nfailed ? 1 : 0;
@@ -643,7 +698,8 @@ out:
 	free(s.runq);
 	free(s.stack);
 	free(s.remote);
-	graph_free(&s.g);
+	free(s.members);
+	plan_free(&s.plan);
 	pthread_mutex_destroy(&s.rlock);
 	return status;
 }

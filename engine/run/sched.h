@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "graph/graph.h"
+#include "run/plan.h"
 #include "run/workers.h"
 
 struct sched_opts {
@@ -18,6 +19,7 @@ struct sched_opts {
 	double converged_timeout;  /* seconds; < 0: run until a signal */
 	bool noop;                 /* check only, never apply */
 	const char *graphviz;      /* write the graph as dot here, or NULL */
+	bool no_autogroup;         /* every resource its own vertex */
 };
 
 enum vstate {
@@ -31,24 +33,27 @@ enum vstate {
 
 struct sched;
 
+/* A vertex is a group of resources (most often of one) that runs as one:
+ * one check_apply of the leader handles every member.  Events, refreshes
+ * and watches stay per member (flags in struct mgmt_res). */
 struct vertex {
 	struct job job;            /* first: a job is its vertex */
 	struct sched *s;
-	struct mgmt_res *res;
-	uint32_t id;               /* index in the graph */
+	struct mgmt_res *res;      /* the leader */
+	struct mgmt_res **members; /* leader first */
+	uint32_t nmembers;
+	uint32_t npending;         /* members whose watch is not ready */
+	uint32_t id;               /* index in the grouped graph */
 	enum vstate state;
 	uint32_t nblock;           /* parents that are not settled */
-	bool inited;               /* init succeeded: cleanup is owed */
 	bool queued;               /* in the run queue */
 	bool redo;                 /* an event arrived while running */
-	bool refresh;              /* a notify edge sent a refresh */
-	bool job_refresh;          /* refresh as seen by the running job */
 	bool job_apply;            /* apply as seen by the running job */
+	bool failing;              /* its last run (or init) failed */
 	int result;                /* of the last check_apply */
 	int64_t retries_left;
 	ev_timer retry_timer;
 	ev_timer poll_timer;
-	struct mgmt_res *members[1]; /* the group it leads: itself for now */
 };
 
 /* Run `cfg` until converged-timeout or a signal.  Takes no ownership of
@@ -63,10 +68,7 @@ void sched_dirty(struct mgmt_res *res);
 extern double (*sched_clock)(void);
 double sched_clock_monotonic(void);
 
-/* Write cfg's graph as dot (labels Kind[name]). */
-int sched_write_dot(const struct graph_cfg *cfg, const char *path);
-
-/* Build the graph of cfg's edges.  Used by the runner and `graph`. */
-int sched_build_graph(const struct graph_cfg *cfg, struct graph *g);
+/* Write the plan's graph as dot to `path` ("-": stdout). */
+int sched_write_dot(const struct plan *p, const char *path);
 
 #endif /* ENGINE_SCHED_H */

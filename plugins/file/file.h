@@ -34,12 +34,19 @@ struct file {
 	bool is_dir;     /* path ends in '/' */
 	uid_t uid;       /* valid when owner != NULL */
 	gid_t gid;       /* valid when group != NULL */
-	char *dir;       /* the directory holding it, with a trailing '/' */
+	char *dir;       /* the directory holding it, with a trailing '/'
+			  * (allocated by init, freed by cleanup) */
+	size_t dir_len;  /* strlen(dir), set by validate: path[0..dir_len) is
+			  * the directory, usable before init (group_cmp) */
 	struct fw_ent *fw; /* watch.c's registration */
 };
 
+/* apply.c's temporary files are named FILE_TMP_PREFIX NAME ".XXXXXX" in the
+ * file's own directory (NAME cut to fit NAME_MAX): watch.c ignores them. */
+#define FILE_TMP_PREFIX ".mgmt-"
+
 /* apply.c: check (and with `apply`, fix) one file.  Returns MGMT_CONVERGED,
- * MGMT_CHANGED or MGMT_ERROR (after logging one line).  `dirfd_sync`: set
+ * MGMT_CHANGED or MGMT_ERROR (after logging one line).  `dir_changed`: set
  * to true when a directory entry changed and the caller must fsync the
  * directory (done once per directory for a group). */
 int file_check_apply_one(mgmt_res *res, struct file *f, bool apply,

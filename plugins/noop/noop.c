@@ -24,6 +24,13 @@ static int noop_check_apply(mgmt_res *res, void *p, bool apply)
 	return MGMT_CONVERGED;
 }
 
+/* As in mgmt, any two noops may be grouped: there is nothing to apply. */
+static bool noop_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other,
+			   void *op)
+{
+	return true;
+}
+
 static const struct mgmt_kind noop_kind = {
 	MGMT_KIND_HEADER,
 	.name = "noop",
@@ -31,6 +38,7 @@ static const struct mgmt_kind noop_kind = {
 	.params = noop_params,
 	.params_size = sizeof(struct noop),
 	.check_apply = noop_check_apply,
+	.group_cmp = noop_group_cmp,
 };
 
 static const struct mgmt_kind *const noop_kinds[] = { &noop_kind, NULL };

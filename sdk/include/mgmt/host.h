@@ -117,8 +117,9 @@ struct mgmt_host {
 	 * group is a group of one.  Any thread.  Returns the count. */
 	size_t (*group_members)(const mgmt_res *res, mgmt_res *const **members);
 
-	/* check_apply only: did a notify edge send `res` a refresh since its
-	 * last successful run?  Worker thread.  */
+	/* check_apply only: did a notify edge send `res` (the leader or any
+	 * member of its group) a refresh since its last successful run?
+	 * Worker thread.  */
 	bool (*refreshed)(const mgmt_res *res);
 
 	/* A directory private to this kind where a plugin may keep state
@@ -132,6 +133,12 @@ struct mgmt_host {
 	/* The engine's monotonic clock, in seconds.  Any thread.  Tests may
 	 * replace it. */
 	double (*now)(void);
+
+	/* check_apply only: has `res` (the leader or any member of its
+	 * group) had an event since its last successful run (or never run)?
+	 * A grouped check_apply may then check only the members that may
+	 * have moved.  Worker thread.  Since 1.1. */
+	bool (*member_dirty)(const mgmt_res *res);
 };
 
 #endif /* MGMT_HOST_H */

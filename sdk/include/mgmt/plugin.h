@@ -123,21 +123,36 @@ struct mgmt_kind {
 	 * Return MGMT_CONVERGED, MGMT_CHANGED or <0 (log why first).  With
 	 * apply false (noop mode) it only reports, returning MGMT_CHANGED for
 	 * "would change".  Must be idempotent.  May block.  Worker thread;
-	 * never runs twice at once for one resource.  Required. */
+	 * never runs twice at once for one resource.  Required.
+	 *
+	 * Grouped: when the engine grouped resources (group_cmp/group), only
+	 * the leader's check_apply runs, once for the whole group.  It must
+	 * handle every member of host->group_members (leader first), each
+	 * with its own parameters; host->member_dirty and host->refreshed
+	 * say which members had events or refreshes, so it may skip members
+	 * that cannot have moved.  It returns MGMT_CHANGED if it changed any
+	 * member, an error if any member failed (logging one line for each,
+	 * by that member's handle, after still trying the others), else
+	 * MGMT_CONVERGED. */
 	int (*check_apply)(mgmt_res *res, void *p, bool apply);
 
 	/* Same desired state?  Used by reload to keep unchanged resources.
 	 * Loop thread.  May be NULL: the engine compares the schema fields. */
 	bool (*cmp)(const void *a, const void *b);
 
-	/* May resource `other` join the group led by `leader`?  Loop thread.
-	 * May be NULL (the kind never groups). */
+	/* May resource `other` join the group led by `leader`?  Both are of
+	 * this kind and have meta.autogroup; the engine has already checked
+	 * that no path joins them.  A pure comparison of parameters, called
+	 * for many pairs.  Loop thread.  May be NULL (the kind never groups). */
 	bool (*group_cmp)(mgmt_res *leader, void *lp, mgmt_res *other,
 			  void *op);
 
-	/* Take `member` into the group of `leader`; from then on check_apply
-	 * of the leader handles every member (host->group_members).  Return 0
-	 * or <0 to refuse.  Loop thread.  May be NULL. */
+	/* `member` joined the group of `leader` (group_cmp accepted it);
+	 * from then on check_apply of the leader handles every member
+	 * (host->group_members).  For per-group state.  Return 0; a negative
+	 * return is logged as an engine error and the member stays in the
+	 * group, so do not refuse here what group_cmp accepted.  Loop
+	 * thread.  May be NULL. */
 	int (*group)(mgmt_res *leader, void *lp, mgmt_res *member, void *mp);
 
 	/* The key other resources' autoedges use to name this one (a file's

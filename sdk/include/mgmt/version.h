@@ -21,12 +21,13 @@
  * ---------
  * 1.0 (2026-11-25)  first public ABI: descriptor, kind, parameter schema,
  *                   host services table.
+ * 1.1 (2026-11-25)  host->member_dirty, for grouped check_apply.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
 
 #define MGMT_ABI_MAJOR 1
-#define MGMT_ABI_MINOR 0
+#define MGMT_ABI_MINOR 1
 
 /* Is `member` of the struct at `ptr` (which carries a `size` field) inside
  * the part that its filler knew about?  Use before reading a member added in

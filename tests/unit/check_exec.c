@@ -1,0 +1,968 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * check_exec.c - the exec plugin, driven through real graphs: the built
+ * exec.so loaded from $MGMT_PLUGINS_DIR, YAML compiled by the engine and run
+ * by the scheduler, commands that are real processes.
+ *
+ * Nothing here depends on timing.  Commands append to a record file in the
+ * test's directory; order and overlap are read from the record.  Runs that
+ * need events (watchcmd, pollint, a timer) end when a command sends SIGTERM
+ * to the test process after a given number of runs, as a user would stop
+ * the engine (one more run may start before the signal is handled, so those
+ * counts are minimums); converged-timeout is only a guard against a hang.  Log lines
+ * are captured through the engine's log sink.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "loader/loader.h"
+#include "log.h"
+#include "run/host.h"
+#include "run/sched.h"
+#include "runner.h"
+#include "../../plugins/exec/exec.h"
+
+static char dir[1024]; /* room for names after it in PATH_MAX */
+static char recpath[PATH_MAX];
+static struct registry reg;
+
+/* ---- captured log lines ---- */
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **logs;
+static size_t nlogs, logs_cap;
+
+static void sink(int level, const char *line, void *ctx)
+{
+	pthread_mutex_lock(&log_lock);
+	if (nlogs == logs_cap) {
+		logs_cap = logs_cap ? logs_cap * 2 : 256;
+		logs = realloc(logs, logs_cap * sizeof(*logs));
+	}
+	if (logs)
+		logs[nlogs++] = strdup(line);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void logs_clear(void)
+{
+	for (size_t i = 0; i < nlogs; i++)
+		free(logs[i]);
+	nlogs = 0;
+}
+
+/* Log lines containing `s`. */
+static int nlog(const char *s)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < nlogs; i++)
+		n += logs[i] && strstr(logs[i], s) != NULL;
+	return n;
+}
+
+static void dump_logs(void)
+{
+	for (size_t i = 0; i < nlogs; i++)
+		fprintf(stderr, "# %s\n", logs[i]);
+}
+
+#define assert_log(s)                                                          \
+	do {                                                                   \
+		if (nlog(s) == 0)                                              \
+			dump_logs();                                           \
+		ck_assert_msg(nlog(s) > 0, "no log line has: %s", s);          \
+	} while (0)
+
+/* ---- fixture ---- */
+
+static void setup(void)
+{
+	const char *top = getenv("MGMT_TOP_BUILDDIR");
+	const char *dirs[] = { getenv("MGMT_PLUGINS_DIR"), NULL };
+	struct loader_opts o;
+
+	ck_assert_ptr_nonnull(top);
+	ck_assert_ptr_nonnull(dirs[0]);
+	snprintf(dir, sizeof(dir), "%s/tests/tmp", top);
+	mkdir(dir, 0755);
+	ck_assert_int_lt(snprintf(dir, sizeof(dir), "%s/tests/tmp/exec.XXXXXX",
+				  top),
+			 (int)sizeof(dir));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(recpath, sizeof(recpath), "%s/record", dir);
+
+	log_level = MGMT_LOG_DEBUG;
+	log_set_sink(sink, NULL);
+	loader_opts_default(&o);
+	o.dirs = dirs;
+	o.use_env = false;
+	o.use_builtin = false;
+	o.host = host_table();
+	ck_assert_int_eq(registry_load(&reg, &o), 0);
+	ck_assert_ptr_nonnull(registry_find(&reg, "exec"));
+}
+
+static void teardown(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	registry_free(&reg);
+	log_set_sink(NULL, NULL);
+	logs_clear();
+	free(logs);
+	logs = NULL;
+	logs_cap = 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* `yaml` with REC, DIR and TESTPID replaced. */
+static char *expand(const char *yaml)
+{
+	static char buf[1 << 18];
+	char pid[32], *out = buf;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	for (const char *p = yaml; *p; p++) {
+		const char *sub = NULL;
+		size_t skip = 0;
+
+		if (strncmp(p, "REC", 3) == 0)
+			sub = recpath, skip = 3;
+		else if (strncmp(p, "DIR", 3) == 0)
+			sub = dir, skip = 3;
+		else if (strncmp(p, "TESTPID", 7) == 0)
+			sub = pid, skip = 7;
+		if (sub) {
+			out += sprintf(out, "%s", sub);
+			p += skip - 1;
+		} else {
+			*out++ = *p;
+		}
+		ck_assert_int_lt(out - buf, (long)sizeof(buf) - PATH_MAX);
+	}
+	*out = '\0';
+	return buf;
+}
+
+static struct graph_cfg *compile(const char *yaml)
+{
+	const char *buf = expand(yaml);
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+
+	if (config_load_buffer("test.yaml", buf, strlen(buf), &reg, &cfg, &d) <
+	    0) {
+		diag_print(&d, stderr);
+		ck_abort_msg("graph did not compile");
+	}
+	diag_free(&d);
+	return cfg;
+}
+
+static int run_cfg(struct graph_cfg *cfg, struct sched_opts o)
+{
+	int status;
+
+	logs_clear();
+	status = sched_run(cfg, &o);
+	graph_cfg_free(cfg);
+	return status;
+}
+
+/* Run to convergence (exit at once). */
+static int run_graph(const char *yaml)
+{
+	struct sched_opts o = { .workers = 4, .converged_timeout = 0 };
+
+	return run_cfg(compile(yaml), o);
+}
+
+/* Run until a command sends SIGTERM; 60 s converged is a hang. */
+static int run_until_term(const char *yaml)
+{
+	struct sched_opts o = { .workers = 4, .converged_timeout = 60 };
+
+	return run_cfg(compile(yaml), o);
+}
+
+/* Compile a graph that must not compile; returns all messages, joined. */
+static char *compile_errors(const char *yaml)
+{
+	static char all[16384];
+	const char *buf = expand(yaml);
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+	size_t o = 0;
+
+	ck_assert_int_eq(config_load_buffer("test.yaml", buf, strlen(buf), &reg,
+					    &cfg, &d),
+			 -1);
+	ck_assert_ptr_null(cfg);
+	all[0] = '\0';
+	for (size_t i = 0; i < d.n && o < sizeof(all); i++)
+		o += (size_t)snprintf(all + o, sizeof(all) - o, "%s\n",
+				      d.msgs[i]);
+	diag_free(&d);
+	return all;
+}
+
+#define assert_has(hay, needle)                                                \
+	ck_assert_msg(strstr((hay), (needle)) != NULL, "missing '%s' in:\n%s", \
+		      (needle), (hay))
+
+/* ---- the record and /proc ---- */
+
+static int nrec(const char *path, const char *prefix)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	return n;
+}
+
+/* The line number (from 0) of the first record line starting `prefix`,
+ * and its number field; -1 if none. */
+static int rec_at(const char *prefix, long long *ns)
+{
+	char line[512];
+	FILE *f = fopen(recpath, "r");
+	int i = 0;
+
+	if (!f)
+		return -1;
+	for (; fgets(line, sizeof(line), f); i++) {
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			if (ns)
+				*ns = atoll(line + strlen(prefix));
+			fclose(f);
+			return i;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+static int read_pid(const char *name)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int pid = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* State letter and parent of a process, from /proc; 0 if it is gone. */
+static char proc_state(int pid, int *ppid, char *comm, size_t len)
+{
+	char path[64], buf[1024], *rp, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')'))) {
+		char *lp = strchr(buf, '(');
+
+		if (comm && lp) {
+			snprintf(comm, len, "%.*s", (int)(rp - lp - 1), lp + 1);
+		}
+		if (sscanf(rp + 2, "%c %d", &st, ppid) != 2)
+			st = 0;
+	}
+	fclose(f);
+	return st;
+}
+
+/* Wait (guarded: 10 s) until `pid`, a `comm` process, no longer runs. */
+static bool gone(int pid, const char *comm)
+{
+	for (int i = 0; i < 1000; i++) {
+		char c[64] = "";
+		int ppid;
+		char st = proc_state(pid, &ppid, c, sizeof(c));
+
+		if (!st || st == 'Z' || strcmp(c, comm) != 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Zombie children of this process. */
+static int zombies(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		int ppid = 0, pid = atoi(e->d_name);
+
+		if (pid > 0 && proc_state(pid, &ppid, NULL, 0) == 'Z' &&
+		    ppid == getpid())
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---- the command line ---- */
+
+START_TEST(split_rules)
+{
+	static const struct {
+		const char *in;
+		const char *out[5];
+	} ok[] = {
+		{ "echo a  b", { "echo", "a", "b" } },
+		{ "  sh -c 'a b; c'  ", { "sh", "-c", "a b; c" } },
+		{ "x \"a \\\"q\\\" \\\\ \\$ \\n\"",
+		  { "x", "a \"q\" \\ $ \\n" } },
+		{ "a\\ b c\\'d", { "a b", "c'd" } },
+		{ "e '' \"\" x''y", { "e", "", "", "xy" } },
+		{ "a'b'\"c\"d", { "abcd" } },
+		{ "l1 \\\nl2\tx", { "l1", "l2", "x" } },
+	};
+	static const struct {
+		const char *in;
+		const char *why;
+		size_t at;
+	} bad[] = {
+		{ "echo 'abc", "unbalanced single quote", 5 },
+		{ "echo \"abc 'x'", "unbalanced double quote", 5 },
+		{ "echo \"a\\\"", "unbalanced double quote", 5 },
+		{ "echo a\\", "lone backslash", 6 },
+		{ "   ", "no command", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char **v = NULL;
+		const char *why = NULL;
+		size_t at = 0, n = 0;
+
+		ck_assert_int_eq(exec_split(ok[i].in, &v, &why, &at), 0);
+		for (; ok[i].out[n]; n++) {
+			ck_assert_ptr_nonnull(v[n]);
+			ck_assert_str_eq(v[n], ok[i].out[n]);
+		}
+		ck_assert_ptr_null(v[n]);
+		exec_strv_free(v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char **v = NULL;
+		const char *why = NULL;
+		size_t at = 99;
+
+		ck_assert_int_eq(exec_split(bad[i].in, &v, &why, &at), -EINVAL);
+		ck_assert_ptr_null(v);
+		assert_has(why, bad[i].why);
+		ck_assert_uint_eq(at, bad[i].at);
+	}
+}
+END_TEST
+
+START_TEST(resolve_rules)
+{
+	char path[PATH_MAX], *out = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(exec_resolve("sh", "/nonexistent:/bin:/usr/bin", NULL,
+				      &out),
+			 0);
+	ck_assert_str_eq(out, "/bin/sh");
+	free(out);
+	ck_assert_int_eq(exec_resolve("prog", dir, NULL, &out), -EACCES);
+	ck_assert_int_eq(exec_resolve("./prog", "/bin", dir, &out), -EACCES);
+	ck_assert_int_eq(exec_resolve("tmp", "/", NULL, &out), -EISDIR);
+	ck_assert_int_eq(exec_resolve("nope-xyz", "/bin:/usr/bin", NULL, &out),
+			 -ENOENT);
+	chmod(path, 0755);
+	ck_assert_int_eq(exec_resolve("./prog", "/bin", dir, &out), 0);
+	ck_assert_str_eq(out, "./prog"); /* as written: run from cwd */
+	free(out);
+}
+END_TEST
+
+/* ---- parameters ---- */
+
+START_TEST(quoting_output_and_status)
+{
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - name: q\n"
+			"    cmd: sh -c 'echo \"a  b\" $0 \"x\\\"y\"; echo err >&2; printf tail' zero\n"),
+		0);
+	assert_log("info Exec[q]: running: sh -c");
+	assert_log("info Exec[q]: a  b zero x\"y");
+	assert_log("info Exec[q]: err");
+	assert_log("info Exec[q]: tail");
+	assert_log("info Exec[q]: changed");
+}
+END_TEST
+
+START_TEST(shell_cwd_env)
+{
+	char want[PATH_MAX + 32];
+
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - name: s\n"
+			"    shell: /bin/sh\n"
+			"    cmd: echo $((1+2)) | tr 3 x; echo \"$FOO\"; pwd; echo $PATH\n"
+			"    cwd: DIR\n"
+			"    env: {FOO: bar baz, PATH: /usr/bin:/bin}\n"),
+		0);
+	assert_log("Exec[s]: x");
+	assert_log("Exec[s]: bar baz");
+	assert_log("Exec[s]: /usr/bin:/bin");
+	snprintf(want, sizeof(want), "Exec[s]: %s", dir);
+	assert_log(want);
+}
+END_TEST
+
+START_TEST(nonzero_exit_is_error_with_retry)
+{
+	ck_assert_int_eq(run_graph("resources:\n  exec:\n"
+				   "  - name: f\n"
+				   "    cmd: sh -c 'echo x >> REC; exit 3'\n"
+				   "    meta: {retry: 2, delay: 10}\n"
+				   "  - name: k\n"
+				   "    cmd: sh -c 'kill -USR1 $$'\n"),
+			 1);
+	ck_assert_int_eq(nrec(recpath, "x"), 3);
+	ck_assert_int_eq(nlog("error Exec[f]: cmd exited with status 3"), 3);
+	assert_log("Exec[f]: failed (error -1), retries used up");
+	assert_log("error Exec[k]: cmd was killed by SIGUSR1");
+}
+END_TEST
+
+START_TEST(failure_blocks_only_descendants)
+{
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - {name: a, cmd: sh -c 'echo a >> REC; exit 1'}\n"
+			"  - {name: b, cmd: sh -c 'echo b >> REC'}\n"
+			"  - {name: c, cmd: sh -c 'echo c >> REC'}\n"
+			"edges:\n"
+			"- {from: {kind: exec, name: a}, to: {kind: exec, name: b}}\n"),
+		1);
+	ck_assert_int_eq(nrec(recpath, "a"), 1);
+	ck_assert_int_eq(nrec(recpath, "b"), 0);
+	ck_assert_int_eq(nrec(recpath, "c"), 1);
+}
+END_TEST
+
+START_TEST(timeout_kills_the_group)
+{
+	int gpid;
+
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - name: t\n"
+			"    cmd: sh -c 'sleep 100 & echo $! > DIR/gpid; wait'\n"
+			"    timeout: 0.2\n"),
+		1);
+	assert_log("error Exec[t]: cmd timed out after 0.2 s");
+	gpid = read_pid("gpid");
+	ck_assert_int_gt(gpid, 0);
+	ck_assert_msg(gone(gpid, "sleep"), "the grandchild %d survived", gpid);
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+START_TEST(timeout_sigkill_after_grace)
+{
+	int gpid;
+
+	/* Everything in the group ignores SIGTERM: SIGKILL ends it. */
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - name: t\n"
+			"    cmd: sh -c 'trap \"\" TERM; sleep 100 & echo $! > DIR/gpid; while :; do sleep 1; done'\n"
+			"    timeout: 0.2\n"),
+		1);
+	gpid = read_pid("gpid");
+	ck_assert_int_gt(gpid, 0);
+	ck_assert_msg(gone(gpid, "sleep"), "the grandchild %d survived", gpid);
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+START_TEST(statuses_survive_sigchld_storms)
+{
+	static char yaml[1 << 16];
+	int len = 0;
+	pid_t kids[20];
+
+	/* Children of our own, exiting while the graph runs: each SIGCHLD
+	 * makes libev reap every child it can see.  Exec's statuses must
+	 * still arrive, exactly. */
+	for (int i = 0; i < 20; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			struct timespec ts = { 0, (i % 10) * 20000000L };
+
+			nanosleep(&ts, NULL);
+			_exit(0);
+		}
+		ck_assert_int_gt(kids[i], 0);
+	}
+	len += sprintf(yaml, "resources:\n  exec:\n");
+	for (int i = 0; i < 60; i++)
+		len += sprintf(
+			yaml + len,
+			"  - {name: e%d, cmd: sh -c 'echo r >> REC; sleep 0.0%d; exit 0', ifcmd: sh -c 'exit %d'}\n",
+			i, i % 10, i % 2);
+	ck_assert_int_eq(run_graph(yaml), 0);
+	ck_assert_int_eq(nrec(recpath, "r"), 30);
+	for (int i = 0; i < 20; i++)
+		waitpid(kids[i], NULL, 0); /* libev may have reaped them */
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+START_TEST(ifcmd_decides)
+{
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - {name: yes, cmd: sh -c 'echo yes >> REC', ifcmd: \"true\"}\n"
+			"  - {name: no, cmd: sh -c 'echo no >> REC', ifcmd: sh -c 'echo checking; exit 1'}\n"),
+		0);
+	ck_assert_int_eq(nrec(recpath, "yes"), 1);
+	ck_assert_int_eq(nrec(recpath, "no"), 0);
+	assert_log("debug Exec[no]: ifcmd: checking");
+	assert_log("Exec[no]: ifcmd exited with status 1: cmd does not run");
+}
+END_TEST
+
+START_TEST(refresh_runs_cmd_despite_ifcmd)
+{
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - {name: up, cmd: \"true\"}\n"
+			"  - {name: notified, cmd: sh -c 'echo notified >> REC', ifcmd: \"false\"}\n"
+			"  - {name: plain, cmd: sh -c 'echo plain >> REC', ifcmd: \"false\"}\n"
+			"edges:\n"
+			"- {from: {kind: exec, name: up}, to: {kind: exec, name: notified}, notify: true}\n"
+			"- {from: {kind: exec, name: up}, to: {kind: exec, name: plain}}\n"),
+		0);
+	ck_assert_int_eq(nrec(recpath, "notified"), 1);
+	ck_assert_int_eq(nrec(recpath, "plain"), 0);
+}
+END_TEST
+
+START_TEST(runs_when_reached_without_ifcmd)
+{
+	char rec2[PATH_MAX + 8];
+
+	/* mgmt's timer example: the exec after a timer runs on every tick;
+	 * the one with an ifcmd has a state and runs only once. */
+	ck_assert_int_eq(
+		run_until_term(
+			"resources:\n"
+			"  timer:\n"
+			"  - {name: t, interval: 0.05}\n"
+			"  exec:\n"
+			"  - name: each\n"
+			"    cmd: sh -c 'echo tick >> REC; [ $(wc -l < REC) -eq 3 ] && kill -TERM TESTPID; true'\n"
+			"  - name: once\n"
+			"    cmd: sh -c 'echo once >> REC2'\n"
+			"    ifcmd: \"true\"\n"
+			"edges:\n"
+			"- {from: {kind: timer, name: t}, to: {kind: exec, name: each}}\n"
+			"- {from: {kind: timer, name: t}, to: {kind: exec, name: once}}\n"),
+		0);
+	ck_assert_int_ge(nrec(recpath, "tick"), 3);
+	snprintf(rec2, sizeof(rec2), "%s2", recpath);
+	ck_assert_int_eq(nrec(rec2, "once"), 1);
+}
+END_TEST
+
+START_TEST(watchcmd_lines_are_events)
+{
+	int wpid;
+
+	/* The watchcmd prints a line each time the record grows; each line
+	 * makes cmd run again, and the third run stops the engine. */
+	ck_assert_int_eq(
+		run_until_term(
+			"resources:\n  exec:\n"
+			"  - name: w\n"
+			"    cmd: sh -c 'echo run >> REC; [ $(wc -l < REC) -eq 3 ] && kill -TERM TESTPID; true'\n"
+			"    watchcmd: sh -c 'echo $$ > DIR/wpid; n=0; while :; do m=$(cat REC 2>/dev/null | wc -l); if [ $m -gt $n ]; then n=$m; echo line $n; fi; sleep 0.01; done'\n"),
+		0);
+	ck_assert_int_ge(nrec(recpath, "run"), 3);
+	assert_log("debug Exec[w]: watchcmd: line 1");
+	assert_log("debug Exec[w]: watchcmd: line 2");
+	/* cleanup stopped the watchcmd and reaped it */
+	wpid = read_pid("wpid");
+	ck_assert_int_gt(wpid, 0);
+	ck_assert_msg(gone(wpid, "sh"), "the watchcmd %d survived", wpid);
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+START_TEST(watchcmd_restarts_with_backoff)
+{
+	char ws[PATH_MAX + 8];
+
+	ck_assert_int_eq(
+		run_until_term(
+			"resources:\n  exec:\n"
+			"  - name: w\n"
+			"    cmd: \"true\"\n"
+			"    watchcmd: sh -c 'echo s >> DIR/ws; [ $(wc -l < DIR/ws) -eq 4 ] && kill -TERM TESTPID; exit 1'\n"),
+		0);
+	snprintf(ws, sizeof(ws), "%s/ws", dir);
+	ck_assert_int_ge(nrec(ws, "s"), 4);
+	/* logged once when it went down, not once per try */
+	ck_assert_int_eq(nlog("warn Exec[w]: watchcmd exited with status 1; "
+			      "starting it again in 0.1 s"),
+			 1);
+	assert_log("debug Exec[w]: watchcmd exited with status 1; starting it "
+		   "again in 0.2 s");
+	assert_log("debug Exec[w]: watchcmd exited with status 1; starting it "
+		   "again in 0.4 s");
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+START_TEST(pollint_reruns)
+{
+	ck_assert_int_eq(
+		run_until_term(
+			"resources:\n  exec:\n"
+			"  - name: p\n"
+			"    cmd: sh -c 'echo p >> REC; [ $(wc -l < REC) -eq 3 ] && kill -TERM TESTPID; true'\n"
+			"    ifcmd: \"true\"\n"
+			"    pollint: 0.05\n"),
+		0);
+	ck_assert_int_ge(nrec(recpath, "p"), 3);
+}
+END_TEST
+
+START_TEST(user_and_group)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "# user_and_group: not root, only validated\n");
+		return;
+	}
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - {name: u, cmd: sh -c 'echo uid $(id -u) gid $(id -g) groups $(id -G)', user: nobody}\n"
+			"  - {name: g, cmd: sh -c 'echo uid $(id -u) gid $(id -g) groups $(id -G)', group: nogroup}\n"
+			"  - {name: n, cmd: sh -c 'echo uid $(id -u)', user: \"65534\", group: \"65534\"}\n"),
+		0);
+	assert_log("Exec[u]: uid 65534 gid 65534 groups 65534");
+	assert_log("Exec[g]: uid 0 gid 65534 groups 65534");
+	assert_log("Exec[n]: uid 65534");
+}
+END_TEST
+
+START_TEST(noop_mode_does_not_run)
+{
+	struct sched_opts o = { .workers = 2,
+				.converged_timeout = 0,
+				.noop = true };
+	char rec2[PATH_MAX + 8];
+
+	ck_assert_int_eq(
+		run_cfg(compile("resources:\n  exec:\n"
+				"  - {name: a, cmd: sh -c 'echo a >> REC'}\n"
+				"  - {name: b, cmd: sh -c 'echo b >> REC', ifcmd: sh -c 'echo if >> REC2'}\n"),
+			o),
+		0);
+	ck_assert_int_eq(nrec(recpath, "a"), 0);
+	ck_assert_int_eq(nrec(recpath, "b"), 0);
+	snprintf(rec2, sizeof(rec2), "%s2", recpath);
+	ck_assert_int_eq(nrec(rec2, "if"), 1); /* a check, not a change */
+	ck_assert_int_eq(nlog("Exec[a]: would change (noop)"), 1);
+
+	/* meta noop on one resource only */
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - {name: a, cmd: sh -c 'echo a >> REC', meta: {noop: true}}\n"
+			"  - {name: c, cmd: sh -c 'echo c >> REC'}\n"),
+		0);
+	ck_assert_int_eq(nrec(recpath, "a"), 0);
+	ck_assert_int_eq(nrec(recpath, "c"), 1);
+}
+END_TEST
+
+START_TEST(no_fd_leaks)
+{
+	/* An fd someone forgot to make close-on-exec. */
+	int leak = dup(2);
+
+	ck_assert_int_gt(leak, 2);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - {name: f, cmd: sh -c 'cd /proc/$$/fd && echo fds *'}\n"),
+		0);
+	assert_log("Exec[f]: fds 0 1 2");
+
+	/* the watchcmd, started from the loop thread, directly */
+	ck_assert_int_eq(
+		run_until_term(
+			"resources:\n  exec:\n"
+			"  - name: w\n"
+			"    cmd: sh -c 'echo run >> REC; [ $(wc -l < REC) -eq 2 ] && kill -TERM TESTPID; true'\n"
+			"    watchcmd: sh -c 'cd /proc/$$/fd && echo fds *; exec sleep 100'\n"),
+		0);
+	close(leak);
+	assert_log("debug Exec[w]: watchcmd: fds 0 1 2");
+}
+END_TEST
+
+START_TEST(output_is_capped)
+{
+	/* 2,000 lines of 64 bytes: 128 KiB, of which 64 KiB are logged */
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - name: o\n"
+			"    cmd: sh -c 'i=0; while [ $i -lt 2000 ]; do echo 012345678901234567890123456789012345678901234567890123456789012; i=$((i+1)); done'\n"),
+		0);
+	ck_assert_int_eq(nlog("Exec[o]: 0123456789"), 1024);
+	assert_log("Exec[o]: cmd: 62464 more bytes of output not logged");
+
+	/* output without end does not keep the timeout from firing */
+	ck_assert_int_eq(run_graph("resources:\n  exec:\n"
+				   "  - {name: y, cmd: yes, timeout: 0.3}\n"),
+			 1);
+	assert_log("error Exec[y]: cmd timed out after 0.3 s");
+	assert_log("more bytes of output not logged");
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+/* ---- faults ---- */
+
+START_TEST(validate_errors)
+{
+	char path[PATH_MAX + 16];
+	const char *e;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/notexec", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	e = compile_errors(
+		"resources:\n  exec:\n"
+		"  - name: nf\n"
+		"    cmd: no-such-program-xyz arg\n"
+		"  - {name: ne, cmd: DIR/notexec}\n"
+		"  - {name: dir, cmd: DIR}\n"
+		"  - {name: q1, cmd: \"echo 'abc\"}\n"
+		"  - {name: q2, cmd: echo \"abc}\n"
+		"  - {name: bs, cmd: echo a\\}\n"
+		"  - {name: empty, cmd: ''}\n"
+		"  - {name: u, cmd: \"true\", user: no-such-user-xyz}\n"
+		"  - {name: g, cmd: \"true\", group: no-such-group-xyz}\n"
+		"  - {name: id, cmd: \"true\", user: \"4000000\"}\n"
+		"  - {name: sh, cmd: \"true\", shell: /no/such/shell}\n"
+		"  - {name: if, cmd: \"true\", ifcmd: no-such-program-xyz}\n"
+		"  - {name: ifs, cmd: \"true\", ifshell: /bin/sh}\n"
+		"  - {name: ws, cmd: \"true\", watchshell: /bin/sh}\n"
+		"  - {name: t, cmd: \"true\", timeout: -1s}\n"
+		"  - {name: env, cmd: \"true\", env: {A=B: c}}\n");
+	assert_has(e, "test.yaml:4:10: exec[nf]: cmd: program "
+		      "'no-such-program-xyz' not found in PATH");
+	assert_has(e, "test.yaml:5:21: exec[ne]: cmd: program");
+	assert_has(e, "notexec' is not executable");
+	assert_has(e, "exec[dir]: cmd: program");
+	assert_has(e, "' is a directory");
+	assert_has(e, "test.yaml:7:21: exec[q1]: cmd: has an unbalanced single "
+		      "quote (at character 6)");
+	assert_has(e, "test.yaml:8:21: exec[q2]: cmd: has an unbalanced double "
+		      "quote (at character 6)");
+	assert_has(
+		e,
+		"exec[bs]: cmd: ends with a lone backslash (at character 7)");
+	assert_has(e, "exec[empty]: cmd: must not be empty");
+	assert_has(e, "test.yaml:11:34: exec[u]: user: unknown user "
+		      "'no-such-user-xyz'");
+	assert_has(e, "exec[g]: group: unknown group 'no-such-group-xyz'");
+	assert_has(e, "exec[id]: user: no user has id 4000000");
+	assert_has(e, "exec[sh]: shell: program '/no/such/shell' does not "
+		      "exist");
+	assert_has(e, "exec[if]: ifcmd: program 'no-such-program-xyz' not "
+		      "found");
+	assert_has(e, "exec[ifs]: ifshell: has no effect without ifcmd");
+	assert_has(e, "exec[ws]: watchshell: has no effect without watchcmd");
+	assert_has(
+		e,
+		"test.yaml:18:37: exec[t]: timeout \"-1s\" is not a duration");
+	assert_has(e, "exec[env]: env: 'A=B' is not a variable name");
+}
+END_TEST
+
+START_TEST(runtime_faults)
+{
+	char prog[PATH_MAX + 8];
+	struct graph_cfg *cfg;
+	struct sched_opts o = { .workers = 2, .converged_timeout = 0 };
+	FILE *f;
+
+	/* The program exists at validate time, and is gone at run time; a
+	 * cwd that does not exist is found only at run time. */
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	f = fopen(prog, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\necho hi\n", f);
+	fclose(f);
+	chmod(prog, 0755);
+	cfg = compile("resources:\n  exec:\n"
+		      "  - {name: gone, cmd: DIR/prog}\n"
+		      "  - {name: cwd, cmd: \"true\", cwd: DIR/nowhere}\n"
+		      "  - {name: ok, cmd: \"true\"}\n");
+	unlink(prog);
+	ck_assert_int_eq(run_cfg(cfg, o), 1);
+	assert_log("error Exec[gone]: cmd: cannot run '");
+	assert_log("error Exec[cwd]: cmd: cannot change into");
+	assert_log("info Exec[ok]: changed");
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+/* ---- the parallel example ---- */
+
+START_TEST(graph8_parallel)
+{
+	static char yaml[16384];
+	char path[PATH_MAX], line[512], name[64] = "";
+	const char *src = getenv("MGMT_TOP_SRCDIR");
+	long long s1, e1, s2, e2, s3, s4, e4;
+	int len = 0, n = 0;
+	FILE *f;
+
+	/* examples/yaml/graph8-fast.yaml as it is, but each `sleep 1s`
+	 * wrapped in records of its start and end. */
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/examples/yaml/graph8-fast.yaml", src);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "  - name: %63s", name);
+		if (strstr(line, "cmd: sleep 1s")) {
+			len += snprintf(
+				yaml + len, sizeof(yaml) - (size_t)len,
+				"    cmd: sh -c 'echo start-%s $(date +%%s%%N) >> REC; sleep 1s; echo end-%s $(date +%%s%%N) >> REC'\n",
+				name, name);
+			n++;
+		} else {
+			len += snprintf(yaml + len, sizeof(yaml) - (size_t)len,
+					"%s", line);
+		}
+		ck_assert_int_lt(len, (int)sizeof(yaml) - 512);
+	}
+	fclose(f);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(run_graph(yaml), 0);
+	ck_assert_int_ge(rec_at("start-exec1 ", &s1), 0);
+	ck_assert_int_ge(rec_at("end-exec1 ", &e1), 0);
+	ck_assert_int_ge(rec_at("start-exec2 ", &s2), 0);
+	ck_assert_int_ge(rec_at("end-exec2 ", &e2), 0);
+	ck_assert_int_ge(rec_at("start-exec3 ", &s3), 0);
+	ck_assert_int_ge(rec_at("start-exec4 ", &s4), 0);
+	ck_assert_int_ge(rec_at("end-exec4 ", &e4), 0);
+	/* exec1 < exec2 < exec3, in the record's order and in time */
+	ck_assert_int_lt(rec_at("end-exec1 ", NULL),
+			 rec_at("start-exec2 ", NULL));
+	ck_assert_int_lt(rec_at("end-exec2 ", NULL),
+			 rec_at("start-exec3 ", NULL));
+	ck_assert(e1 <= s2 && e2 <= s3);
+	/* exec4 overlaps exec1: each started before the other ended */
+	ck_assert_int_lt(rec_at("start-exec4 ", NULL),
+			 rec_at("end-exec1 ", NULL));
+	ck_assert_int_lt(rec_at("start-exec1 ", NULL),
+			 rec_at("end-exec4 ", NULL));
+	ck_assert(s4 < e1 && s1 < e4);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("exec");
+	TCase *tc = tcase_create("exec");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, split_rules);
+	tcase_add_test(tc, resolve_rules);
+	tcase_add_test(tc, quoting_output_and_status);
+	tcase_add_test(tc, shell_cwd_env);
+	tcase_add_test(tc, nonzero_exit_is_error_with_retry);
+	tcase_add_test(tc, failure_blocks_only_descendants);
+	tcase_add_test(tc, timeout_kills_the_group);
+	tcase_add_test(tc, timeout_sigkill_after_grace);
+	tcase_add_test(tc, statuses_survive_sigchld_storms);
+	tcase_add_test(tc, ifcmd_decides);
+	tcase_add_test(tc, refresh_runs_cmd_despite_ifcmd);
+	tcase_add_test(tc, runs_when_reached_without_ifcmd);
+	tcase_add_test(tc, watchcmd_lines_are_events);
+	tcase_add_test(tc, watchcmd_restarts_with_backoff);
+	tcase_add_test(tc, pollint_reruns);
+	tcase_add_test(tc, user_and_group);
+	tcase_add_test(tc, noop_mode_does_not_run);
+	tcase_add_test(tc, no_fd_leaks);
+	tcase_add_test(tc, output_is_capped);
+	tcase_add_test(tc, validate_errors);
+	tcase_add_test(tc, runtime_faults);
+	tcase_add_test(tc, graph8_parallel);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(suite());
+}
