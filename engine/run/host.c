@@ -386,6 +386,7 @@ static const struct mgmt_host table = {
 	.hostname = h_hostname,
 	.now = h_now,
 	.member_dirty = h_member_dirty,
+	.stop_fd = sched_stop_fd,
 };
 
 const struct mgmt_host *host_table(void)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/eventfd.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
@@ -50,6 +51,7 @@ struct sched {
 	ev_signal sigint, sigterm;
 	ev_timer conv_timer;
 	pthread_t loop_thread;
+	int stop_fd;               /* eventfd, written once stopping begins */
 
 	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
 	uint32_t rq_head, rq_tail;
@@ -397,6 +399,11 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	}
 }
 
+int sched_stop_fd(void)
+{
+	return cur ? cur->stop_fd : -1;
+}
+
 void sched_dirty(struct mgmt_res *res)
 {
 	struct sched *s = cur;
@@ -473,6 +480,10 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("%s: shutting down (waiting for %d running resource(s))",
 		 strsignal(w->signum), s->inflight);
 	s->stopping = true;
+	/* Long check_applies poll this and cut their work short. */
+	if (s->stop_fd >= 0 && eventfd_write(s->stop_fd, 1) < 0)
+		log_warn("cannot signal running resources to stop: %s",
+			 strerror(errno));
 	kick(s);
 }
 
@@ -618,6 +629,7 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	int status = 2, nthreads, nfailed = 0;
 
 	s.o = *o;
+	s.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s.loop = EV_DEFAULT;
 	s.loop_thread = pthread_self();
 	pthread_mutex_init(&s.rlock, NULL);
@@ -701,5 +713,7 @@ out:
 	free(s.members);
 	plan_free(&s.plan);
 	pthread_mutex_destroy(&s.rlock);
+	if (s.stop_fd >= 0)
+		close(s.stop_fd);
 	return status;
 }

@@ -64,6 +64,9 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o);
 /* From the host table: the real state of `res` may have moved.  Any thread. */
 void sched_dirty(struct mgmt_res *res);
 
+/* From the host table: readable once the engine is stopping, or -1. */
+int sched_stop_fd(void);
+
 /* The one clock (monotonic seconds); tests may replace it. */
 extern double (*sched_clock)(void);
 double sched_clock_monotonic(void);

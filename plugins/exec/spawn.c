@@ -545,7 +545,10 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 	struct exec_child child;
 	struct outlog *o = malloc(sizeof(*o));
 	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
-	bool timed_out = false;
+	int stop_fd = MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, stop_fd) ?
+			      mgmt_host->stop_fd() :
+			      -1;
+	bool timed_out = false, stopping = false;
 	int rc;
 
 	if (!o) {
@@ -562,9 +565,10 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 		return rc;
 	}
 	for (;;) {
-		struct pollfd pf[2] = {
+		struct pollfd pf[3] = {
 			{ .fd = child.pidfd, .events = POLLIN },
 			{ .fd = child.out, .events = POLLIN },
+			{ .fd = stop_fd, .events = POLLIN },
 		};
 		int wait = -1, r;
 
@@ -577,7 +581,8 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 			}
 			wait = left > 60000 ? 60000 : (int)left;
 		}
-		r = poll(pf, child.out >= 0 ? 2 : 1, wait);
+		/* A negative fd is skipped by poll: out closed, no stop fd. */
+		r = poll(pf, 3, wait);
 		if (r < 0 && errno != EINTR) {
 			mgmt_error(res, "%s: poll: %s", c->what,
 				   strerror(errno));
@@ -588,8 +593,18 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 			close_fd(&child.out);
 		if (r > 0 && pf[0].revents)
 			break;
+		if (r > 0 && pf[2].revents) {
+			stopping = true;
+			break;
+		}
 	}
-	if (timed_out) {
+	if (stopping) {
+		mgmt_warn(res,
+			  "%s: the engine is shutting down: stopping its "
+			  "process group (SIGTERM, SIGKILL after %d s)",
+			  c->what, EXEC_GRACE_MS / 1000);
+		*wstatus = exec_child_stop(&child, EXEC_GRACE_MS);
+	} else if (timed_out) {
 		mgmt_error(res,
 			   "%s timed out after %.3g s: stopping its "
 			   "process group (SIGTERM, SIGKILL after %d s)",
@@ -615,6 +630,8 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 			       "not logged (%d KiB per run are)",
 			       c->what, o->dropped, EXEC_LOG_CAP / 1024);
 	free(o);
+	if (stopping)
+		return -ECANCELED;
 	if (timed_out)
 		return -ETIMEDOUT;
 	return rc;

@@ -139,6 +139,14 @@ struct mgmt_host {
 	 * A grouped check_apply may then check only the members that may
 	 * have moved.  Worker thread.  Since 1.1. */
 	bool (*member_dirty)(const mgmt_res *res);
+
+	/* A file descriptor that becomes readable once the engine is
+	 * shutting down.  A check_apply that may block for long (a command,
+	 * a transaction) polls it too, and when it is readable stops its work
+	 * promptly (killing what it started) and returns an error.  Never
+	 * read, write or close it.  -1 when there is none.  Any thread.
+	 * Since 1.1. */
+	int (*stop_fd)(void);
 };
 
 #endif /* MGMT_HOST_H */

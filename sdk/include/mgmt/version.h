@@ -21,7 +21,9 @@
  * ---------
  * 1.0 (2026-11-25)  first public ABI: descriptor, kind, parameter schema,
  *                   host services table.
- * 1.1 (2026-11-25)  host->member_dirty, for grouped check_apply.
+ * 1.1 (2026-11-25)  host->member_dirty, for grouped check_apply;
+ *                   host->stop_fd, to cut long check_apply short on
+ *                   shutdown.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
