@@ -311,13 +311,20 @@ static void finish(struct sched *s, struct vertex *v)
 	}
 
 	/* The run failed: what it saw is still to be seen. */
-	v->failing = true;
 	for (uint32_t i = 0; i < v->nmembers; i++) {
 		struct mgmt_res *mm = v->members[i];
 
 		mm->rt_dirty |= mm->job_dirty;
 		mm->rt_refresh |= mm->job_refresh;
 	}
+	/* Cut short by shutdown (host->stop_fd): not the resource's failure,
+	 * and nothing is retried now. */
+	if (s->stopping) {
+		vlog(v, MGMT_LOG_INFO, "stopped by the shutdown");
+		set_state(v, V_DIRTY);
+		return;
+	}
+	v->failing = true;
 	if (v->redo) {
 		/* something happened since it started: try again now */
 		v->redo = false;
