@@ -59,6 +59,7 @@ struct sched {
 	int inflight, max_inflight;
 	uint32_t nretry, npending;
 	bool started, converged, stopping;
+	bool spin;                 /* jobs finish fast: poll for them */
 
 	/* dirty marks from threads other than the loop's */
 	pthread_mutex_t rlock;
@@ -378,6 +379,8 @@ static bool drain(struct sched *s)
 		member_event(s, remote[i]);
 	free(remote);
 
+	if (done)
+		s->spin = true;
 	for (struct job *j = done, *next; j; j = next) {
 		next = j->next;
 		finish(s, (struct vertex *)j);
@@ -399,7 +402,14 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	/* Give timers, signals and fds their turn at least every 5 ms. */
 	double until = ev_time() + 0.005;
 
-	while (s->inflight > 0 && !s->stopping && workers_wait_done(&s->w)) {
+	/* Only while jobs are short: after a poll that found nothing, wait
+	 * for the next finished job to arrive the ordinary way (a long group
+	 * job with watch events meanwhile must not make every wake-up spin). */
+	while (s->spin && s->inflight > 0 && !s->stopping) {
+		if (!workers_wait_done(&s->w)) {
+			s->spin = false;
+			break;
+		}
 		drain(s);
 		if (ev_time() > until)
 			break;
