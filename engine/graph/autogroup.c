@@ -20,136 +20,109 @@
  *
  * Speed.  Grouping only ever merges mutually unreachable vertices, so
  * reachability between surviving vertices only grows, and during L's turn
- * everything G reaches (D) and everything reaching G (A) can be kept as two
- * sets with BFS distances and "next step" edges: c is viable iff it is in
- * neither, and merging c adds exactly the ancestors of c to A and its
- * descendants to D (a path cannot leave G and come back).  So a turn costs
- * one BFS each way from L, then incremental BFS waves over only what
- * becomes newly reachable or nearer; the shortest-path walks read the stored
- * next-step edges.  Over the whole run: O(V log V) to rank (qsort with the
- * order callback), O(V) class partitioning when classes are contiguous in
- * that order (O(V * classes) when not), and for each of the k leaders that
- * still have a candidate, O(V + E) for its BFS plus a scan of its class's
- * remaining candidates (one cmp call each viable one).  Edge re-attachment
- * is O(E * path length) in all.  Total O(V log V + k (V + E) + cmp calls),
- * where k is at most the number of groups formed; memory O(V + E).  mgmt's
- * loop is O(V^2) pairs with a fresh graph search for each.
+ * everything reaching G (set A) and everything G reaches (set D) can be kept
+ * with BFS distances and "next step" edges: c is viable iff it is in neither,
+ * and merging c adds exactly c's ancestors to A and its descendants to D (a
+ * path cannot leave G and come back).  So a turn costs one BFS each way from
+ * L, then incremental waves over only what becomes newly reachable or
+ * nearer; the shortest-path walks read the stored next-step edges.
+ * Adjacency lists hold (far end, edge) pairs and each edge knows its place
+ * in them, so moving or dropping an edge is O(1) and a BFS never meets a
+ * dead edge.  Before that, a DFS forest of the input certifies much of the
+ * reachability for free: a turn only looks at the candidates the
+ * certificates leave open, and when there are none it costs no BFS at all,
+ * which keeps chains, fans and trees near linear.
  *
- * The steps above are an autogrouper algorithm behind struct ag_ops, after
- * mgmt's AutoGrouper interface, driven by a generic loop (drive()); another
- * algorithm can be dropped in by writing its ops.  See autogroup.h.
+ * Cost: ranking O(V log V) order calls; classes O(V) same_class calls when
+ * they are contiguous in `order` (O(V * classes) otherwise), plus a sort by
+ * group_key when given; a DFS, O(V + E).  Then each turn whose uncertified
+ * candidates are not none costs O(V + E) at most for its BFS (the part of
+ * the graph connected to L) plus O(c log c) for its c candidates; cmp is
+ * called once per viable candidate; re-attaching edges is O(E * path
+ * length) in all.  Total O(V log V + k (V + E) + cmp calls) time for k such
+ * turns (k <= the number of groups formed, and 0 on a chain), O(V + E)
+ * memory (plus the origins when asked for).  mgmt's loop is O(V^2) pairs,
+ * each with a fresh graph search.  bench/autogroup measures it.
+ *
+ * This file holds the API, the working graph, the generic loop (drive())
+ * and the merging rules, which every algorithm shares; an algorithm is a
+ * struct ag_ops (autogroup-internal.h, after mgmt's AutoGrouper), so another
+ * can be dropped in.  The default, autogroup-nonreach.c, is the one above.
  */
 #define _GNU_SOURCE /* qsort_r */
-#include "graph/autogroup.h"
+#include "graph/autogroup-internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NONE UINT32_MAX
-
-/* A growable list of edge ids whose first storage may be borrowed from a
- * shared block (own == false) so that building the graph is two mallocs. */
-struct ag_list {
-	uint32_t *v;
-	uint32_t n, cap;
-	bool own;
-};
-
-struct ag_edge {
-	uint32_t from, to; /* group leaders, kept current as groups form */
-	unsigned flags;
-	bool dead;         /* merged through a path and gone */
-};
-
-/* Reachability from the current group: UP = vertices reaching it (paths
- * x ->* G, next step = first edge), DOWN = vertices it reaches (paths
- * G ->* y, next step = last edge, walked backwards). */
-enum { UP, DOWN };
-
-/* Where a vertex stands towards the current group on one side; valid only
- * when stamp is the current turn.  One struct: a BFS step touches one line. */
-struct ag_mark {
-	uint32_t stamp, dist;
-	uint32_t via; /* the next step's edge */
-};
-
-struct ag;
-
-/*
- * An autogrouper algorithm, after mgmt's AutoGrouper.  The generic loop in
- * drive() calls next() for each candidate pair, then viable() and compare(),
- * contract() to merge (which asks path() for the re-attachment paths,
- * reports edges it moves with edge_added(), and ends with merge_vertices()),
- * and test() after each pair to know whether to go on.
- */
-struct ag_ops {
-	const char *name;
-	int (*init)(struct ag *a);
-	/* 1 and the next pair (leader, candidate), 0 when done, or -errno */
-	int (*next)(struct ag *a, uint32_t *leader, uint32_t *cand);
-	bool (*compare)(struct ag *a, uint32_t leader, uint32_t cand);
-	bool (*viable)(struct ag *a, uint32_t leader, uint32_t cand);
-	void (*merge_vertices)(struct ag *a, uint32_t leader, uint32_t cand);
-	int (*merge_edges)(struct ag *a, uint32_t into, uint32_t from);
-	/* next edge of the chosen shortest path between v and the group, or
-	 * NONE when there is no path */
-	uint32_t (*path)(struct ag *a, int side, uint32_t v);
-	int (*edge_added)(struct ag *a, int side, uint32_t id);
-	int (*test)(struct ag *a, bool merged);
-	void (*fini)(struct ag *a);
-};
-
-struct ag {
-	const struct autogroup_input *in;
-	const struct ag_ops *ops;
-	uint32_t n, ne;
-	struct ag_edge *e;
-	struct ag_list *out, *inl; /* per vertex: edge ids (dead ones too) */
-	struct ag_list *org;       /* per edge: original edge ids, or NULL */
-	uint32_t *block;
-	uint32_t *rank, *byrank;
-	uint32_t *rep;  /* vertex -> its group's leader */
-	uint32_t *size; /* leader -> member count */
-	uint32_t *bucket; /* vertex -> class, NONE when not groupable */
-	uint32_t *bstart, *blen, *bvert; /* class members by rank */
-	uint32_t *tmp;
-	/* the non-reachability grouper's state */
-	uint32_t turn, pos, leader, cur, end;
-	struct ag_mark *mark[2];
-	uint32_t *queue;
-};
-
-static int list_push(struct ag_list *l, uint32_t x)
+/* Room for one more of n elements: the array itself, moved if it had to
+ * grow, or NULL when memory ran out (the old one is then still valid). */
+static void *grow(void *v, uint32_t n, uint32_t *cap, bool *own, size_t size)
 {
-	if (l->n == l->cap) {
-		uint32_t cap = l->cap < 4 ? 8 : l->cap * 2;
-		uint32_t *v;
+	uint32_t c = *cap < 4 ? 8 : *cap * 2;
+	void *p;
 
-		if (l->cap > UINT32_MAX / 2)
-			return -ENOMEM;
-		v = l->own ? realloc(l->v, (size_t)cap * sizeof(*v)) :
-			     malloc((size_t)cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		if (!l->own && l->n)
-			memcpy(v, l->v, (size_t)l->n * sizeof(*v));
-		l->v = v;
-		l->cap = cap;
-		l->own = true;
-	}
+	if (n < *cap)
+		return v;
+	if (*cap > UINT32_MAX / 2)
+		return NULL;
+	p = *own ? realloc(v, (size_t)c * size) : malloc((size_t)c * size);
+	if (!p)
+		return NULL;
+	if (!*own && n)
+		memcpy(p, v, (size_t)n * size);
+	*cap = c;
+	*own = true;
+	return p;
+}
+
+static int ids_push(struct ag_ids *l, uint32_t x)
+{
+	uint32_t *v = grow(l->v, l->n, &l->cap, &l->own, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
 	l->v[l->n++] = x;
 	return 0;
 }
 
-static void list_free(struct ag_list *l, uint32_t n)
+/* Append edge id to v's list on `side`, recording where it went. */
+static int adj_push(struct ag *a, int side, uint32_t v, uint32_t nb,
+		    uint32_t id)
 {
-	if (!l)
-		return;
-	for (uint32_t i = 0; i < n; i++)
-		if (l[i].own)
+	struct ag_adjl *l = &a->adj[side][v];
+	struct ag_adj *p = grow(l->v, l->n, &l->cap, &l->own, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	l->v = p;
+	a->e[id].at[side] = l->n;
+	l->v[l->n++] = (struct ag_adj){ nb, id };
+	return 0;
+}
+
+/* Remove edge id from v's list on `side` (order is not kept). */
+static void adj_remove(struct ag *a, int side, uint32_t v, uint32_t id)
+{
+	struct ag_adjl *l = &a->adj[side][v];
+	uint32_t at = a->e[id].at[side];
+
+	l->v[at] = l->v[--l->n];
+	a->e[l->v[at].id].at[side] = at;
+}
+
+static void lists_free(struct ag_adjl *l, struct ag_ids *o, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (l && l[i].own)
 			free(l[i].v);
+		if (o && o[i].own)
+			free(o[i].v);
+	}
 	free(l);
+	free(o);
 }
 
 static int by_order(const void *x, const void *y, void *arg)
@@ -162,105 +135,159 @@ static int by_order(const void *x, const void *y, void *arg)
 	return (a > b) - (a < b);
 }
 
+struct keyed {
+	uint32_t bucket, v;
+	uint64_t key;
+};
+
+static int by_bucket_key(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+
+	if (a->bucket != b->bucket)
+		return a->bucket < b->bucket ? -1 : 1;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->v > b->v) - (a->v < b->v);
+}
+
+/* With group_key, a class is split by key: cmp is never asked about two
+ * vertices whose keys differ. */
+static int split_by_key(struct ag *a, uint32_t *nb)
+{
+	struct keyed *k = malloc(((size_t)a->n + 1) * sizeof(*k));
+	uint32_t m = 0, b = 0;
+
+	if (!k)
+		return -ENOMEM;
+	for (uint32_t v = 0; v < a->n; v++)
+		if (a->bucket[v] != AG_NONE)
+			k[m++] = (struct keyed){
+				a->bucket[v], v, a->in->group_key(a->in->ctx, v)
+			};
+	qsort(k, m, sizeof(*k), by_bucket_key);
+	for (uint32_t i = 0; i < m; i++) {
+		if (i && (k[i].bucket != k[i - 1].bucket ||
+			  k[i].key != k[i - 1].key))
+			b++;
+		a->bucket[k[i].v] = b;
+	}
+	*nb = b + 1;
+	free(k);
+	return 0;
+}
+
 /* Rank the vertices and split the groupable ones into classes, each listed
  * in rank order.  A vertex is first tried against the class of the vertex
  * before it, so classes contiguous in `order` cost one call each. */
 static int classify(struct ag *a)
 {
 	const struct autogroup_input *in = a->in;
-	uint32_t n = a->n, nb = 0, last = NONE;
+	uint32_t n = a->n, nb = 0, last = AG_NONE;
 	uint32_t *first = a->tmp; /* class -> its first vertex */
 
 	for (uint32_t v = 0; v < n; v++)
 		a->byrank[v] = v;
 	qsort_r(a->byrank, n, sizeof(*a->byrank), by_order, (void *)in);
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t v = a->byrank[i], b = NONE;
+		uint32_t v = a->byrank[i], b = AG_NONE;
 
 		a->rank[v] = i;
-		a->bucket[v] = NONE;
+		a->bucket[v] = AG_NONE;
 		if (in->groupable && !in->groupable(in->ctx, v))
 			continue;
-		if (last != NONE &&
-		    (!in->same_class || in->same_class(in->ctx, first[last], v)))
+		if (last != AG_NONE &&
+		    (!in->same_class ||
+		     in->same_class(in->ctx, first[last], v)))
 			b = last;
-		for (uint32_t k = 0; b == NONE && k < nb; k++)
+		for (uint32_t k = 0; b == AG_NONE && k < nb; k++)
 			if (k != last && in->same_class(in->ctx, first[k], v))
 				b = k;
-		if (b == NONE) {
+		if (b == AG_NONE) {
 			b = nb++;
 			first[b] = v;
 		}
 		a->bucket[v] = last = b;
 	}
-	a->bstart = calloc((size_t)nb + 1, sizeof(*a->bstart));
-	a->blen = calloc((size_t)nb + 1, sizeof(*a->blen));
-	if (!a->bstart || !a->blen)
+	if (in->group_key && nb) {
+		int ret = split_by_key(a, &nb);
+
+		if (ret)
+			return ret;
+	}
+	a->nb = nb;
+	a->bstart = calloc((size_t)nb + 2, sizeof(*a->bstart));
+	if (!a->bstart)
 		return -ENOMEM;
 	for (uint32_t v = 0; v < n; v++)
-		if (a->bucket[v] != NONE)
-			a->blen[a->bucket[v]]++;
+		if (a->bucket[v] != AG_NONE)
+			a->bstart[a->bucket[v] + 2]++;
 	for (uint32_t b = 0; b < nb; b++)
-		a->bstart[b + 1] = a->bstart[b] + a->blen[b];
-	memset(a->blen, 0, (size_t)nb * sizeof(*a->blen));
-	for (uint32_t i = 0; i < n; i++) {
+		a->bstart[b + 2] += a->bstart[b + 1];
+	for (uint32_t i = 0; i < n; i++) { /* bstart[b + 1]: b's cursor */
 		uint32_t v = a->byrank[i], b = a->bucket[v];
 
-		if (b != NONE)
-			a->bvert[a->bstart[b] + a->blen[b]++] = v;
+		if (b != AG_NONE)
+			a->bvert[a->bstart[b + 1]++] = v;
 	}
 	return 0;
 }
 
-/* The working graph: the input's edges, with adjacency lists that grow as
- * groups take their members' edges. */
+/* The working graph: the input's edges, with adjacency lists that change
+ * as groups take their members' edges. */
 static int ag_setup(struct ag *a, const struct autogroup_input *in,
 		    bool grouping)
 {
 	const struct graph *g = in->g;
-	uint32_t n = g->n, ne = (uint32_t)g->nedges;
-	size_t blk = 2 * (size_t)ne + (in->want_origins ? ne : 0);
+	uint32_t n = g->n, ne = (uint32_t)g->nedges, m = n > ne ? n : ne;
 
 	a->in = in;
 	a->n = n;
 	a->ne = ne;
-	a->e = malloc(((size_t)ne + 1) * sizeof(*a->e));
-	a->out = calloc((size_t)n + 1, sizeof(*a->out));
-	a->inl = calloc((size_t)n + 1, sizeof(*a->inl));
-	a->block = malloc((blk + 1) * sizeof(*a->block));
-	a->rank = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	a->byrank = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	a->rep = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	a->size = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	a->bucket = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	a->bvert = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	a->tmp = malloc(((size_t)(n > ne ? n : ne) + 1) * sizeof(uint32_t));
-	if (in->want_origins)
+	for (int s = AG_UP; s <= AG_DOWN; s++)
+		a->adj[s] = calloc((size_t)n + 1, sizeof(*a->adj[s]));
+	if (in->want_origins) {
 		a->org = calloc((size_t)ne + 1, sizeof(*a->org));
-	if (!a->e || !a->out || !a->inl || !a->block || !a->rank ||
-	    !a->byrank || !a->rep || !a->size || !a->bucket || !a->bvert ||
-	    !a->tmp || (in->want_origins && !a->org))
+		ALLOC(a->oblock, ne);
+	}
+	if (!ALLOC(a->e, ne) || !ALLOC(a->block, 2 * (size_t)ne) ||
+	    !ALLOC(a->rank, n) || !ALLOC(a->byrank, n) || !ALLOC(a->rep, n) ||
+	    !ALLOC(a->size, n) || !ALLOC(a->bucket, n) || !ALLOC(a->bvert, n) ||
+	    !ALLOC(a->tmp, m) || !ALLOC(a->far, m) || !a->adj[AG_UP] ||
+	    !a->adj[AG_DOWN] || (in->want_origins && (!a->org || !a->oblock)))
 		return -ENOMEM;
 
 	for (uint32_t v = 0; v < n; v++) {
-		uint32_t od = graph_out_degree(g, v), id = graph_in_degree(g, v);
+		uint32_t od = graph_out_degree(g, v),
+			 id = graph_in_degree(g, v);
 
-		a->out[v] = (struct ag_list){ a->block + g->out_start[v], od,
-					      od, false };
-		a->inl[v] = (struct ag_list){ a->block + ne + g->in_start[v],
-					      id, id, false };
+		a->adj[AG_DOWN][v] =
+			(struct ag_adjl){ a->block + g->out_start[v], od, od,
+					  false };
+		a->adj[AG_UP][v] =
+			(struct ag_adjl){ a->block + ne + g->in_start[v], id,
+					  id, false };
 		a->rep[v] = v;
 		a->size[v] = 1;
 	}
 	for (uint32_t i = 0; i < ne; i++) {
-		a->e[i] = (struct ag_edge){ g->edges[i].from, g->edges[i].to,
-					    g->edges[i].flags, false };
-		a->block[i] = i; /* out lists: CSR order is edge order */
-		a->block[ne + i] = g->in_edge[i];
+		const struct graph_edge *ge = &g->edges[i];
+
+		a->e[i] = (struct ag_edge){ .from = ge->from,
+					    .to = ge->to,
+					    .flags = ge->flags };
+		a->e[i].at[AG_DOWN] = i - g->out_start[ge->from];
+		a->block[i] = (struct ag_adj){ ge->to, i };
+	}
+	for (uint32_t i = 0; i < ne; i++) {
+		uint32_t j = g->in_edge[i];
+
+		a->e[j].at[AG_UP] = i - g->in_start[g->edges[j].to];
+		a->block[ne + i] = (struct ag_adj){ g->edges[j].from, j };
 		if (a->org) {
-			a->block[2 * (size_t)ne + i] = i;
-			a->org[i] = (struct ag_list){
-				a->block + 2 * (size_t)ne + i, 1, 1, false };
+			a->oblock[i] = i;
+			a->org[i] =
+				(struct ag_ids){ a->oblock + i, 1, 1, false };
 		}
 	}
 	if (grouping)
@@ -274,89 +301,73 @@ static void ag_cleanup(struct ag *a)
 {
 	if (a->ops && a->ops->fini)
 		a->ops->fini(a);
-	list_free(a->out, a->n);
-	list_free(a->inl, a->n);
-	list_free(a->org, a->ne);
+	for (int s = AG_UP; s <= AG_DOWN; s++)
+		lists_free(a->adj[s], NULL, a->n);
+	lists_free(NULL, a->org, a->ne);
 	free(a->e);
 	free(a->block);
+	free(a->oblock);
 	free(a->rank);
 	free(a->byrank);
 	free(a->rep);
 	free(a->size);
 	free(a->bucket);
 	free(a->bstart);
-	free(a->blen);
 	free(a->bvert);
 	free(a->tmp);
+	free(a->far);
 }
 
 /* ---- merging, common to every algorithm (mgmt's VertexMerge) ---- */
 
-struct side_rank {
-	const struct ag *a;
-	int side;
-};
-
-/* In-edges by rank of their source, out-edges by rank of their target. */
 static int by_far_rank(const void *x, const void *y, void *arg)
 {
-	const struct side_rank *s = arg;
-	const struct ag_edge *e = s->a->e;
-	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
-	uint32_t ri = s->a->rank[s->side == UP ? e[i].from : e[i].to];
-	uint32_t rj = s->a->rank[s->side == UP ? e[j].from : e[j].to];
+	const uint32_t *rank = arg;
+	uint32_t rx = rank[((const struct ag_adj *)x)->nb];
+	uint32_t ry = rank[((const struct ag_adj *)y)->nb];
 
-	return (ri > rj) - (ri < rj);
+	return (rx > ry) - (rx < ry);
 }
 
-/* Move the edges of c on one side to group g (see the top comment). */
+/* Move c's edges on one side to group g (see the top comment). */
 static int reattach(struct ag *a, uint32_t g, uint32_t c, int side)
 {
 	const struct ag_ops *o = a->ops;
-	struct ag_list *l = side == UP ? &a->inl[c] : &a->out[c];
-	struct side_rank sr = { a, side };
-	uint32_t k = 0;
-	int ret;
+	const struct ag_adjl *l = &a->adj[side][c];
+	uint32_t k = l->n;
+	int other = !side, ret;
 
-	for (uint32_t i = 0; i < l->n; i++)
-		if (!a->e[l->v[i]].dead)
-			a->tmp[k++] = l->v[i];
-	qsort_r(a->tmp, k, sizeof(*a->tmp), by_far_rank, &sr);
+	/* c's own lists are dropped with it; the far ends' are kept. */
+	memcpy(a->far, l->v, (size_t)k * sizeof(*a->far));
+	qsort_r(a->far, k, sizeof(*a->far), by_far_rank, a->rank);
 	for (uint32_t i = 0; i < k; i++) {
-		uint32_t id = a->tmp[i], p;
+		uint32_t x = a->far[i].nb, id = a->far[i].id, p;
 		struct ag_edge *e = &a->e[id];
-		uint32_t far = side == UP ? e->from : e->to;
 
-		if (far == g) { /* an edge between the two: never viable */
-			e->dead = true;
-			continue;
-		}
-		p = o->path(a, side, far);
-		if (p == NONE) {
-			if (side == UP) {
+		p = x == g ? AG_NONE : o->path(a, side, x);
+		if (x != g && p == AG_NONE) {
+			a->adj[other][x].v[e->at[other]].nb = g;
+			if (side == AG_UP)
 				e->to = g;
-				ret = list_push(&a->inl[g], id);
-			} else {
+			else
 				e->from = g;
-				ret = list_push(&a->out[g], id);
-			}
-			if (!ret)
-				ret = o->edge_added(a, side, id);
+			ret = adj_push(a, side, g, x, id);
 			if (ret)
 				return ret;
+			o->edge_added(a, side, id);
 			continue;
 		}
-		for (;;) {
-			uint32_t next;
+		while (p != AG_NONE) {
+			uint32_t next = side == AG_UP ? a->e[p].to :
+							a->e[p].from;
 
 			ret = o->merge_edges(a, p, id);
 			if (ret)
 				return ret;
-			next = side == UP ? a->e[p].to : a->e[p].from;
-			if (next == g)
-				break;
-			p = o->path(a, side, next);
+			p = next == g ? AG_NONE : o->path(a, side, next);
 		}
+		/* merged through, or between the two (never viable) */
+		adj_remove(a, other, x, id);
 		e->dead = true;
 	}
 	return 0;
@@ -364,16 +375,16 @@ static int reattach(struct ag *a, uint32_t g, uint32_t c, int side)
 
 static int contract(struct ag *a, uint32_t g, uint32_t c)
 {
-	int ret = reattach(a, g, c, UP);
+	int ret = reattach(a, g, c, AG_UP);
 
 	if (!ret)
-		ret = reattach(a, g, c, DOWN);
+		ret = reattach(a, g, c, AG_DOWN);
 	if (!ret)
 		a->ops->merge_vertices(a, g, c);
 	return ret;
 }
 
-static void merge_vertices(struct ag *a, uint32_t g, uint32_t c)
+void ag_merge_vertices(struct ag *a, uint32_t g, uint32_t c)
 {
 	a->rep[c] = g;
 	a->size[g] += a->size[c];
@@ -382,14 +393,14 @@ static void merge_vertices(struct ag *a, uint32_t g, uint32_t c)
 }
 
 /* The edge that stands for both: flags ORed, origins joined. */
-static int merge_edges(struct ag *a, uint32_t into, uint32_t from)
+int ag_merge_edges(struct ag *a, uint32_t into, uint32_t from)
 {
 	a->e[into].flags |= a->e[from].flags;
 	if (a->org) {
-		struct ag_list *d = &a->org[into], *s = &a->org[from];
+		struct ag_ids *s = &a->org[from];
 
 		for (uint32_t i = 0; i < s->n; i++) {
-			int ret = list_push(d, s->v[i]);
+			int ret = ids_push(&a->org[into], s->v[i]);
 
 			if (ret)
 				return ret;
@@ -398,7 +409,7 @@ static int merge_edges(struct ag *a, uint32_t into, uint32_t from)
 	return 0;
 }
 
-static bool compare(struct ag *a, uint32_t leader, uint32_t cand)
+bool ag_compare(struct ag *a, uint32_t leader, uint32_t cand)
 {
 	const struct autogroup_input *in = a->in;
 
@@ -429,175 +440,6 @@ static int drive(struct ag *a)
 	}
 	return ret < 0 ? ret : 0;
 }
-
-/* ---- the non-reachability grouper ---- */
-
-/*
- * A BFS wave over one side from the vertices queued in queue[0..tail):
- * every vertex whose distance to the group gets shorter is updated and
- * walked on.  Among next steps of equal length the lowest-ranked one wins,
- * which fixes the shortest path each re-attached edge is merged through.
- */
-static void nr_wave(struct ag *a, int side, uint32_t tail)
-{
-	uint32_t t = a->turn, head = 0;
-	struct ag_mark *mark = a->mark[side];
-
-	while (head < tail) {
-		uint32_t u = a->queue[head++], d = mark[u].dist + 1, k = 0;
-		struct ag_list *l = side == UP ? &a->inl[u] : &a->out[u];
-
-		/* Dead edges are dropped from the list on the way: they
-		 * would be walked again by every later turn. */
-		for (uint32_t i = 0; i < l->n; i++) {
-			uint32_t id = l->v[i], w, step;
-			const struct ag_edge *e = &a->e[id];
-			struct ag_mark *m;
-
-			if (e->dead)
-				continue;
-			l->v[k++] = id;
-			w = side == UP ? e->from : e->to;
-			m = &mark[w];
-			if (m->stamp != t || m->dist > d) {
-				*m = (struct ag_mark){ t, d, id };
-				a->queue[tail++] = w;
-				continue;
-			}
-			if (m->dist != d)
-				continue;
-			step = side == UP ? a->e[m->via].to : a->e[m->via].from;
-			if (a->rank[u] < a->rank[step])
-				m->via = id;
-		}
-		l->n = k;
-	}
-}
-
-static void nr_begin(struct ag *a, uint32_t l)
-{
-	uint32_t b = a->bucket[l];
-
-	a->turn++;
-	a->leader = l;
-	a->cur = a->bstart[b];
-	a->end = a->bstart[b] + a->blen[b];
-	for (int side = UP; side <= DOWN; side++) {
-		a->mark[side][l] = (struct ag_mark){ a->turn, 0, NONE };
-		a->queue[0] = l;
-		nr_wave(a, side, 1);
-	}
-}
-
-/* Only vertices still alone stay candidates for later turns. */
-static void nr_end(struct ag *a)
-{
-	uint32_t b = a->bucket[a->leader], k = a->bstart[b];
-
-	for (uint32_t i = a->bstart[b]; i < a->end; i++) {
-		uint32_t v = a->bvert[i];
-
-		if (a->rep[v] == v && a->size[v] == 1)
-			a->bvert[k++] = v;
-	}
-	a->blen[b] = k - a->bstart[b];
-	a->leader = NONE;
-}
-
-static int nr_init(struct ag *a)
-{
-	for (int s = UP; s <= DOWN; s++) {
-		a->mark[s] = calloc((size_t)a->n + 1, sizeof(*a->mark[s]));
-		if (!a->mark[s])
-			return -ENOMEM;
-	}
-	a->queue = malloc(((size_t)a->n + 1) * sizeof(uint32_t));
-	if (!a->queue)
-		return -ENOMEM;
-	a->turn = 0;
-	a->pos = 0;
-	a->leader = NONE;
-	return 0;
-}
-
-static void nr_fini(struct ag *a)
-{
-	for (int s = UP; s <= DOWN; s++)
-		free(a->mark[s]);
-	free(a->queue);
-}
-
-/* Leaders in rank order; for each, the vertices of its class still alone,
- * in rank order (those ranked before it too: cmp need not be symmetric). */
-static int nr_next(struct ag *a, uint32_t *leader, uint32_t *cand)
-{
-	for (;;) {
-		while (a->leader != NONE && a->cur < a->end) {
-			uint32_t v = a->bvert[a->cur++];
-
-			if (v != a->leader && a->rep[v] == v &&
-			    a->size[v] == 1) {
-				*leader = a->leader;
-				*cand = v;
-				return 1;
-			}
-		}
-		if (a->leader != NONE)
-			nr_end(a);
-		while (a->pos < a->n && a->leader == NONE) {
-			uint32_t v = a->byrank[a->pos++], b = a->bucket[v];
-
-			if (b != NONE && a->rep[v] == v && a->blen[b] > 1)
-				nr_begin(a, v);
-		}
-		if (a->leader == NONE)
-			return 0;
-	}
-}
-
-static bool nr_viable(struct ag *a, uint32_t leader, uint32_t cand)
-{
-	return a->mark[UP][cand].stamp != a->turn &&
-	       a->mark[DOWN][cand].stamp != a->turn;
-}
-
-static uint32_t nr_path(struct ag *a, int side, uint32_t v)
-{
-	const struct ag_mark *m = &a->mark[side][v];
-
-	return m->stamp == a->turn && v != a->leader ? m->via : NONE;
-}
-
-/* A new edge x->G (or G->y): x is one step from the group now, and so are
- * its ancestors (descendants) nearer than before. */
-static int nr_edge_added(struct ag *a, int side, uint32_t id)
-{
-	uint32_t w = side == UP ? a->e[id].from : a->e[id].to;
-
-	a->mark[side][w] = (struct ag_mark){ a->turn, 1, id };
-	a->queue[0] = w;
-	nr_wave(a, side, 1);
-	return 0;
-}
-
-static int nr_test(struct ag *a, bool merged)
-{
-	return 1; /* nr_next knows when the turns are over */
-}
-
-static const struct ag_ops nonreach_ops = {
-	.name = "non-reachability",
-	.init = nr_init,
-	.next = nr_next,
-	.compare = compare,
-	.viable = nr_viable,
-	.merge_vertices = merge_vertices,
-	.merge_edges = merge_edges,
-	.path = nr_path,
-	.edge_added = nr_edge_added,
-	.test = nr_test,
-	.fini = nr_fini,
-};
 
 /* ---- results ---- */
 
@@ -664,7 +506,8 @@ static int build_result(struct ag *a, struct autogroup_result *r)
 		for (uint32_t i = 0; i < m; i++) {
 			const struct ag_edge *e = &a->e[src[i]];
 
-			dst[cnt[r->group_of[pass ? e->from : e->to]]++] = src[i];
+			dst[cnt[r->group_of[pass ? e->from : e->to]]++] =
+				src[i];
 		}
 	}
 	ret = graph_init(&r->grouped, k);
@@ -688,7 +531,7 @@ static int build_result(struct ag *a, struct autogroup_result *r)
 	/* Every original edge lives on in at least one grouped edge, but a
 	 * merged-through one in several: size the array as we go. */
 	for (uint32_t i = 0, len = 0, cap = a->ne; i < m; i++) {
-		struct ag_list *o = &a->org[a->tmp[i]];
+		struct ag_ids *o = &a->org[a->tmp[i]];
 		uint32_t *tmp;
 
 		qsort(o->v, o->n, sizeof(*o->v), cmp_u32);
@@ -696,6 +539,10 @@ static int build_result(struct ag *a, struct autogroup_result *r)
 			if (j && o->v[j] == o->v[j - 1])
 				continue;
 			if (len == cap) {
+				if (cap > UINT32_MAX / 2) {
+					ret = -ENOMEM;
+					goto out;
+				}
 				cap *= 2;
 				tmp = realloc(r->origins,
 					      (size_t)cap * sizeof(*tmp));
@@ -772,7 +619,7 @@ static int run_ops(const struct ag_ops *ops, const struct autogroup_input *in,
 static int run_default(const struct autogroup_input *in,
 		       struct autogroup_result *out)
 {
-	return run_ops(&nonreach_ops, in, out);
+	return run_ops(&ag_nonreach_ops, in, out);
 }
 
 const struct autogrouper autogroup_default = {

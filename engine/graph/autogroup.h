@@ -8,7 +8,10 @@
  * (kind, then name), which are of one class (kind), and whether a candidate
  * may join a leader's group (the kind's group_cmp).  The result maps every
  * vertex to its group and gives the grouped graph, whose edges are the
- * original ones re-attached as mgmt does (DESIGN.md; issue 5).
+ * original ones re-attached as mgmt does (DESIGN.md; issue 5; the rules
+ * and their cost are at the top of autogroup.c).  The same graph and answers
+ * give the same groups and edges whatever the vertex numbering; only the
+ * group numbers follow it.
  *
  * An autogrouper is an algorithm behind struct autogrouper, so another can
  * be dropped in; autogroup_default is non-reachability grouping.
@@ -22,7 +25,7 @@
 #include "graph/graph.h"
 
 struct autogroup_input {
-	const struct graph *g;  /* finalized, acyclic; GRAPH_EDGE_NOTIFY */
+	const struct graph *g; /* finalized, acyclic; GRAPH_EDGE_NOTIFY */
 	/* The four callbacks may be NULL: every vertex groupable, vertex
 	 * number order, one class, cmp always true.  They are called on the
 	 * caller's thread, during run only. */
@@ -33,9 +36,15 @@ struct autogroup_input {
 	/* of one class (kind)?  Only such pairs are compared.  An
 	 * equivalence; cheapest when classes are contiguous in `order`. */
 	bool (*same_class)(void *ctx, uint32_t a, uint32_t b);
-	/* may `cand` join the group led by `leader`? */
+	/* may `cand` join the group led by `leader`?  Asked only about
+	 * viable pairs; need not be symmetric. */
 	bool (*cmp)(void *ctx, uint32_t leader, uint32_t cand);
 	void *ctx;
+	/* Optional (NULL): a hint that cmp(a, b) can only be true when
+	 * group_key(a) == group_key(b) (a file's directory).  cmp is then
+	 * only asked about vertices of one key, which saves most calls and
+	 * scans when one class forms many small groups. */
+	uint64_t (*group_key)(void *ctx, uint32_t v);
 	/* Optional (NULL): told of each merge as it happens, in order, for
 	 * the log line "Grouping: Success for: Kind[cand] into Kind[leader]". */
 	void (*merged)(void *ctx, uint32_t leader, uint32_t cand);
@@ -52,7 +61,9 @@ struct autogroup_result {
 	uint32_t *members;      /* [n]: members of group k are
 				 * members[member_start[k] .. member_start[k+1]),
 				 * leader first, then in `order` */
-	struct graph grouped;   /* over groups 0..ngroups-1, finalized */
+	struct graph grouped;   /* over groups 0..ngroups-1, finalized;
+				 * flags: those of the edges it stands
+				 * for, ORed */
 	/* With want_origins (else NULL): the original edges (indexes into
 	 * in->g->edges, ascending) that grouped edge i stands for are
 	 * origins[origin_start[i] .. origin_start[i+1]).  An edge merged
@@ -78,6 +89,7 @@ extern const struct autogrouper autogroup_default;
 int autogroup_none(const struct autogroup_input *in,
 		   struct autogroup_result *out);
 
+/* Frees a result and zeroes it; safe twice. */
 void autogroup_result_free(struct autogroup_result *r);
 
 #endif /* ENGINE_AUTOGROUP_H */
