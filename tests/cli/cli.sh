@@ -66,8 +66,28 @@ ok "validate a missing file: exit 2" sh -c \
 
 engine graph "$TMP/good.yaml" >"$TMP/g.dot" 2>"$TMP/g.err"
 ok "graph prints dot" sh -c 'grep -q "^digraph" "$1" && grep -q "Noop\[a\]" "$1" && grep -q -- "->" "$1"' _ "$TMP/g.dot"
-ok "graph --format json is refused for now: exit 2" sh -c \
+ok "graph --format xml: exit 2" sh -c \
 	'"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" graph --format xml "$1" 2>/dev/null; [ $? -eq 2 ]' _ "$TMP/good.yaml"
+
+# Grouping as users see it: noops group with any noop that no path joins.
+cat >"$TMP/group.yaml" <<'Y'
+resources:
+  noop:
+  - name: c
+  - name: a
+  - name: b
+    meta: {autogroup: false}
+  - name: z
+edges:
+- {from: {kind: noop, name: b}, to: {kind: noop, name: a}, notify: true}
+- {from: {kind: noop, name: a}, to: {kind: noop, name: z}}
+Y
+engine graph --format json "$TMP/group.yaml" >"$TMP/group.json" 2>"$TMP/group.err"
+printf '%s\n' '{"vertices": [{"id": "noop[autogroup:(a,c)]", "kind": "noop", "members": ["a", "c"]}, {"id": "noop[b]", "kind": "noop", "members": ["b"]}, {"id": "noop[z]", "kind": "noop", "members": ["z"]}], "edges": [{"from": "noop[autogroup:(a,c)]", "to": "noop[z]", "notify": false}, {"from": "noop[b]", "to": "noop[autogroup:(a,c)]", "notify": true}]}' >"$TMP/group.want"
+ok "graph --format json: groups, ids, members, edges" cmp -s "$TMP/group.json" "$TMP/group.want"
+ok "grouping is logged as mgmt does" grep -q "Grouping: Success for: Noop\[c\] into Noop\[a\]" "$TMP/group.err"
+engine graph --no-autogroup --format json "$TMP/group.yaml" >"$TMP/nogroup.json" 2>/dev/null
+ok "graph --no-autogroup: every resource alone" sh -c '! grep -q autogroup "$1"' _ "$TMP/nogroup.json"
 
 for f in "$MGMT_TOP_SRCDIR"/examples/yaml/*.yaml; do
 	[ -e "$f" ] || continue

@@ -39,6 +39,7 @@ struct test {
 	bool pending;        /* watch becomes ready only after a loop turn */
 	bool init_fail;
 	bool stateless;      /* runs whenever a resource before it ran */
+	char *group;         /* groups with test resources of the same group */
 	char *uid;           /* its uid for autoedges */
 	char *after;         /* autoedge: comes after the test resource with this uid */
 	char *poke;          /* send an event to the test resource of this name */
@@ -71,6 +72,8 @@ static const struct mgmt_param test_params[] = {
 		   "init fails"),
 	MGMT_PARAM(struct test, stateless, MGMT_PARAM_BOOL, "false", 0,
 		   "runs when reached"),
+	MGMT_PARAM(struct test, group, MGMT_PARAM_STRING, NULL, 0,
+		   "group with test resources of the same group"),
 	MGMT_PARAM(struct test, uid, MGMT_PARAM_STRING, NULL, 0,
 		   "uid for autoedges"),
 	MGMT_PARAM(struct test, after, MGMT_PARAM_STRING, NULL, 0,
@@ -196,6 +199,17 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 	}
 	if (mgmt_host->refreshed(res))
 		record(t, "refreshed %s %d\n", mgmt_res_name(res), run);
+	{
+		mgmt_res *const *m;
+		size_t n = mgmt_host->group_members(res, &m);
+
+		/* "member LEADER RUN NAME DIRTY" for each member after the
+		 * leader, so tests see what one grouped run covered */
+		for (size_t i = 1; i < n; i++)
+			record(t, "member %s %d %s %d\n", mgmt_res_name(res),
+			       run, mgmt_res_name(m[i]),
+			       (int)mgmt_host->member_dirty(m[i]));
+	}
 	record(t, "end %s %d %lld %d\n", mgmt_res_name(res), run, now_ns(), r);
 	if (run <= t->reruns)
 		mgmt_dirty(res); /* still running: exactly one re-run */
@@ -271,6 +285,14 @@ static void test_autoedges(mgmt_res *res, void *p, mgmt_autoedge_cb add,
 		add(ctx, MGMT_EDGE_AFTER, "test", t->after);
 }
 
+static bool test_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other,
+			   void *op)
+{
+	const struct test *a = lp, *b = op;
+
+	return a->group && b->group && strcmp(a->group, b->group) == 0;
+}
+
 static const struct mgmt_kind test_kind = {
 	MGMT_KIND_HEADER,
 	.name = "test",
@@ -283,6 +305,7 @@ static const struct mgmt_kind test_kind = {
 	.check_apply = test_check_apply,
 	.uid = test_uid,
 	.autoedges = test_autoedges,
+	.group_cmp = test_group_cmp,
 };
 
 static const struct mgmt_kind *const test_kinds[] = { &test_kind, NULL };

@@ -462,6 +462,63 @@ START_TEST(autoedge_cycle_is_reported)
 }
 END_TEST
 
+START_TEST(group_runs_once_for_its_members)
+{
+	/* a, b, c group (leader a: first by name); d does not.  c pokes b
+	 * from the group's first run: the group runs again, and then only b
+	 * is dirty. */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: c, record: REC, group: g}\n"
+				   "  - {name: a, record: REC, group: g, poke: b, poke_runs: 1}\n"
+				   "  - {name: b, record: REC, group: g}\n"
+				   "  - {name: d, record: REC}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 2);
+	ck_assert_int_eq(count("start", "b"), 0);
+	ck_assert_int_eq(count("start", "c"), 0);
+	ck_assert_int_eq(count("start", "d"), 1);
+	/* run 1 covered b and c, both dirty (never ran) */
+	for (int i = 0; i < nrecs; i++) {
+		if (strcmp(recs[i].what, "member") != 0)
+			continue;
+		ck_assert_str_eq(recs[i].name, "a");
+	}
+	ck_assert_int_eq(count("member", "a"), 4);
+	{
+		FILE *f = fopen(recpath, "r");
+		char line[256];
+		int b2 = 0, c2 = 0;
+
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f)) {
+			b2 += strcmp(line, "member a 2 b 1\n") == 0;
+			c2 += strcmp(line, "member a 2 c 0\n") == 0;
+		}
+		fclose(f);
+		ck_assert_int_eq(b2, 1);
+		ck_assert_int_eq(c2, 1);
+	}
+}
+END_TEST
+
+START_TEST(no_autogroup_keeps_them_apart)
+{
+	struct sched_opts o = { .workers = 4, .converged_timeout = 0,
+				.no_autogroup = true };
+
+	ck_assert_int_eq(run_graph_opts("resources:\n"
+					"  test:\n"
+					"  - {name: a, record: REC, group: g}\n"
+					"  - {name: b, record: REC, group: g}\n",
+					o),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 1);
+	ck_assert_int_eq(count("start", "b"), 1);
+	ck_assert_int_eq(count("member", "a"), 0);
+}
+END_TEST
+
 /* A random DAG of 1,000 vertices and 2,000 edges (edges go from lower to
  * higher numbers): every edge's order holds in the record. */
 START_TEST(random_dag_order)
@@ -535,6 +592,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, random_dag_order);
 	tcase_add_test(tc, autoedges_order_resources);
 	tcase_add_test(tc, autoedge_cycle_is_reported);
+	tcase_add_test(tc, group_runs_once_for_its_members);
+	tcase_add_test(tc, no_autogroup_keeps_them_apart);
 	suite_add_tcase(s, tc);
 	return s;
 }
