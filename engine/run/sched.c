@@ -35,6 +35,17 @@
 #include "run/host.h"
 #include "run/sched.h"
 
+/* A named counting semaphore (meta.sema "name:N"), shared by every vertex
+ * naming it: at most N of them run at once.  A vertex takes all of its
+ * semaphores at once or none, so vertices never hold one while waiting for
+ * another (no deadlock); a vertex that cannot waits in the first full
+ * semaphore's FIFO. */
+struct sema {
+	const char *id;    /* "name:N" as written (owned by the config) */
+	uint32_t size, used;
+	struct vertex *wait_head, *wait_tail;
+};
+
 struct sched {
 	struct ev_loop *loop;
 	struct sched_opts o;
@@ -56,6 +67,9 @@ struct sched {
 	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
 	uint32_t rq_head, rq_tail;
 	uint32_t *stack; /* n entries, for propagate */
+	struct sema *semas;
+	uint32_t nsemas;
+	uint32_t *sema_idx; /* backing store of every vertex's semas */
 	int inflight, max_inflight;
 	uint32_t nretry, npending;
 	bool started, converged, stopping;
@@ -154,6 +168,51 @@ static void run_job(struct job *job)
 	v->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
 }
 
+/* Take every semaphore of `v`, or none and wait in the first full one. */
+static bool sema_take(struct sched *s, struct vertex *v)
+{
+	for (uint32_t i = 0; i < v->nsemas; i++) {
+		struct sema *m = &s->semas[v->semas[i]];
+
+		if (m->used < m->size)
+			continue;
+		if (v->sema_wait)
+			return false; /* already in a wait list */
+		v->sema_wait = true;
+		v->sema_next = NULL;
+		if (m->wait_tail)
+			m->wait_tail->sema_next = v;
+		else
+			m->wait_head = v;
+		m->wait_tail = v;
+		return false;
+	}
+	for (uint32_t i = 0; i < v->nsemas; i++)
+		s->semas[v->semas[i]].used++;
+	return true;
+}
+
+/* Give back `v`'s semaphores; whoever waited tries again from the run
+ * queue (in the order they came). */
+static void sema_give(struct sched *s, struct vertex *v)
+{
+	for (uint32_t i = 0; i < v->nsemas; i++) {
+		struct sema *m = &s->semas[v->semas[i]];
+
+		m->used--;
+		while (m->wait_head) {
+			struct vertex *w = m->wait_head;
+
+			m->wait_head = w->sema_next;
+			w->sema_next = NULL;
+			w->sema_wait = false;
+			if (w->state == V_DIRTY && w->nblock == 0)
+				enqueue(s, w);
+		}
+		m->wait_tail = NULL;
+	}
+}
+
 static void dispatch(struct sched *s)
 {
 	while (!s->stopping && s->inflight < s->max_inflight &&
@@ -162,7 +221,7 @@ static void dispatch(struct sched *s)
 
 		s->rq_head = (s->rq_head + 1) % (s->n + 1);
 		v->queued = false;
-		if (v->state != V_DIRTY || v->nblock)
+		if (v->state != V_DIRTY || v->nblock || !sema_take(s, v))
 			continue;
 		/* What this run sees; what comes meanwhile waits for the
 		 * next one. */
@@ -292,6 +351,7 @@ static void finish(struct sched *s, struct vertex *v)
 	int r = v->result;
 
 	s->inflight--;
+	sema_give(s, v);
 	if (r >= 0) {
 		if (r == MGMT_CHANGED)
 			vlog(v, MGMT_LOG_INFO, "%s",
@@ -591,6 +651,62 @@ static void stop_resources(struct sched *s, const uint32_t *order)
 	}
 }
 
+/* The semaphores every vertex names: the union of its members' meta.sema
+ * (a group holds what any member needs), each id once. */
+static int setup_semas(struct sched *s, const struct graph_cfg *cfg)
+{
+	const struct autogroup_result *ag = &s->plan.ag;
+	size_t total = 0, used = 0;
+
+	for (size_t i = 0; i < cfg->nres; i++)
+		total += cfg->res[i]->meta.sema.n;
+	if (total == 0)
+		return 0;
+	s->semas = calloc(total, sizeof(*s->semas));
+	s->sema_idx = calloc(total, sizeof(*s->sema_idx));
+	if (!s->semas || !s->sema_idx)
+		return -ENOMEM;
+	/* Few semaphores in practice: a linear search keeps this simple. */
+	for (uint32_t g = 0; g < s->n; g++) {
+		struct vertex *v = &s->v[g];
+
+		v->semas = s->sema_idx + used;
+		for (uint32_t j = ag->member_start[g];
+		     j < ag->member_start[g + 1]; j++) {
+			const struct mgmt_strv *sv =
+				&cfg->res[ag->members[j]]->meta.sema;
+
+			for (size_t k = 0; k < sv->n; k++) {
+				const char *id = sv->v[k], *colon;
+				uint32_t x, y;
+
+				for (x = 0; x < s->nsemas; x++)
+					if (strcmp(s->semas[x].id, id) == 0)
+						break;
+				if (x == s->nsemas) {
+					colon = strrchr(id, ':');
+					s->semas[x].id = id;
+					s->semas[x].size =
+						colon ? (uint32_t)strtoul(
+								colon + 1, NULL,
+								10) :
+							1;
+					if (s->semas[x].size == 0)
+						s->semas[x].size = 1;
+					s->nsemas++;
+				}
+				for (y = 0; y < v->nsemas; y++)
+					if (v->semas[y] == x)
+						break;
+				if (y == v->nsemas)
+					v->semas[v->nsemas++] = x;
+			}
+		}
+		used += v->nsemas;
+	}
+	return 0;
+}
+
 static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 {
 	const struct autogroup_result *ag = &s->plan.ag;
@@ -614,6 +730,8 @@ static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 		r->rt_refresh = r->job_dirty = r->job_refresh = false;
 		r->watch_pending = r->inited = false;
 	}
+	if (setup_semas(s, cfg) < 0)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[i];
 		uint32_t first = ag->member_start[i];
@@ -728,6 +846,8 @@ out:
 	free(s.stack);
 	free(s.remote);
 	free(s.members);
+	free(s.semas);
+	free(s.sema_idx);
 	plan_free(&s.plan);
 	pthread_mutex_destroy(&s.rlock);
 	if (s.stop_fd >= 0)

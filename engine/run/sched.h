@@ -50,6 +50,11 @@ struct vertex {
 	bool redo;                 /* an event arrived while running */
 	bool job_apply;            /* apply as seen by the running job */
 	bool failing;              /* its last run (or init) failed */
+	bool sema_wait;            /* queued on a semaphore, not the runq */
+	uint32_t *semas;           /* indexes into the graph's semaphores: the
+				    * union of its members' meta.sema */
+	uint32_t nsemas;
+	struct vertex *sema_next;  /* in a semaphore's wait list */
 	int result;                /* of the last check_apply */
 	int64_t retries_left;
 	ev_timer retry_timer;

@@ -519,6 +519,68 @@ START_TEST(no_autogroup_keeps_them_apart)
 }
 END_TEST
 
+/* Runs of the named resources never overlap in the record. */
+static void assert_serial(const char *const *names, int n)
+{
+	int open = 0;
+
+	for (int i = 0; i < nrecs; i++) {
+		for (int k = 0; k < n; k++) {
+			if (strcmp(recs[i].name, names[k]) != 0)
+				continue;
+			if (strcmp(recs[i].what, "start") == 0)
+				open++;
+			else if (strcmp(recs[i].what, "end") == 0)
+				open--;
+			ck_assert_msg(open <= 1, "%s overlapped", names[k]);
+		}
+	}
+}
+
+START_TEST(sema_limits_concurrency)
+{
+	static const char *const abc[] = { "a", "b", "c" };
+
+	/* three independent resources that would run at once: x:1 makes
+	 * them take turns */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, sleep: 0.05, meta: {sema: [\"x:1\"]}}\n"
+				   "  - {name: b, record: REC, sleep: 0.05, meta: {sema: [\"x:1\"]}}\n"
+				   "  - {name: c, record: REC, sleep: 0.05, meta: {sema: [x]}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 1);
+	ck_assert_int_eq(count("start", "b"), 1);
+	assert_serial(abc, 2); /* "x:1": a and b */
+
+	/* x:2 lets two run together: both reach the barrier */
+	unlink(recpath);
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, barrier: DIR/b4, barrier_count: 2, meta: {sema: [\"x:2\"]}}\n"
+				   "  - {name: b, record: REC, barrier: DIR/b4, barrier_count: 2, meta: {sema: [\"x:2\"]}}\n"),
+			 0);
+}
+END_TEST
+
+START_TEST(sema_holds_across_a_group)
+{
+	static const char *const ac[] = { "a", "c" };
+
+	/* a leads a group with b; only b names s:1, and so does c: the
+	 * group holds the union, so the group and c never overlap */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, group: g, sleep: 0.05}\n"
+				   "  - {name: b, record: REC, group: g, meta: {sema: [\"s:1\"]}}\n"
+				   "  - {name: c, record: REC, sleep: 0.05, meta: {sema: [\"s:1\"]}}\n"),
+			 0);
+	ck_assert_int_eq(count("member", "a"), 1);
+	ck_assert_int_eq(count("start", "c"), 1);
+	assert_serial(ac, 2);
+}
+END_TEST
+
 /* A random DAG of 1,000 vertices and 2,000 edges (edges go from lower to
  * higher numbers): every edge's order holds in the record. */
 START_TEST(random_dag_order)
@@ -594,6 +656,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, autoedge_cycle_is_reported);
 	tcase_add_test(tc, group_runs_once_for_its_members);
 	tcase_add_test(tc, no_autogroup_keeps_them_apart);
+	tcase_add_test(tc, sema_limits_concurrency);
+	tcase_add_test(tc, sema_holds_across_a_group);
 	suite_add_tcase(s, tc);
 	return s;
 }
