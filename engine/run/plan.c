@@ -44,6 +44,25 @@ static bool cb_same_class(void *ctx, uint32_t a, uint32_t b)
 	return res_of(ctx, a)->kind == res_of(ctx, b)->kind;
 }
 
+/* FNV-1a of the kind's group key: equal keys hash equal, which is all the
+ * hint needs (a collision only costs a group_cmp call). */
+static uint64_t cb_group_key(void *ctx, uint32_t v)
+{
+	struct mgmt_res *r = (struct mgmt_res *)res_of(ctx, v);
+	uint64_t h = 0xcbf29ce484222325u;
+	const char *key = NULL;
+	size_t len;
+
+	if (!r->kind->k.group_key)
+		return 0;
+	len = r->kind->k.group_key(r, r->params, &key);
+	for (size_t i = 0; key && i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 0x100000001b3u;
+	}
+	return h;
+}
+
 static bool cb_cmp(void *ctx, uint32_t leader, uint32_t cand)
 {
 	struct mgmt_res *l = (struct mgmt_res *)res_of(ctx, leader);
@@ -68,6 +87,7 @@ int plan_build(const struct graph_cfg *cfg, bool autogroup, struct plan *p)
 		.order = cb_order,
 		.same_class = cb_same_class,
 		.cmp = cb_cmp,
+		.group_key = cb_group_key,
 		.ctx = p,
 	};
 	int rc;

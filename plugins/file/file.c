@@ -295,6 +295,15 @@ static bool file_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other,
 	       memcmp(a->path, b->path, la) == 0;
 }
 
+/* Files group by directory: the engine need only compare those of one. */
+static size_t file_group_key(mgmt_res *res, void *p, const char **key)
+{
+	const struct file *f = p;
+
+	*key = f->path;
+	return f->dir_len ? f->dir_len : dir_len_of(f->path);
+}
+
 static int file_group(mgmt_res *leader, void *lp, mgmt_res *member, void *mp)
 {
 	return 0; /* the engine keeps the members; check_apply asks for them */
@@ -409,6 +418,7 @@ static const struct mgmt_kind file_kind = {
 	.watch = file_watch,
 	.check_apply = file_check_apply,
 	.group_cmp = file_group_cmp,
+	.group_key = file_group_key,
 	.group = file_group,
 	.uid = file_uid,
 	.autoedges = file_autoedges,

@@ -762,6 +762,17 @@ START_TEST(group_one_pass)
 	ck_assert(!k->k.group_cmp(r[0], r[0]->params, r[3], r[3]->params));
 	/* a recursive directory in the same place is never grouped */
 	ck_assert(!k->k.group_cmp(r[0], r[0]->params, r[4], r[4]->params));
+	/* the group key is the directory: equal within g, not for h */
+	{
+		const char *ka, *kb, *ko;
+		size_t la = k->k.group_key(r[0], r[0]->params, &ka);
+		size_t lb = k->k.group_key(r[1], r[1]->params, &kb);
+		size_t lo = k->k.group_key(r[3], r[3]->params, &ko);
+
+		ck_assert(la == lb && memcmp(ka, kb, la) == 0);
+		ck_assert(la != lo || memcmp(ka, ko, la) != 0);
+		ck_assert(la > 0 && ka[la - 1] == '/');
+	}
 	ck_assert_int_eq(k->k.group(r[0], r[0]->params, r[1], r[1]->params), 0);
 	ck_assert_int_eq(k->k.group(r[0], r[0]->params, r[2], r[2]->params), 0);
 	members_of[0] = r[0];

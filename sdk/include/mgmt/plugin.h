@@ -169,6 +169,14 @@ struct mgmt_kind {
 	 * path rebased into `pattern`).  Return 0 or <0 to skip it.  Loop
 	 * thread.  May be NULL (collected resources are taken as they are). */
 	int (*collect)(mgmt_res *res, void *p, const char *pattern);
+
+	/* A key such that group_cmp can only accept two resources whose keys
+	 * are equal (a file's directory): point *key at it (owned by the
+	 * plugin, valid while the resource lives) and return its length.
+	 * Only a hint, to spare group_cmp calls in big graphs: the engine
+	 * then compares only resources of equal keys.  Loop thread.  May be
+	 * NULL.  Since 1.1. */
+	size_t (*group_key)(mgmt_res *res, void *p, const char **key);
 };
 
 #define MGMT_KIND_HEADER                                                       \

@@ -22,6 +22,7 @@
  * 1.0 (2026-11-25)  first public ABI: descriptor, kind, parameter schema,
  *                   host services table.
  * 1.1 (2026-11-25)  host->member_dirty, for grouped check_apply;
+ *                   kind->group_key, to spare group_cmp calls;
  *                   host->stop_fd, to cut long check_apply short on
  *                   shutdown.
  */
