@@ -71,7 +71,7 @@ struct sched {
 	uint32_t nsemas;
 	uint32_t *sema_idx; /* backing store of every vertex's semas */
 	int inflight, max_inflight;
-	uint32_t nretry, npending;
+	uint32_t nretry, npending, nlimited;
 	bool started, converged, stopping;
 	bool spin;                 /* jobs finish fast: poll for them */
 
@@ -168,6 +168,46 @@ static void run_job(struct job *job)
 	v->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
 }
 
+static void kick(struct sched *s);
+
+/* meta.limit (runs per second) with meta.burst (runs at once, at least 1):
+ * a token bucket, so a flapping resource cannot spin.  Without a token the
+ * vertex waits on a timer for the next one and stays dirty. */
+static bool limit_take(struct sched *s, struct vertex *v)
+{
+	const struct meta *m = &v->res->meta;
+	double burst = m->burst > 0 ? (double)m->burst : 1., now;
+
+	if (m->limit <= 0)
+		return true; /* +Inf: no limit */
+	if (ev_is_active(&v->limit_timer))
+		return false;
+	now = sched_clock();
+	v->tokens += (now - v->tokens_at) * m->limit;
+	if (v->tokens > burst)
+		v->tokens = burst;
+	v->tokens_at = now;
+	if (v->tokens >= 1.) {
+		v->tokens -= 1.;
+		return true;
+	}
+	ev_timer_set(&v->limit_timer, (1. - v->tokens) / m->limit, 0.);
+	ev_timer_start(s->loop, &v->limit_timer);
+	s->nlimited++;
+	return false;
+}
+
+static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct vertex *v = w->data;
+	struct sched *s = v->s;
+
+	s->nlimited--;
+	if (v->state == V_DIRTY && v->nblock == 0)
+		enqueue(s, v);
+	kick(s);
+}
+
 /* Take every semaphore of `v`, or none and wait in the first full one. */
 static bool sema_take(struct sched *s, struct vertex *v)
 {
@@ -221,7 +261,8 @@ static void dispatch(struct sched *s)
 
 		s->rq_head = (s->rq_head + 1) % (s->n + 1);
 		v->queued = false;
-		if (v->state != V_DIRTY || v->nblock || !sema_take(s, v))
+		if (v->state != V_DIRTY || v->nblock || !limit_take(s, v) ||
+		    !sema_take(s, v))
 			continue;
 		/* What this run sees; what comes meanwhile waits for the
 		 * next one. */
@@ -242,7 +283,7 @@ static void dispatch(struct sched *s)
 static void check_converged(struct sched *s)
 {
 	bool conv = s->inflight == 0 && s->rq_head == s->rq_tail &&
-		    s->nretry == 0 && s->npending == 0;
+		    s->nretry == 0 && s->npending == 0 && s->nlimited == 0;
 
 	if (conv == s->converged)
 		return;
@@ -638,6 +679,7 @@ static void stop_resources(struct sched *s, const uint32_t *order)
 
 		ev_timer_stop(s->loop, &v->retry_timer);
 		ev_timer_stop(s->loop, &v->poll_timer);
+		ev_timer_stop(s->loop, &v->limit_timer);
 		for (uint32_t j = v->nmembers; j-- > 0;) {
 			struct mgmt_res *m = v->members[j];
 			const struct mgmt_kind *k = &m->kind->k;
@@ -753,6 +795,10 @@ static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 		v->retry_timer.data = v;
 		ev_init(&v->poll_timer, on_poll);
 		v->poll_timer.data = v;
+		ev_init(&v->limit_timer, on_limit);
+		v->limit_timer.data = v;
+		v->tokens = v->res->meta.burst > 0 ? (double)v->res->meta.burst : 1.;
+		v->tokens_at = sched_clock();
 	}
 	return 0;
 }

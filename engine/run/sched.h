@@ -55,6 +55,9 @@ struct vertex {
 				    * union of its members' meta.sema */
 	uint32_t nsemas;
 	struct vertex *sema_next;  /* in a semaphore's wait list */
+	double tokens;             /* meta.limit/burst token bucket */
+	double tokens_at;          /* when tokens was last filled */
+	ev_timer limit_timer;      /* waiting for a token */
 	int result;                /* of the last check_apply */
 	int64_t retries_left;
 	ev_timer retry_timer;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct test {
 	bool init_fail;
 	bool stateless;      /* runs whenever a resource before it ran */
 	char *group;         /* groups with test resources of the same group */
+	int64_t stop_after;  /* SIGTERM the engine after this many runs */
 	char *uid;           /* its uid for autoedges */
 	char *after;         /* autoedge: comes after the test resource with this uid */
 	char *poke;          /* send an event to the test resource of this name */
@@ -72,6 +74,8 @@ static const struct mgmt_param test_params[] = {
 		   "init fails"),
 	MGMT_PARAM(struct test, stateless, MGMT_PARAM_BOOL, "false", 0,
 		   "runs when reached"),
+	MGMT_PARAM(struct test, stop_after, MGMT_PARAM_INT, "0", 0,
+		   "send SIGTERM to the engine after this many runs"),
 	MGMT_PARAM(struct test, group, MGMT_PARAM_STRING, NULL, 0,
 		   "group with test resources of the same group"),
 	MGMT_PARAM(struct test, uid, MGMT_PARAM_STRING, NULL, 0,
@@ -215,6 +219,8 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 		mgmt_dirty(res); /* still running: exactly one re-run */
 	if (t->poke && run <= t->poke_runs)
 		poke(t->poke);
+	if (t->stop_after && run == t->stop_after)
+		kill(getpid(), SIGTERM); /* the engine's shutdown, from within */
 	return r;
 }
 

@@ -581,6 +581,40 @@ START_TEST(sema_holds_across_a_group)
 }
 END_TEST
 
+START_TEST(poll_reruns_without_events)
+{
+	struct sched_opts o = { .workers = 2, .converged_timeout = -1 };
+
+	/* no watch events at all: only meta.poll makes it run again; the
+	 * third run stops the engine */
+	ck_assert_int_eq(run_graph_opts("resources:\n"
+					"  test:\n"
+					"  - {name: p, record: REC, stop_after: 3, meta: {poll: 1}}\n",
+					o),
+			 0);
+	ck_assert_int_eq(count("start", "p"), 3);
+	/* a second apart, give or take the clock's resolution */
+	ck_assert(recs[find("start", "p", 2)].ns - recs[find("start", "p", 1)].ns >
+		  900000000LL);
+}
+END_TEST
+
+START_TEST(limit_spaces_runs)
+{
+	/* six runs of a flapping resource at 20 per second, burst 1: every
+	 * start at least 50 ms after the one before */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: f, record: REC, reruns: 5, meta: {limit: 20, burst: 1}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "f"), 6);
+	for (int run = 2; run <= 6; run++)
+		ck_assert_int_ge(recs[find("start", "f", run)].ns -
+					 recs[find("start", "f", run - 1)].ns,
+				 49000000LL);
+}
+END_TEST
+
 /* A random DAG of 1,000 vertices and 2,000 edges (edges go from lower to
  * higher numbers): every edge's order holds in the record. */
 START_TEST(random_dag_order)
@@ -658,6 +692,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, no_autogroup_keeps_them_apart);
 	tcase_add_test(tc, sema_limits_concurrency);
 	tcase_add_test(tc, sema_holds_across_a_group);
+	tcase_add_test(tc, poll_reruns_without_events);
+	tcase_add_test(tc, limit_spaces_runs);
 	suite_add_tcase(s, tc);
 	return s;
 }
