@@ -15,8 +15,14 @@
  * its descendants.  Openness changes are pushed down the graph with an
  * explicit stack (a 100,000-vertex chain must not recurse).
  *
- * Convergence.  Nothing is running, queued, waiting to retry or waiting for
- * its watch.  Dirty vertices that remain are then blocked by failures only.
+ * Groups.  A vertex is a group of resources (engine/run/plan.c); one
+ * check_apply of the leader covers them all, while events, refreshes and
+ * watches stay per member.  Before it runs, a vertex passes its gates
+ * (gate.c: meta.limit and meta.sema).
+ *
+ * Convergence.  Nothing is running, queued, waiting to retry, waiting for
+ * its watch or for a rate-limit token.  Dirty vertices that remain are then
+ * blocked by failures only.
  */
 #include "config.h"
 
@@ -33,53 +39,7 @@
 
 #include "log.h"
 #include "run/host.h"
-#include "run/sched.h"
-
-/* A named counting semaphore (meta.sema "name:N"), shared by every vertex
- * naming it: at most N of them run at once.  A vertex takes all of its
- * semaphores at once or none, so vertices never hold one while waiting for
- * another (no deadlock); a vertex that cannot waits in the first full
- * semaphore's FIFO. */
-struct sema {
-	const char *id;    /* "name:N" as written (owned by the config) */
-	uint32_t size, used;
-	struct vertex *wait_head, *wait_tail;
-};
-
-struct sched {
-	struct ev_loop *loop;
-	struct sched_opts o;
-	struct plan plan;
-	const struct graph *g;  /* over vertices: plan.ag.grouped */
-	const struct graph *rg; /* over resources: plan.rg */
-	struct vertex *v;
-	struct mgmt_res **members; /* all resources, grouped by vertex */
-	uint32_t n;
-
-	struct workers w;
-	ev_async wake;
-	ev_prepare prepare;
-	ev_signal sigint, sigterm;
-	ev_timer conv_timer;
-	pthread_t loop_thread;
-	int stop_fd;               /* eventfd, written once stopping begins */
-
-	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
-	uint32_t rq_head, rq_tail;
-	uint32_t *stack; /* n entries, for propagate */
-	struct sema *semas;
-	uint32_t nsemas;
-	uint32_t *sema_idx; /* backing store of every vertex's semas */
-	int inflight, max_inflight;
-	uint32_t nretry, npending, nlimited;
-	bool started, converged, stopping;
-	bool spin;                 /* jobs finish fast: poll for them */
-
-	/* dirty marks from threads other than the loop's */
-	pthread_mutex_t rlock;
-	struct mgmt_res **remote;
-	size_t nremote, remote_cap;
-};
+#include "run/sched-int.h"
 
 static struct sched *cur;
 
@@ -109,7 +69,7 @@ static bool is_open(const struct vertex *v)
 	return v->state != V_CLEAN || v->nblock > 0;
 }
 
-static void enqueue(struct sched *s, struct vertex *v)
+void sched_enqueue(struct sched *s, struct vertex *v)
 {
 	if (v->queued)
 		return;
@@ -143,7 +103,7 @@ static void propagate(struct sched *s, struct vertex *v, bool was_open)
 			} else {
 				c->nblock--;
 				if (c->nblock == 0 && c->state == V_DIRTY)
-					enqueue(s, c);
+					sched_enqueue(s, c);
 			}
 			if (is_open(c) != cwas)
 				stack[sp++] = c->id;
@@ -168,91 +128,6 @@ static void run_job(struct job *job)
 	v->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
 }
 
-static void kick(struct sched *s);
-
-/* meta.limit (runs per second) with meta.burst (runs at once, at least 1):
- * a token bucket, so a flapping resource cannot spin.  Without a token the
- * vertex waits on a timer for the next one and stays dirty. */
-static bool limit_take(struct sched *s, struct vertex *v)
-{
-	const struct meta *m = &v->res->meta;
-	double burst = m->burst > 0 ? (double)m->burst : 1., now;
-
-	if (m->limit <= 0)
-		return true; /* +Inf: no limit */
-	if (ev_is_active(&v->limit_timer))
-		return false;
-	now = sched_clock();
-	v->tokens += (now - v->tokens_at) * m->limit;
-	if (v->tokens > burst)
-		v->tokens = burst;
-	v->tokens_at = now;
-	if (v->tokens >= 1.) {
-		v->tokens -= 1.;
-		return true;
-	}
-	ev_timer_set(&v->limit_timer, (1. - v->tokens) / m->limit, 0.);
-	ev_timer_start(s->loop, &v->limit_timer);
-	s->nlimited++;
-	return false;
-}
-
-static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct vertex *v = w->data;
-	struct sched *s = v->s;
-
-	s->nlimited--;
-	if (v->state == V_DIRTY && v->nblock == 0)
-		enqueue(s, v);
-	kick(s);
-}
-
-/* Take every semaphore of `v`, or none and wait in the first full one. */
-static bool sema_take(struct sched *s, struct vertex *v)
-{
-	for (uint32_t i = 0; i < v->nsemas; i++) {
-		struct sema *m = &s->semas[v->semas[i]];
-
-		if (m->used < m->size)
-			continue;
-		if (v->sema_wait)
-			return false; /* already in a wait list */
-		v->sema_wait = true;
-		v->sema_next = NULL;
-		if (m->wait_tail)
-			m->wait_tail->sema_next = v;
-		else
-			m->wait_head = v;
-		m->wait_tail = v;
-		return false;
-	}
-	for (uint32_t i = 0; i < v->nsemas; i++)
-		s->semas[v->semas[i]].used++;
-	return true;
-}
-
-/* Give back `v`'s semaphores; whoever waited tries again from the run
- * queue (in the order they came). */
-static void sema_give(struct sched *s, struct vertex *v)
-{
-	for (uint32_t i = 0; i < v->nsemas; i++) {
-		struct sema *m = &s->semas[v->semas[i]];
-
-		m->used--;
-		while (m->wait_head) {
-			struct vertex *w = m->wait_head;
-
-			m->wait_head = w->sema_next;
-			w->sema_next = NULL;
-			w->sema_wait = false;
-			if (w->state == V_DIRTY && w->nblock == 0)
-				enqueue(s, w);
-		}
-		m->wait_tail = NULL;
-	}
-}
-
 static void dispatch(struct sched *s)
 {
 	while (!s->stopping && s->inflight < s->max_inflight &&
@@ -261,8 +136,8 @@ static void dispatch(struct sched *s)
 
 		s->rq_head = (s->rq_head + 1) % (s->n + 1);
 		v->queued = false;
-		if (v->state != V_DIRTY || v->nblock || !limit_take(s, v) ||
-		    !sema_take(s, v))
+		if (v->state != V_DIRTY || v->nblock || !gate_limit_take(s, v) ||
+		    !gate_sema_take(s, v))
 			continue;
 		/* What this run sees; what comes meanwhile waits for the
 		 * next one. */
@@ -302,7 +177,7 @@ static void check_converged(struct sched *s)
 }
 
 /* After every event: start what may run, then see where we are. */
-static void kick(struct sched *s)
+void sched_kick(struct sched *s)
 {
 	if (!s->started)
 		return;
@@ -340,7 +215,7 @@ static void make_dirty(struct sched *s, struct vertex *v)
 	}
 	set_state(v, V_DIRTY);
 	if (v->nblock == 0)
-		enqueue(s, v);
+		sched_enqueue(s, v);
 }
 
 /* An event for one resource: it, and so its vertex, is dirty.  The first
@@ -392,7 +267,7 @@ static void finish(struct sched *s, struct vertex *v)
 	int r = v->result;
 
 	s->inflight--;
-	sema_give(s, v);
+	gate_sema_give(s, v);
 	if (r >= 0) {
 		if (r == MGMT_CHANGED)
 			vlog(v, MGMT_LOG_INFO, "%s",
@@ -405,7 +280,7 @@ static void finish(struct sched *s, struct vertex *v)
 		if (v->redo) {
 			v->redo = false;
 			set_state(v, V_DIRTY);
-			enqueue(s, v);
+			sched_enqueue(s, v);
 		} else {
 			set_state(v, V_CLEAN);
 		}
@@ -433,7 +308,7 @@ static void finish(struct sched *s, struct vertex *v)
 		vlog(v, MGMT_LOG_WARN, "failed (error %d); an event came in "
 		     "meanwhile, trying again", r);
 		set_state(v, V_DIRTY);
-		enqueue(s, v);
+		sched_enqueue(s, v);
 	} else if (v->retries_left != 0) {
 		if (v->retries_left > 0)
 			v->retries_left--;
@@ -486,7 +361,7 @@ static bool drain(struct sched *s)
 		next = j->next;
 		finish(s, (struct vertex *)j);
 	}
-	kick(s);
+	sched_kick(s);
 	return done || nremote;
 }
 
@@ -531,7 +406,7 @@ void sched_dirty(struct mgmt_res *res)
 		return;
 	if (pthread_equal(pthread_self(), s->loop_thread)) {
 		member_event(s, res);
-		kick(s);
+		sched_kick(s);
 		return;
 	}
 	pthread_mutex_lock(&s->rlock);
@@ -561,9 +436,9 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		s->nretry--;
 		set_state(v, V_DIRTY);
 		if (v->nblock == 0)
-			enqueue(s, v);
+			sched_enqueue(s, v);
 	}
-	kick(s);
+	sched_kick(s);
 }
 
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
@@ -573,7 +448,7 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 	for (uint32_t i = 0; i < v->nmembers; i++)
 		v->members[i]->rt_dirty = true;
 	make_dirty(v->s, v);
-	kick(v->s);
+	sched_kick(v->s);
 }
 
 static void on_converged_timeout(struct ev_loop *loop, ev_timer *w,
@@ -583,7 +458,7 @@ static void on_converged_timeout(struct ev_loop *loop, ev_timer *w,
 
 	log_info("converged for %g s: exiting", s->o.converged_timeout);
 	s->stopping = true;
-	kick(s);
+	sched_kick(s);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -602,7 +477,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	if (s->stop_fd >= 0 && eventfd_write(s->stop_fd, 1) < 0)
 		log_warn("cannot signal running resources to stop: %s",
 			 strerror(errno));
-	kick(s);
+	sched_kick(s);
 }
 
 int sched_write_dot(const struct plan *p, const char *path)
@@ -693,62 +568,6 @@ static void stop_resources(struct sched *s, const uint32_t *order)
 	}
 }
 
-/* The semaphores every vertex names: the union of its members' meta.sema
- * (a group holds what any member needs), each id once. */
-static int setup_semas(struct sched *s, const struct graph_cfg *cfg)
-{
-	const struct autogroup_result *ag = &s->plan.ag;
-	size_t total = 0, used = 0;
-
-	for (size_t i = 0; i < cfg->nres; i++)
-		total += cfg->res[i]->meta.sema.n;
-	if (total == 0)
-		return 0;
-	s->semas = calloc(total, sizeof(*s->semas));
-	s->sema_idx = calloc(total, sizeof(*s->sema_idx));
-	if (!s->semas || !s->sema_idx)
-		return -ENOMEM;
-	/* Few semaphores in practice: a linear search keeps this simple. */
-	for (uint32_t g = 0; g < s->n; g++) {
-		struct vertex *v = &s->v[g];
-
-		v->semas = s->sema_idx + used;
-		for (uint32_t j = ag->member_start[g];
-		     j < ag->member_start[g + 1]; j++) {
-			const struct mgmt_strv *sv =
-				&cfg->res[ag->members[j]]->meta.sema;
-
-			for (size_t k = 0; k < sv->n; k++) {
-				const char *id = sv->v[k], *colon;
-				uint32_t x, y;
-
-				for (x = 0; x < s->nsemas; x++)
-					if (strcmp(s->semas[x].id, id) == 0)
-						break;
-				if (x == s->nsemas) {
-					colon = strrchr(id, ':');
-					s->semas[x].id = id;
-					s->semas[x].size =
-						colon ? (uint32_t)strtoul(
-								colon + 1, NULL,
-								10) :
-							1;
-					if (s->semas[x].size == 0)
-						s->semas[x].size = 1;
-					s->nsemas++;
-				}
-				for (y = 0; y < v->nsemas; y++)
-					if (v->semas[y] == x)
-						break;
-				if (y == v->nsemas)
-					v->semas[v->nsemas++] = x;
-			}
-		}
-		used += v->nsemas;
-	}
-	return 0;
-}
-
 static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 {
 	const struct autogroup_result *ag = &s->plan.ag;
@@ -772,7 +591,7 @@ static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 		r->rt_refresh = r->job_dirty = r->job_refresh = false;
 		r->watch_pending = r->inited = false;
 	}
-	if (setup_semas(s, cfg) < 0)
+	if (gate_setup_semas(s, cfg) < 0)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[i];
@@ -795,7 +614,7 @@ static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 		v->retry_timer.data = v;
 		ev_init(&v->poll_timer, on_poll);
 		v->poll_timer.data = v;
-		ev_init(&v->limit_timer, on_limit);
+		ev_init(&v->limit_timer, gate_on_limit);
 		v->limit_timer.data = v;
 		v->tokens = v->res->meta.burst > 0 ? (double)v->res->meta.burst : 1.;
 		v->tokens_at = sched_clock();
@@ -861,11 +680,11 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 		struct vertex *v = &s.v[order[i]];
 
 		if (v->state == V_DIRTY && v->nblock == 0)
-			enqueue(&s, v);
+			sched_enqueue(&s, v);
 	}
 	s.started = true;
 	sd_notify(0, "READY=1");
-	kick(&s);
+	sched_kick(&s);
 	if (!s.stopping || s.inflight)
 		ev_run(s.loop, 0);
 

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sched-int.h - the scheduler's state, shared by sched.c (vertex states,
+ * dispatch, events, the run) and gate.c (limits and semaphores).  Loop
+ * thread only.  Not used outside engine/run/.
+ */
+#ifndef ENGINE_SCHED_INT_H
+#define ENGINE_SCHED_INT_H
+
+#include <ev.h>
+#include <pthread.h>
+
+#include "run/sched.h"
+
+/* A named counting semaphore (meta.sema "name:N"), shared by every vertex
+ * naming it: at most N of them run at once.  A vertex takes all of its
+ * semaphores at once or none, so vertices never hold one while waiting for
+ * another (no deadlock); a vertex that cannot waits in the first full
+ * semaphore's FIFO. */
+struct sema {
+	const char *id;    /* "name:N" as written (owned by the config) */
+	uint32_t size, used;
+	struct vertex *wait_head, *wait_tail;
+};
+
+struct sched {
+	struct ev_loop *loop;
+	struct sched_opts o;
+	struct plan plan;
+	const struct graph *g;  /* over vertices: plan.ag.grouped */
+	const struct graph *rg; /* over resources: plan.rg */
+	struct vertex *v;
+	struct mgmt_res **members; /* all resources, grouped by vertex */
+	uint32_t n;
+
+	struct workers w;
+	ev_async wake;
+	ev_prepare prepare;
+	ev_signal sigint, sigterm;
+	ev_timer conv_timer;
+	pthread_t loop_thread;
+	int stop_fd;               /* eventfd, written once stopping begins */
+
+	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
+	uint32_t rq_head, rq_tail;
+	uint32_t *stack; /* n entries, for propagate */
+	struct sema *semas;
+	uint32_t nsemas;
+	uint32_t *sema_idx; /* backing store of every vertex's semas */
+	int inflight, max_inflight;
+	uint32_t nretry, npending, nlimited;
+	bool started, converged, stopping;
+	bool spin;                 /* jobs finish fast: poll for them */
+
+	/* dirty marks from threads other than the loop's */
+	pthread_mutex_t rlock;
+	struct mgmt_res **remote;
+	size_t nremote, remote_cap;
+};
+
+/* sched.c: put `v` on the run queue (once); start what may run and see
+ * whether the graph converged. */
+void sched_enqueue(struct sched *s, struct vertex *v);
+void sched_kick(struct sched *s);
+
+/* gate.c: take a token of v's meta.limit bucket, or start its timer and
+ * return false; take all of v's semaphores, or none and wait for one;
+ * give them back (waking who waited); build every vertex's semaphores. */
+bool gate_limit_take(struct sched *s, struct vertex *v);
+void gate_on_limit(struct ev_loop *loop, ev_timer *w, int revents);
+bool gate_sema_take(struct sched *s, struct vertex *v);
+void gate_sema_give(struct sched *s, struct vertex *v);
+int gate_setup_semas(struct sched *s, const struct graph_cfg *cfg);
+
+#endif /* ENGINE_SCHED_INT_H */
