@@ -206,6 +206,8 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		goto out;
 	}
 	status = compile(yaml, &reg, &cfg);
+	so.yaml = yaml;
+	so.registry = &reg;
 	if (status == 0)
 		status = sched_run(cfg, &so);
 out:

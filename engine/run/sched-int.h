@@ -44,6 +44,15 @@ struct sched {
 	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
 	uint32_t rq_head, rq_tail;
 	uint32_t *stack; /* n entries, for propagate */
+	uint32_t *order; /* n entries: the vertices in dependency order */
+	struct graph_cfg *cfg; /* the graph running now */
+	struct graph_cfg *first_cfg; /* the caller's (never freed here) */
+	/* reload (reload.c) */
+	ev_io yaml_io;      /* inotify on the graph file's directory */
+	const char *yaml_base;
+	ev_signal sighup;
+	ev_timer reload_timer;
+	bool reload_wanted;
 	struct sema *semas;
 	uint32_t nsemas;
 	uint32_t *sema_idx; /* backing store of every vertex's semas */
@@ -62,6 +71,20 @@ struct sched {
  * whether the graph converged. */
 void sched_enqueue(struct sched *s, struct vertex *v);
 void sched_kick(struct sched *s);
+
+/* sched.c: build and undo the vertices of a graph; stop one resource. */
+int sched_graph_setup(struct sched *s, struct graph_cfg *cfg);
+void sched_graph_teardown(struct sched *s);
+void sched_stop_resource(struct mgmt_res *m);
+/* sched.c: take every finished job and outside event now. */
+bool sched_drain(struct sched *s);
+
+/* reload.c: watch the graph file and SIGHUP; swap in a new graph once
+ * nothing runs. */
+void reload_watch_start(struct sched *s);
+void reload_watch_stop(struct sched *s);
+/* Called by the scheduler whenever nothing runs: do a wanted reload. */
+void reload_if_wanted(struct sched *s);
 
 /* gate.c: take a token of v's meta.limit bucket, or start its timer and
  * return false; take all of v's semaphores, or none and wait for one;

@@ -119,6 +119,9 @@ static void set_state(struct vertex *v, enum vstate st)
 	propagate(v->s, v, was);
 }
 
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_poll(struct ev_loop *loop, ev_timer *w, int revents);
+
 static void run_job(struct job *job)
 {
 	struct vertex *v = (struct vertex *)job;
@@ -185,6 +188,12 @@ void sched_kick(struct sched *s)
 		if (s->inflight == 0)
 			ev_break(s->loop, EVBREAK_ALL);
 		return;
+	}
+	/* A reload waits for what runs, and starts nothing meanwhile. */
+	if (s->reload_wanted) {
+		if (s->inflight)
+			return;
+		reload_if_wanted(s);
 	}
 	dispatch(s);
 	check_converged(s);
@@ -334,7 +343,7 @@ static void finish(struct sched *s, struct vertex *v)
 
 /* Take finished jobs and events from other threads; returns true if there
  * were any. */
-static bool drain(struct sched *s)
+bool sched_drain(struct sched *s)
 {
 	struct mgmt_res **remote = NULL;
 	size_t nremote = 0;
@@ -367,7 +376,7 @@ static bool drain(struct sched *s)
 
 static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 {
-	drain(w->data);
+	sched_drain(w->data);
 }
 
 /* Before the loop sleeps: while jobs are in flight, poll briefly for their
@@ -386,7 +395,7 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 			s->spin = false;
 			break;
 		}
-		drain(s);
+		sched_drain(s);
 		if (ev_time() > until)
 			break;
 	}
@@ -502,19 +511,22 @@ static int online_cpus(void)
 	return n > 0 ? (int)n : 1;
 }
 
-/* init and watch hooks of every member, in dependency order.  A resource
- * whose init or watch fails fails its vertex from the start, which blocks
- * its descendants. */
-static void start_resources(struct sched *s, const uint32_t *order)
+/* init and watch hooks of every member that is new (a resource kept by a
+ * reload is already watched), in dependency order.  A resource whose init
+ * or watch fails fails its vertex, which blocks its descendants. */
+static void start_resources(struct sched *s)
 {
 	for (uint32_t i = 0; i < s->n; i++) {
-		struct vertex *v = &s->v[order[i]];
+		struct vertex *v = &s->v[s->order[i]];
 
 		for (uint32_t j = 0; j < v->nmembers; j++) {
 			struct mgmt_res *m = v->members[j];
 			const struct mgmt_kind *k = &m->kind->k;
-			int r = k->init ? k->init(m, m->params) : 0;
+			int r;
 
+			if (m->inited)
+				continue;
+			r = k->init ? k->init(m, m->params) : 0;
 			if (r < 0) {
 				log_msg(MGMT_LOG_ERROR, k->name, m->name,
 					"init failed (error %d)", r);
@@ -531,9 +543,10 @@ static void start_resources(struct sched *s, const uint32_t *order)
 				v->failing = true;
 			} else if (r == MGMT_WATCH_PENDING) {
 				m->watch_pending = true;
-				v->npending++;
 			}
 		}
+		for (uint32_t j = 0; j < v->nmembers; j++)
+			v->npending += v->members[j]->watch_pending;
 		if (v->npending && v->state == V_DIRTY) {
 			v->state = V_PENDING;
 			s->npending++;
@@ -547,31 +560,26 @@ static void start_resources(struct sched *s, const uint32_t *order)
 	}
 }
 
-static void stop_resources(struct sched *s, const uint32_t *order)
+/* Watches and cleanup hook of one resource. */
+void sched_stop_resource(struct mgmt_res *m)
 {
-	for (uint32_t i = s->n; i-- > 0;) {
-		struct vertex *v = &s->v[order[i]];
+	const struct mgmt_kind *k = &m->kind->k;
 
-		ev_timer_stop(s->loop, &v->retry_timer);
-		ev_timer_stop(s->loop, &v->poll_timer);
-		ev_timer_stop(s->loop, &v->limit_timer);
-		for (uint32_t j = v->nmembers; j-- > 0;) {
-			struct mgmt_res *m = v->members[j];
-			const struct mgmt_kind *k = &m->kind->k;
-
-			host_release_watches(m);
-			if (k->cleanup && m->inited)
-				k->cleanup(m, m->params);
-			m->inited = false;
-			m->vertex = NULL;
-		}
-	}
+	host_release_watches(m);
+	if (k->cleanup && m->inited)
+		k->cleanup(m, m->params);
+	m->inited = false;
+	m->vertex = NULL;
 }
 
-static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
+/* Build the vertices of `cfg`: group it, lay out the vertices, start new
+ * resources, and set each vertex's state from its members (a kept resource
+ * that was settled stays clean) and its openness in dependency order. */
+int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 {
 	const struct autogroup_result *ag = &s->plan.ag;
 
+	s->cfg = cfg;
 	if (plan_build(cfg, !s->o.no_autogroup, &s->plan) < 0)
 		return -ENOMEM;
 	s->g = &ag->grouped;
@@ -581,15 +589,20 @@ static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 	s->members = calloc(cfg->nres ? cfg->nres : 1, sizeof(*s->members));
 	s->runq = calloc((size_t)s->n + 1, sizeof(*s->runq));
 	s->stack = calloc((size_t)s->n + 1, sizeof(*s->stack));
-	if (!s->v || !s->members || !s->runq || !s->stack)
+	s->order = calloc(s->n ? s->n : 1, sizeof(*s->order));
+	if (!s->v || !s->members || !s->runq || !s->stack || !s->order)
 		return -ENOMEM;
+	s->rq_head = s->rq_tail = 0;
 	for (uint32_t i = 0; i < cfg->nres; i++) {
 		struct mgmt_res *r = cfg->res[i];
 
 		r->rt_index = i;
-		r->rt_dirty = true; /* every resource starts dirty */
-		r->rt_refresh = r->job_dirty = r->job_refresh = false;
-		r->watch_pending = r->inited = false;
+		if (!r->inited) {
+			r->rt_dirty = true; /* a new resource starts dirty */
+			r->rt_refresh = false;
+			r->watch_pending = false;
+		}
+		r->job_dirty = r->job_refresh = false;
 	}
 	if (gate_setup_semas(s, cfg) < 0)
 		return -ENOMEM;
@@ -601,14 +614,15 @@ static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 		v->s = s;
 		v->members = s->members + first;
 		v->nmembers = ag->member_start[i + 1] - first;
+		v->state = V_CLEAN;
 		for (uint32_t j = 0; j < v->nmembers; j++) {
 			v->members[j] = cfg->res[ag->members[first + j]];
 			v->members[j]->vertex = v;
+			if (v->members[j]->rt_dirty)
+				v->state = V_DIRTY;
 		}
 		v->res = v->members[0];
 		v->id = i;
-		v->state = V_DIRTY; /* every vertex starts dirty */
-		v->nblock = graph_in_degree(s->g, i);
 		v->retries_left = v->res->meta.retry;
 		ev_init(&v->retry_timer, on_retry);
 		v->retry_timer.data = v;
@@ -619,13 +633,71 @@ static int sched_setup(struct sched *s, const struct graph_cfg *cfg)
 		v->tokens = v->res->meta.burst > 0 ? (double)v->res->meta.burst : 1.;
 		v->tokens_at = sched_clock();
 	}
+	if (graph_toposort(s->g, s->order) < 0) {
+		log_error("cannot order the graph (a cycle)");
+		return -ELOOP;
+	}
+	start_resources(s);
+	/* Openness in dependency order: a vertex is open while it is not
+	 * clean or any parent is open.  Then queue what may run. */
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct vertex *v = &s->v[s->order[i]];
+
+		v->nblock = 0;
+		for (uint32_t e = s->g->in_start[v->id];
+		     e < s->g->in_start[v->id + 1]; e++) {
+			const struct vertex *p =
+				&s->v[s->g->edges[s->g->in_edge[e]].from];
+
+			v->nblock += p->state != V_CLEAN || p->nblock > 0;
+		}
+	}
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct vertex *v = &s->v[s->order[i]];
+
+		if (v->state == V_DIRTY && v->nblock == 0)
+			sched_enqueue(s, v);
+	}
 	return 0;
 }
 
-int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
+/* Undo sched_graph_setup: the vertices go, the resources stay (those still
+ * in cfg are stopped by the caller when it wants them stopped).  A kept
+ * resource whose vertex had not settled runs again in the next graph. */
+void sched_graph_teardown(struct sched *s)
 {
-	struct sched s = { 0 };
-	uint32_t *order = NULL;
+	for (uint32_t i = 0; s->v && i < s->n; i++) {
+		struct vertex *v = &s->v[i];
+
+		ev_timer_stop(s->loop, &v->retry_timer);
+		ev_timer_stop(s->loop, &v->poll_timer);
+		ev_timer_stop(s->loop, &v->limit_timer);
+		for (uint32_t j = 0; j < v->nmembers; j++) {
+			if (v->state != V_CLEAN || v->failing)
+				v->members[j]->rt_dirty = true;
+			v->members[j]->vertex = NULL;
+		}
+	}
+	free(s->v);
+	free(s->runq);
+	free(s->stack);
+	free(s->order);
+	free(s->members);
+	free(s->semas);
+	free(s->sema_idx);
+	plan_free(&s->plan);
+	s->v = NULL;
+	s->runq = s->stack = s->order = s->sema_idx = NULL;
+	s->members = NULL;
+	s->semas = NULL;
+	s->n = s->nsemas = 0;
+	s->nretry = s->npending = s->nlimited = 0;
+	s->rq_head = s->rq_tail = 0;
+}
+
+int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
+{
+	struct sched s = { .first_cfg = cfg };
 	int status = 2, nthreads, nfailed = 0;
 
 	s.o = *o;
@@ -633,13 +705,10 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	s.loop = EV_DEFAULT;
 	s.loop_thread = pthread_self();
 	pthread_mutex_init(&s.rlock, NULL);
-	if (sched_setup(&s, cfg) < 0) {
-		log_error("out of memory setting up %zu resources", cfg->nres);
-		goto out;
-	}
-	order = malloc(sizeof(*order) * (s.n ? s.n : 1));
-	if (!order || graph_toposort(s.g, order) < 0) {
-		log_error("cannot order the graph (out of memory or a cycle)");
+	cur = &s;
+	if (sched_graph_setup(&s, cfg) < 0) {
+		log_error("cannot set up %zu resources (out of memory?)",
+			  cfg->nres);
 		goto out;
 	}
 	if (o->graphviz) {
@@ -669,19 +738,11 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	ev_signal_start(s.loop, &s.sigterm);
 	ev_init(&s.conv_timer, on_converged_timeout);
 	s.conv_timer.data = &s;
+	if (o->yaml)
+		reload_watch_start(&s);
 
-	cur = &s;
 	log_info("running %zu resources as %u vertices on %d workers",
 		 cfg->nres, s.n, nthreads);
-	start_resources(&s, order);
-	/* Initial openness: every vertex started open, so nblock = in-degree
-	 * holds.  Queue the roots in dependency order. */
-	for (uint32_t i = 0; i < s.n; i++) {
-		struct vertex *v = &s.v[order[i]];
-
-		if (v->state == V_DIRTY && v->nblock == 0)
-			sched_enqueue(&s, v);
-	}
 	s.started = true;
 	sd_notify(0, "READY=1");
 	sched_kick(&s);
@@ -689,13 +750,7 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 		ev_run(s.loop, 0);
 
 	workers_stop(&s.w);
-	stop_resources(&s, order);
-	cur = NULL;
-	ev_signal_stop(s.loop, &s.sigint);
-	ev_signal_stop(s.loop, &s.sigterm);
-	ev_timer_stop(s.loop, &s.conv_timer);
-	ev_async_stop(s.loop, &s.wake);
-	ev_prepare_stop(s.loop, &s.prepare);
+	reload_watch_stop(&s);
 	/* By the last run, not the state: an event may have made a failed
 	 * vertex dirty again just as the engine stopped. */
 	for (uint32_t i = 0; i < s.n; i++)
@@ -704,16 +759,21 @@ int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o)
 	if (nfailed)
 		log_error("%d resource(s) failed", nfailed);
 	status = nfailed ? 1 : 0;
+	for (uint32_t i = s.n; i-- > 0;)
+		for (uint32_t j = s.v[s.order[i]].nmembers; j-- > 0;)
+			sched_stop_resource(s.v[s.order[i]].members[j]);
+	ev_signal_stop(s.loop, &s.sigint);
+	ev_signal_stop(s.loop, &s.sigterm);
+	ev_timer_stop(s.loop, &s.conv_timer);
+	ev_async_stop(s.loop, &s.wake);
+	ev_prepare_stop(s.loop, &s.prepare);
 out:
-	free(order);
-	free(s.v);
-	free(s.runq);
-	free(s.stack);
+	sched_graph_teardown(&s);
+	cur = NULL;
 	free(s.remote);
-	free(s.members);
-	free(s.semas);
-	free(s.sema_idx);
-	plan_free(&s.plan);
+	/* a graph swapped in by a reload is ours; the first is the caller's */
+	if (s.cfg != s.first_cfg)
+		graph_cfg_free(s.cfg);
 	pthread_mutex_destroy(&s.rlock);
 	if (s.stop_fd >= 0)
 		close(s.stop_fd);

@@ -20,6 +20,10 @@ struct sched_opts {
 	bool noop;                 /* check only, never apply */
 	const char *graphviz;      /* write the graph as dot here, or NULL */
 	bool no_autogroup;         /* every resource its own vertex */
+	/* Reload: watch this graph file (and take SIGHUP) and swap in what
+	 * it compiles to against `registry`.  NULL: no reload. */
+	const char *yaml;
+	const struct registry *registry;
 };
 
 enum vstate {
@@ -64,10 +68,11 @@ struct vertex {
 	ev_timer poll_timer;
 };
 
-/* Run `cfg` until converged-timeout or a signal.  Takes no ownership of
- * `cfg`.  Returns the process exit status: 0, 1 when a resource failed,
- * 2 when the run could not start. */
-int sched_run(const struct graph_cfg *cfg, const struct sched_opts *o);
+/* Run `cfg` until converged-timeout or a signal.  The caller keeps `cfg`
+ * and frees it afterwards, but a reload may take resources out of it (their
+ * slots become NULL, which graph_cfg_free skips).  Returns the process exit
+ * status: 0, 1 when a resource failed, 2 when the run could not start. */
+int sched_run(struct graph_cfg *cfg, const struct sched_opts *o);
 
 /* From the host table: the real state of `res` may have moved.  Any thread. */
 void sched_dirty(struct mgmt_res *res);

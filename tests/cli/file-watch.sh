@@ -66,17 +66,20 @@ stop() {
 	return $st
 }
 
-# inotify_wds: watch descriptors of the engine's one inotify instance
-# (fails unless there is exactly one instance).
+# inotify_wds: watch descriptors of the file kind's one inotify instance.
+# The engine has exactly one more, with one wd: its watch of the graph file
+# for reload.  Fails unless there are exactly these two.
 inotify_wds() {
 	n=0
+	most=0
 	for fd in /proc/"$PID"/fd/*; do
 		[ "$(readlink "$fd")" = "anon_inode:inotify" ] || continue
 		n=$((n + 1))
-		info="/proc/$PID/fdinfo/${fd##*/}"
+		w=$(grep -c '^inotify wd:' "/proc/$PID/fdinfo/${fd##*/}")
+		[ "$w" -gt "$most" ] && most=$w
 	done
-	[ "$n" -eq 1 ] || return 1
-	grep -c '^inotify wd:' "$info"
+	[ "$n" -eq 2 ] || return 1
+	echo "$most"
 }
 
 # chain DIR: how many directories from / down to DIR, both included.
