@@ -241,10 +241,13 @@ static void member_event(struct sched *s, struct mgmt_res *res)
 	make_dirty(s, v);
 }
 
-/* `v` ran: along the original (per resource) edges, send refreshes on
- * notify edges when it changed something, and wake the resources after it
- * that run whenever something before them ran. */
-static void tell_successors(struct sched *s, struct vertex *v, bool changed)
+/* `v` ran and `changed` something (`applied`: for real, not in noop mode):
+ * along the original (per resource) edges, send refreshes on notify edges,
+ * and wake the resources after it that run whenever something before them
+ * changed.  A run that found everything right wakes nobody: a file
+ * re-checked after its own write must not run the exec after it again. */
+static void tell_successors(struct sched *s, struct vertex *v, bool changed,
+			    bool applied)
 {
 	const struct graph *rg = s->rg;
 
@@ -255,14 +258,15 @@ static void tell_successors(struct sched *s, struct vertex *v, bool changed)
 		     e < rg->out_start[from + 1]; e++) {
 			struct mgmt_res *t = s->plan.cfg->res[rg->edges[e].to];
 			struct vertex *tv = t->vertex;
-			bool notify = changed &&
+			bool notify = changed && applied &&
 				      (rg->edges[e].flags & GRAPH_EDGE_NOTIFY);
 
 			if (tv == v)
 				continue;
 			if (notify)
 				t->rt_refresh = true;
-			if (notify || (t->flags & MGMT_RES_RUN_WHEN_REACHED)) {
+			if (notify || (changed &&
+				       (t->flags & MGMT_RES_RUN_WHEN_REACHED))) {
 				t->rt_dirty = true;
 				make_dirty(s, tv);
 			}
@@ -285,7 +289,7 @@ static void finish(struct sched *s, struct vertex *v)
 			vlog(v, MGMT_LOG_DEBUG, "converged");
 		v->retries_left = m->retry;
 		v->failing = false;
-		tell_successors(s, v, r == MGMT_CHANGED && v->job_apply);
+		tell_successors(s, v, r == MGMT_CHANGED, v->job_apply);
 		if (v->redo) {
 			v->redo = false;
 			set_state(v, V_DIRTY);

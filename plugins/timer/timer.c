@@ -2,17 +2,20 @@
 /*
  * timer.c - the timer resource: an event every `interval` seconds.
  *
- * As in mgmt, a timer has no state of its own; it exists to make the
- * resources after it run periodically.  Its watch fires every interval, the
- * timer "runs", and every resource after it that runs when reached (an exec
- * without ifcmd) runs too.
+ * As in mgmt, a timer exists to make the resources after it run
+ * periodically.  Its watch fires every interval; the timer's run reports
+ * the tick as a change, and every resource after it that runs when reached
+ * (an exec without ifcmd) runs too.
  */
 #include "config.h"
+
+#include <stdatomic.h>
 
 #include <mgmt/mgmt.h>
 
 struct timer {
 	int64_t interval_ms;
+	atomic_bool quiet; /* no tick since the last run */
 };
 
 static const struct mgmt_param timer_params[] = {
@@ -35,7 +38,10 @@ static int timer_validate(mgmt_res *res, void *p)
 
 static void timer_tick(mgmt_res *res, void *data)
 {
+	struct timer *t = data;
+
 	mgmt_debug(res, "tick");
+	atomic_store(&t->quiet, false);
 	mgmt_dirty(res);
 }
 
@@ -44,16 +50,21 @@ static int timer_watch(mgmt_res *res, void *p)
 	struct timer *t = p;
 	double s = (double)t->interval_ms / 1000.;
 
-	if (!mgmt_host->watch_timer(res, s, s, timer_tick, NULL)) {
+	if (!mgmt_host->watch_timer(res, s, s, timer_tick, t)) {
 		mgmt_error(res, "cannot start the timer");
 		return MGMT_ERROR;
 	}
 	return 0;
 }
 
+/* A tick is the timer's whole state: unprocessed (and at the start) it is
+ * a change, so what follows the timer runs, as in mgmt. */
 static int timer_check_apply(mgmt_res *res, void *p, bool apply)
 {
-	return MGMT_CONVERGED;
+	struct timer *t = p;
+
+	return atomic_exchange(&t->quiet, true) ? MGMT_CONVERGED :
+						  MGMT_CHANGED;
 }
 
 static const struct mgmt_kind timer_kind = {

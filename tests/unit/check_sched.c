@@ -327,12 +327,12 @@ END_TEST
 
 START_TEST(run_when_reached_follows_parent)
 {
-	/* c pokes a in its first two runs; a runs again each time, and the
-	 * stateless s after it runs each time a ran, while the plain p after
-	 * a runs once. */
+	/* s pokes a in its first two runs; a runs again each time and
+	 * changes something, and the stateless s after it runs each time,
+	 * while the plain p after a runs once. */
 	ck_assert_int_eq(run_graph("resources:\n"
 				   "  test:\n"
-				   "  - {name: a, record: REC}\n"
+				   "  - {name: a, record: REC, changes: 100}\n"
 				   "  - {name: s, record: REC, stateless: true, poke: a, poke_runs: 2}\n"
 				   "  - {name: p, record: REC}\n"
 				   "edges:\n"
@@ -345,6 +345,22 @@ START_TEST(run_when_reached_follows_parent)
 	/* each run of s follows a run of a */
 	for (int run = 1; run <= 3; run++)
 		ck_assert_int_lt(find("end", "a", run), find("start", "s", run));
+}
+END_TEST
+
+START_TEST(converged_parent_wakes_nobody)
+{
+	/* a is poked twice but finds nothing to change: s, which runs when
+	 * something before it changed, runs only at the start */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, reruns: 2}\n"
+				   "  - {name: s, record: REC, stateless: true}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: s}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 3);
+	ck_assert_int_eq(count("start", "s"), 1);
 }
 END_TEST
 
@@ -682,6 +698,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, rerun_does_not_rerun_clean_children);
 	tcase_add_test(tc, run_when_reached_follows_parent);
 	tcase_add_test(tc, notify_sends_refresh);
+	tcase_add_test(tc, converged_parent_wakes_nobody);
 	tcase_add_test(tc, pending_watch_runs_after_ready);
 	tcase_add_test(tc, init_failure_blocks_descendants);
 	tcase_add_test(tc, noop_mode_never_applies);

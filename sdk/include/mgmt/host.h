@@ -41,7 +41,8 @@ typedef struct mgmt_watch mgmt_watch;
 
 /* Flags for set_flags.  Since 1.0. */
 /* The resource has no state to check (an exec without ifcmd): besides its own
- * events, it runs whenever a vertex before it in the graph ran. */
+ * events, it runs whenever a vertex before it in the graph changed something
+ * (its check_apply returned MGMT_CHANGED; a timer does on each tick). */
 #define MGMT_RES_RUN_WHEN_REACHED 0x1u
 
 /* Callbacks of watches.  All run on the loop thread and must not block.
