@@ -277,6 +277,21 @@ START_TEST(retry_then_succeed)
 }
 END_TEST
 
+START_TEST(delay_spaces_retries)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, fail: 2, meta: {retry: 2, delay: 200}}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 3);
+	/* each retry waits meta.delay after the failure */
+	for (int run = 2; run <= 3; run++)
+		ck_assert_int_ge(recs[find("start", "a", run)].ns -
+					 recs[find("end", "a", run - 1)].ns,
+				 195000000LL);
+}
+END_TEST
+
 START_TEST(retries_used_up)
 {
 	ck_assert_int_eq(run_graph("resources:\n"
@@ -693,6 +708,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, failure_blocks_only_descendants);
 	tcase_add_test(tc, retry_then_succeed);
 	tcase_add_test(tc, retries_used_up);
+	tcase_add_test(tc, delay_spaces_retries);
 	tcase_add_test(tc, retry_forever);
 	tcase_add_test(tc, events_during_run_coalesce);
 	tcase_add_test(tc, rerun_does_not_rerun_clean_children);
