@@ -363,6 +363,23 @@ START_TEST(run_when_reached_follows_parent)
 }
 END_TEST
 
+START_TEST(refresh_survives_a_retry)
+{
+	/* b gets a refresh, fails its first run, and its retry still sees
+	 * the refresh: a refresh is delivered to a run that succeeds */
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, changes: 1}\n"
+				   "  - {name: b, record: REC, fail: 1, meta: {retry: 1, delay: 10}}\n"
+				   "edges:\n"
+				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}, notify: true}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "b"), 2);
+	ck_assert_int_ge(find("refreshed", "b", 1), 0);
+	ck_assert_int_ge(find("refreshed", "b", 2), 0);
+}
+END_TEST
+
 START_TEST(converged_parent_wakes_nobody)
 {
 	/* a is poked twice but finds nothing to change: s, which runs when
@@ -715,6 +732,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, run_when_reached_follows_parent);
 	tcase_add_test(tc, notify_sends_refresh);
 	tcase_add_test(tc, converged_parent_wakes_nobody);
+	tcase_add_test(tc, refresh_survives_a_retry);
 	tcase_add_test(tc, pending_watch_runs_after_ready);
 	tcase_add_test(tc, init_failure_blocks_descendants);
 	tcase_add_test(tc, noop_mode_never_applies);
