@@ -17,9 +17,13 @@ ok "the 0.2 s variant differs from the example only in its interval" \
 "$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$TMP/timer.yaml" \
 	2>"$TMP/timer.err" &
 pid=$!
+# the count, 0 also before the engine's shell has created the file
+hellos() {
+	n=$(grep -c 'info Exec\[exec1\]: hello world$' "$TMP/timer.err" 2>/dev/null)
+	echo "${n:-0}"
+}
 i=0
-while [ "$(grep -c 'info Exec\[exec1\]: hello world$' "$TMP/timer.err")" -lt 3 ] &&
-	[ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
+while [ "$(hellos)" -lt 3 ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
 	sleep 0.05
 	i=$((i + 1))
 done

@@ -20,6 +20,11 @@ Y
 	mv "$G.tmp" "$G"
 }
 lines() { wc -l <"$TMP/rec" 2>/dev/null || echo 0; }
+# converged lines so far, 0 also before the log file exists
+convs() {
+	n=$(grep -c ' info converged' "$TMP/log" 2>/dev/null)
+	echo "${n:-0}"
+}
 
 graph one
 engine run --yaml "$G" --converged-timeout=0 2>"$TMP/log0"
@@ -32,14 +37,14 @@ rm -f "$TMP/rec"
 pid=$!
 trap 'kill -KILL $pid 2>/dev/null; rm -rf "$TMP"' EXIT
 i=0
-while [ "$(grep -c ' info converged' "$TMP/log")" -lt 1 ] && [ $i -lt 1500 ]; do
+while [ "$(convs)" -lt 1 ] && [ $i -lt 1500 ]; do
 	sleep 0.02
 	i=$((i + 1))
 done
 ok "started: each exec once" [ "$(lines)" -eq 2 ]
 graph two
 i=0
-while [ "$(grep -c ' info converged' "$TMP/log")" -lt 2 ] && [ $i -lt 1500 ]; do
+while [ "$(convs)" -lt 2 ] && [ $i -lt 1500 ]; do
 	sleep 0.02
 	i=$((i + 1))
 done

@@ -32,11 +32,16 @@ graph() {
 # wait_for PATTERN COUNT: until the log has COUNT lines matching (guard 30 s).
 wait_for() {
 	i=0
-	while [ "$(grep -c -- "$1" "$TMP/log")" -lt "$2" ] && [ $i -lt 1500 ]; do
+	while [ "$(matches "$1")" -lt "$2" ] && [ $i -lt 1500 ]; do
 		sleep 0.02
 		i=$((i + 1))
 	done
-	[ "$(grep -c -- "$1" "$TMP/log")" -ge "$2" ]
+	[ "$(matches "$1")" -ge "$2" ]
+}
+# lines matching, 0 also before the log file exists
+matches() {
+	n=$(grep -c -- "$1" "$TMP/log" 2>/dev/null)
+	echo "${n:-0}"
 }
 starts() { grep -c '^start ' "$REC"; }
 
