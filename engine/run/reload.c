@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -42,6 +43,11 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	struct sched *s = w->data;
 
 	s->reload_wanted = true;
+	/* What runs long (a command) is cut short, as at shutdown, so the
+	 * swap need not wait for it; it runs again in the new graph. */
+	if (s->inflight && s->stop_fd >= 0 && eventfd_write(s->stop_fd, 1) < 0)
+		log_warn("reload: cannot ask running resources to stop: %s",
+			 strerror(errno));
 	sched_kick(s);
 }
 
@@ -206,6 +212,15 @@ static int carry_over(struct graph_cfg *old, struct graph_cfg *new,
 	return rc;
 }
 
+/* The running graph stays: what a cut-short run left dirty is queued
+ * again. */
+static void keep_running(struct sched *s)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->v[i].state == V_DIRTY && s->v[i].nblock == 0)
+			sched_enqueue(s, &s->v[i]);
+}
+
 void reload_if_wanted(struct sched *s)
 {
 	struct graph_cfg *ncfg = NULL, *old = s->cfg;
@@ -213,18 +228,26 @@ void reload_if_wanted(struct sched *s)
 	unsigned n[4] = { 0 }; /* new, changed, removed, kept */
 
 	s->reload_wanted = false;
+	/* Nothing runs now: clear the stop request for the runs to come. */
+	if (s->stop_fd >= 0) {
+		eventfd_t cleared;
+
+		(void)eventfd_read(s->stop_fd, &cleared);
+	}
 	if (config_load_file(s->o.yaml, s->o.registry, &ncfg, &d) < 0) {
 		for (size_t i = 0; i < d.n; i++)
 			log_error("%s", d.msgs[i]);
 		log_error("reload: %s: %zu error%s; the running graph stays",
 			  s->o.yaml, d.n, d.n == 1 ? "" : "s");
 		diag_free(&d);
+		keep_running(s);
 		return;
 	}
 	diag_free(&d);
 	if (carry_over(old, ncfg, n) < 0) {
 		log_error("reload: out of memory; the running graph stays");
 		graph_cfg_free(ncfg);
+		keep_running(s);
 		return;
 	}
 	sched_graph_teardown(s);

@@ -307,10 +307,12 @@ static void finish(struct sched *s, struct vertex *v)
 		mm->rt_dirty |= mm->job_dirty;
 		mm->rt_refresh |= mm->job_refresh;
 	}
-	/* Cut short by shutdown (host->stop_fd): not the resource's failure,
-	 * and nothing is retried now. */
-	if (s->stopping) {
-		vlog(v, MGMT_LOG_INFO, "stopped by the shutdown");
+	/* Cut short by shutdown or a reload (host->stop_fd): not the
+	 * resource's failure, and nothing is retried now (after a reload it
+	 * runs again, being dirty). */
+	if (s->stopping || s->reload_wanted) {
+		vlog(v, MGMT_LOG_INFO, "stopped by the %s",
+		     s->stopping ? "shutdown" : "reload");
 		set_state(v, V_DIRTY);
 		return;
 	}

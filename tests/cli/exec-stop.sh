@@ -42,4 +42,41 @@ ok "its background grandchild too" gone "$(cat "$TMP/grandchild")"
 ok "the log says why" grep -q "shutting down: stopping its process group" "$TMP/log"
 kill -KILL "$(cat "$TMP/grandchild")" 2>/dev/null
 [ -e /proc/"$(cat "$TMP/grandchild")" ] && diag_file "$TMP/log"
+
+# A reload does not wait for the command either: it is stopped, the new
+# graph is swapped in, and the command runs again there.
+rm -f "$TMP/pid" "$TMP/grandchild"
+"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$TMP/long.yaml" \
+	2>"$TMP/log2" &
+engine_pid=$!
+i=0
+while [ ! -s "$TMP/grandchild" ] && [ $i -lt 1000 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+first=$(cat "$TMP/pid")
+first_gc=$(cat "$TMP/grandchild")
+printf '  noop:\n  - name: more\n' >>"$TMP/long.yaml"
+i=0
+while ! grep -q "reload: .*(1 new, 0 changed, 0 removed, 1 kept)" "$TMP/log2" 2>/dev/null &&
+	[ $i -lt 1500 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+ok "reload: swapped in without waiting for the command" \
+	grep -q "reload: .*(1 new, 0 changed, 0 removed, 1 kept)" "$TMP/log2"
+ok "reload: the running command was stopped" gone "$first"
+ok "reload: and its grandchild" gone "$first_gc"
+i=0
+while { [ ! -s "$TMP/pid" ] || [ "$(cat "$TMP/pid")" = "$first" ]; } &&
+	[ $i -lt 1500 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+ok "reload: the command runs again in the new graph" \
+	sh -c '[ -s "$1" ] && [ "$(cat "$1")" != "$2" ]' _ "$TMP/pid" "$first"
+kill -TERM $engine_pid
+wait $engine_pid
+ok "reload: then shuts down cleanly" [ $? -eq 0 ]
+kill -KILL "$(cat "$TMP/grandchild" 2>/dev/null)" 2>/dev/null
 done_testing

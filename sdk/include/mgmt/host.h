@@ -142,7 +142,8 @@ struct mgmt_host {
 	bool (*member_dirty)(const mgmt_res *res);
 
 	/* A file descriptor that becomes readable once the engine is
-	 * shutting down.  A check_apply that may block for long (a command,
+	 * shutting down, or about to swap in a reloaded graph (the run is
+	 * then repeated in the new graph).  A check_apply that may block for long (a command,
 	 * a transaction) polls it too, and when it is readable stops its work
 	 * promptly (killing what it started) and returns an error.  Never
 	 * read, write or close it.  -1 when there is none.  Any thread.
