@@ -765,15 +765,19 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	if (nfailed)
 		log_error("%d resource(s) failed", nfailed);
 	status = nfailed ? 1 : 0;
-	for (uint32_t i = s.n; i-- > 0;)
-		for (uint32_t j = s.v[s.order[i]].nmembers; j-- > 0;)
-			sched_stop_resource(s.v[s.order[i]].members[j]);
+out:
+	/* (stopping a watcher that never started is a no-op) */
 	ev_signal_stop(s.loop, &s.sigint);
 	ev_signal_stop(s.loop, &s.sigterm);
 	ev_timer_stop(s.loop, &s.conv_timer);
 	ev_async_stop(s.loop, &s.wake);
 	ev_prepare_stop(s.loop, &s.prepare);
-out:
+	/* Cleanup hooks in reverse dependency order, also when the run could
+	 * not start after some resources had. */
+	for (uint32_t i = s.n; s.v && s.order && i-- > 0;)
+		for (uint32_t j = s.v[s.order[i]].nmembers; j-- > 0;)
+			if (s.v[s.order[i]].members[j]->inited)
+				sched_stop_resource(s.v[s.order[i]].members[j]);
 	sched_graph_teardown(&s);
 	cur = NULL;
 	free(s.remote);
