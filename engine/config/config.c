@@ -8,6 +8,8 @@
  * a graph with any error is freed, never returned.  Resource names are kept
  * in one hash table per kind, so duplicate checks and edge lookups stay
  * linear in the size of the file (graphs of 100,000 resources are normal).
+ * Resource and edge items are compiled as the parser finishes them (see
+ * struct ydoc_hook); edges, collect and the cycle check are in edges.c.
  */
 
 /* The build's config.h (with _GNU_SOURCE), not config/config.h beside this
@@ -24,31 +26,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/compile.h"
 #include "config/config.h"
 #include "config/params.h"
 #include "config/yaml.h"
-#include "graph/graph.h"
 
 #define CONFIG_MAX_FILE (256u * 1024u * 1024u)
 #define CONFIG_TOO_BIG "larger than the limit of 256 MiB"
-#define SHOW_MAX 64
-#define CYCLE_SHOW 16
 
-struct compile {
-	struct graph_cfg *g;
-	const struct registry *reg;
-	struct diag *d;
-	struct shash *names; /* per kind (index in reg->kinds): name -> res+1 */
-	size_t cap_res, cap_edges, cap_collect;
-	unsigned nerr;
-	unsigned edge_nerr;   /* errors in edges taken while streaming */
-	bool resources_done;  /* the root's `resources` value is complete */
-	bool nomem;
-};
-
-static void cerr(struct compile *c, struct pos pos, const char *fmt, ...)
-	MGMT_PRINTF(3, 4);
-static void cerr(struct compile *c, struct pos pos, const char *fmt, ...)
+void cfg_err(struct compile *c, struct pos pos, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -59,7 +45,7 @@ static void cerr(struct compile *c, struct pos pos, const char *fmt, ...)
 }
 
 /* Count a failed parse: it reported already, unless memory ran out. */
-static void count(struct compile *c, int rc)
+void cfg_count(struct compile *c, int rc)
 {
 	if (rc == -ENOMEM)
 		c->nomem = true;
@@ -67,7 +53,7 @@ static void count(struct compile *c, int rc)
 		c->nerr++;
 }
 
-static bool grow(void **arr, size_t *cap, size_t n, size_t size)
+bool cfg_grow(void **arr, size_t *cap, size_t n, size_t size)
 {
 	size_t ncap;
 	void *p;
@@ -86,7 +72,7 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t size)
 /* Concatenate the NULL-terminated strings after `len` into buf, cut to
  * fit.  snprintf costs too much on the per-resource path of a graph of
  * 100,000 resources. */
-static const char *cat(char *buf, size_t len, ...)
+const char *cfg_cat(char *buf, size_t len, ...)
 {
 	const char *part;
 	size_t o = 0;
@@ -106,7 +92,7 @@ static const char *cat(char *buf, size_t len, ...)
 	return buf;
 }
 
-static const char *utoa(size_t v, char buf[24])
+const char *cfg_utoa(size_t v, char buf[24])
 {
 	char *p = buf + 23;
 
@@ -119,12 +105,12 @@ static const char *utoa(size_t v, char buf[24])
 
 const char *res_label(const struct mgmt_res *r, char *buf, size_t len)
 {
-	return cat(buf, len, r->kind ? r->kind->k.name : "?", "[",
+	return cfg_cat(buf, len, r->kind ? r->kind->k.name : "?", "[",
 		   r->name ? r->name : "?", "]", (char *)NULL);
 }
 
 /* "unknown KEY 'x' (did you mean 'y'?)" over a NULL-terminated list. */
-static void unknown_key(struct compile *c, const struct ynode *key,
+void cfg_unknown_key(struct compile *c, const struct ynode *key,
 			const char *prefix, const char *what,
 			const char *const *names)
 {
@@ -134,22 +120,22 @@ static void unknown_key(struct compile *c, const struct ynode *key,
 	suggest_init(&sg, key->scalar.text);
 	for (size_t i = 0; names[i]; i++)
 		suggest_add(&sg, names[i]);
-	cerr(c, key->pos, "%sunknown %s '%s'%s", prefix, what,
+	cfg_err(c, key->pos, "%sunknown %s '%s'%s", prefix, what,
 	     yscalar_show(key, show, sizeof(show)),
 	     suggest_hint(&sg, hint, sizeof(hint)));
 }
 
 /* A scalar as a new string; `what` names it in the error. */
-static int get_string(struct compile *c, const struct ynode *n,
+int cfg_get_string(struct compile *c, const struct ynode *n,
 		      const char *prefix, const char *what, char **out)
 {
 	if (n->kind != YNODE_SCALAR) {
-		cerr(c, n->pos, "%s%s: wrong type: expected a string, got %s",
+		cfg_err(c, n->pos, "%s%s: wrong type: expected a string, got %s",
 		     prefix, what, ynode_kind_name(n));
 		return -EINVAL;
 	}
 	if (memchr(n->scalar.text, '\0', n->scalar.len)) {
-		cerr(c, n->pos, "%s%s: a NUL character is not allowed", prefix,
+		cfg_err(c, n->pos, "%s%s: a NUL character is not allowed", prefix,
 		     what);
 		return -EINVAL;
 	}
@@ -162,7 +148,7 @@ static int get_string(struct compile *c, const struct ynode *n,
 }
 
 /* A `key:` with nothing after it is a plain empty scalar: YAML's null. */
-static bool is_null(const struct ynode *n)
+bool cfg_is_null(const struct ynode *n)
 {
 	return n->kind == YNODE_SCALAR && n->scalar.plain && n->scalar.len == 0;
 }
@@ -170,7 +156,7 @@ static bool is_null(const struct ynode *n)
 /* The kind named by scalar `n`: exactly under `resources:`, in any case
  * in edges and collect (mgmt's examples write "Exec").  -1 after reporting
  * an unknown one; `list` adds the known kinds to the message. */
-static ssize_t find_kind(struct compile *c, const struct ynode *n,
+ssize_t cfg_find_kind(struct compile *c, const struct ynode *n,
 			 const char *prefix, bool any_case, bool list)
 {
 	char show[SHOW_MAX], known[1024], hint[128];
@@ -186,14 +172,14 @@ static ssize_t find_kind(struct compile *c, const struct ynode *n,
 			return (ssize_t)i;
 	}
 	suggest_init(&sg, n->scalar.text);
-	cat(known, sizeof(known), c->reg->nkinds ? "" : "none", (char *)NULL);
+	cfg_cat(known, sizeof(known), c->reg->nkinds ? "" : "none", (char *)NULL);
 	for (size_t i = 0; i < c->reg->nkinds; i++) {
 		suggest_add(&sg, c->reg->kinds[i]->k.name);
-		o = strlen(cat(known + o, sizeof(known) - o, i ? ", " : "",
+		o = strlen(cfg_cat(known + o, sizeof(known) - o, i ? ", " : "",
 			       c->reg->kinds[i]->k.name, (char *)NULL)) +
 		    o;
 	}
-	cerr(c, n->pos, "%sunknown kind '%s'%s%s%s", prefix,
+	cfg_err(c, n->pos, "%sunknown kind '%s'%s%s%s", prefix,
 	     yscalar_show(n, show, sizeof(show)),
 	     suggest_hint(&sg, hint, sizeof(hint)),
 	     list ? "; known kinds: " : "", list ? known : "");
@@ -202,22 +188,22 @@ static ssize_t find_kind(struct compile *c, const struct ynode *n,
 
 /* The kind of an edge end or collect entry (mapping `n`), or -1 after
  * reporting. */
-static ssize_t get_kind(struct compile *c, const struct ynode *n,
+ssize_t cfg_get_kind(struct compile *c, const struct ynode *n,
 			const char *prefix)
 {
 	const struct ynode *kind = ymap_get(n, "kind");
 
 	if (!kind) {
-		cerr(c, n->pos, "%smissing 'kind'", prefix);
+		cfg_err(c, n->pos, "%smissing 'kind'", prefix);
 		return -1;
 	}
 	if (kind->kind != YNODE_SCALAR) {
-		cerr(c, kind->pos,
+		cfg_err(c, kind->pos,
 		     "%skind: wrong type: expected a string, got %s", prefix,
 		     ynode_kind_name(kind));
 		return -1;
 	}
-	return find_kind(c, kind, prefix, true, false);
+	return cfg_find_kind(c, kind, prefix, true, false);
 }
 
 /* ---- resources ---- */
@@ -231,12 +217,12 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 	int rc;
 
 	if (n->kind != YNODE_MAP) {
-		cerr(c, n->pos,
+		cfg_err(c, n->pos,
 		     "%s: resource %zu: wrong type: expected a mapping, got %s",
 		     k->k.name, idx + 1, ynode_kind_name(n));
 		return;
 	}
-	if (!grow((void **)&c->g->res, &c->cap_res, c->g->nres,
+	if (!cfg_grow((void **)&c->g->res, &c->cap_res, c->g->nres,
 		  sizeof(*c->g->res))) {
 		c->nomem = true;
 		return;
@@ -249,7 +235,7 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 	/* Listed even when invalid: freeing the graph frees it, and edges
 	 * naming it find it rather than adding errors of their own. */
 	c->g->res[c->g->nres++] = r;
-	count(c, rc);
+	cfg_count(c, rc);
 	if (r->name && r->name[0]) {
 		bool found;
 		void **slot = shash_slot(&c->names[kidx], r->name,
@@ -263,7 +249,7 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 			const struct mgmt_res *first =
 				c->g->res[(uintptr_t)*slot - 1];
 
-			cerr(c, r->pos,
+			cfg_err(c, r->pos,
 			     "%s: duplicate name (first defined at %d:%d)",
 			     res_label(r, label, sizeof(label)),
 			     first->pos.line, first->pos.col);
@@ -272,13 +258,13 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 		*slot = (void *)(uintptr_t)c->g->nres;
 	}
 	if (rc == 0)
-		count(c, res_validate(r, c->d));
+		cfg_count(c, res_validate(r, c->d));
 }
 
 static void compile_resources(struct compile *c, const struct ynode *n)
 {
 	if (n->kind != YNODE_MAP) {
-		cerr(c, n->pos,
+		cfg_err(c, n->pos,
 		     "resources: wrong type: expected a mapping, got %s",
 		     ynode_kind_name(n));
 		return;
@@ -286,12 +272,12 @@ static void compile_resources(struct compile *c, const struct ynode *n)
 	for (size_t i = 0; i < n->map.n && !c->nomem; i++) {
 		const struct ynode *key = n->map.pairs[i].key;
 		const struct ynode *list = n->map.pairs[i].value;
-		ssize_t kidx = find_kind(c, key, "", false, true);
+		ssize_t kidx = cfg_find_kind(c, key, "", false, true);
 
-		if (kidx < 0 || is_null(list))
+		if (kidx < 0 || cfg_is_null(list))
 			continue;
 		if (list->kind != YNODE_SEQ) {
-			cerr(c, list->pos,
+			cfg_err(c, list->pos,
 			     "resources: %s: wrong type: expected "
 			     "a sequence, got %s",
 			     c->reg->kinds[kidx]->k.name,
@@ -306,226 +292,6 @@ static void compile_resources(struct compile *c, const struct ynode *n)
 		for (size_t j = 0; j < list->seq.n && !c->nomem; j++)
 			compile_res(c, (size_t)kidx, j, list->seq.items[j]);
 	}
-}
-
-/* ---- edges and collect ---- */
-
-static const char *const edge_keys[] = { "name", "from", "to", "notify", NULL };
-static const char *const vertex_keys[] = { "kind", "name", NULL };
-static const char *const collect_keys[] = { "kind", "pattern", NULL };
-
-/* Check that mapping `n` has only `keys`. */
-static bool only_keys(struct compile *c, const struct ynode *n,
-		      const char *prefix, const char *const *keys)
-{
-	bool ok = true;
-
-	for (size_t i = 0; i < n->map.n; i++) {
-		const struct ynode *key = n->map.pairs[i].key;
-		size_t j;
-
-		for (j = 0; keys[j] && !yscalar_is(key, keys[j]); j++)
-			;
-		if (!keys[j]) {
-			unknown_key(c, key, prefix, "key", keys);
-			ok = false;
-		}
-	}
-	return ok;
-}
-
-/* from/to of an edge: the index of the resource, or -1 after reporting. */
-static ssize_t resolve(struct compile *c, const struct ynode *edge,
-		       const char *prefix, const char *which)
-{
-	const struct ynode *n = ymap_get(edge, which), *name;
-	char pre[320], show[SHOW_MAX];
-	ssize_t kidx;
-	void *v;
-
-	cat(pre, sizeof(pre), prefix, which, ": ", (char *)NULL);
-	if (!n) {
-		cerr(c, edge->pos, "%smissing '%s'", prefix, which);
-		return -1;
-	}
-	if (n->kind != YNODE_MAP) {
-		cerr(c, n->pos, "%swrong type: expected a mapping, got %s", pre,
-		     ynode_kind_name(n));
-		return -1;
-	}
-	if (!only_keys(c, n, pre, vertex_keys) ||
-	    (kidx = get_kind(c, n, pre)) < 0)
-		return -1;
-	name = ymap_get(n, "name");
-	if (!name || name->kind != YNODE_SCALAR) {
-		if (name)
-			cerr(c, name->pos,
-			     "%sname: wrong type: expected a string, got %s",
-			     pre, ynode_kind_name(name));
-		else
-			cerr(c, n->pos, "%smissing 'name'", pre);
-		return -1;
-	}
-	v = shash_get(&c->names[kidx], name->scalar.text, name->scalar.len);
-	if (!v) {
-		cerr(c, n->pos, "%sno resource %s[%s]", pre,
-		     c->reg->kinds[kidx]->k.name,
-		     yscalar_show(name, show, sizeof(show)));
-		return -1;
-	}
-	return (ssize_t)((uintptr_t)v - 1);
-}
-
-static void compile_edge(struct compile *c, size_t idx, const struct ynode *n)
-{
-	static const struct mgmt_param notify_p = {
-		"notify", MGMT_PARAM_BOOL, 0, NULL, 0, NULL, NULL
-	};
-	const struct ynode *name, *notify;
-	char prefix[320], show[SHOW_MAX], label[256], num[24];
-	struct edge_cfg e = { .pos = n->pos };
-	ssize_t from, to;
-
-	if (n->kind != YNODE_MAP) {
-		cerr(c, n->pos,
-		     "edge #%zu: wrong type: expected a mapping, got %s",
-		     idx + 1, ynode_kind_name(n));
-		return;
-	}
-	name = ymap_get(n, "name");
-	if (name && name->kind == YNODE_SCALAR)
-		cat(prefix, sizeof(prefix), "edge ",
-		    yscalar_show(name, show, sizeof(show)), ": ", (char *)NULL);
-	else
-		cat(prefix, sizeof(prefix), "edge #", utoa(idx + 1, num), ": ",
-		    (char *)NULL);
-	only_keys(c, n, prefix, edge_keys);
-	if (name && get_string(c, name, prefix, "name", &e.name) < 0)
-		return;
-	from = resolve(c, n, prefix, "from");
-	to = resolve(c, n, prefix, "to");
-	notify = ymap_get(n, "notify");
-	if (notify)
-		count(c,
-		      param_parse(&notify_p, notify, &e.notify, prefix, c->d));
-	if (from < 0 || to < 0) {
-		free(e.name);
-		return;
-	}
-	if (from == to) {
-		cerr(c, n->pos, "%sfrom and to are the same resource %s",
-		     prefix, res_label(c->g->res[from], label, sizeof(label)));
-		free(e.name);
-		return;
-	}
-	if (!grow((void **)&c->g->edges, &c->cap_edges, c->g->nedges,
-		  sizeof(*c->g->edges))) {
-		c->nomem = true;
-		free(e.name);
-		return;
-	}
-	e.from = (size_t)from;
-	e.to = (size_t)to;
-	c->g->edges[c->g->nedges++] = e;
-}
-
-static void compile_collect(struct compile *c, size_t idx,
-			    const struct ynode *n)
-{
-	const struct ynode *pattern;
-	struct collect_cfg col = { .pos = n->pos };
-	char prefix[64], num[24];
-	ssize_t kidx;
-
-	cat(prefix, sizeof(prefix), "collect #", utoa(idx + 1, num), ": ",
-	    (char *)NULL);
-	if (n->kind != YNODE_MAP) {
-		cerr(c, n->pos, "%swrong type: expected a mapping, got %s",
-		     prefix, ynode_kind_name(n));
-		return;
-	}
-	only_keys(c, n, prefix, collect_keys);
-	pattern = ymap_get(n, "pattern");
-	if ((kidx = get_kind(c, n, prefix)) < 0)
-		return;
-	if (pattern &&
-	    get_string(c, pattern, prefix, "pattern", &col.pattern) < 0)
-		return;
-	if (!col.pattern)
-		col.pattern = strdup("");
-	col.kind = strdup(c->reg->kinds[kidx]->k.name);
-	if (!col.kind || !col.pattern ||
-	    !grow((void **)&c->g->collect, &c->cap_collect, c->g->ncollect,
-		  sizeof(*c->g->collect))) {
-		free(col.kind);
-		free(col.pattern);
-		c->nomem = true;
-		return;
-	}
-	c->g->collect[c->g->ncollect++] = col;
-}
-
-static void
-compile_list(struct compile *c, const struct ynode *n, const char *what,
-	     void (*one)(struct compile *, size_t, const struct ynode *))
-{
-	if (is_null(n))
-		return;
-	if (n->kind != YNODE_SEQ) {
-		cerr(c, n->pos, "%s: wrong type: expected a sequence, got %s",
-		     what, ynode_kind_name(n));
-		return;
-	}
-	for (size_t i = 0; i < n->seq.n && !c->nomem; i++)
-		one(c, i, n->seq.items[i]);
-}
-
-/* Report one cycle, at its first edge.  A long cycle is shown by its start
- * and the resource that closes it. */
-static void check_cycles(struct compile *c)
-{
-	char msg[CYCLE_SHOW * 260 + 64], label[256], num[24];
-	struct graph gr;
-	uint32_t *path = NULL;
-	size_t len = 0, o = 0;
-	struct pos at = { 0 };
-	int rc;
-
-	if (c->g->nedges == 0)
-		return;
-	rc = graph_init(&gr, (uint32_t)c->g->nres);
-	for (size_t i = 0; rc == 0 && i < c->g->nedges; i++)
-		rc = graph_add_edge(&gr, (uint32_t)c->g->edges[i].from,
-				    (uint32_t)c->g->edges[i].to, 0);
-	if (rc == 0)
-		rc = graph_finalize(&gr);
-	if (rc == 0)
-		rc = graph_find_cycle(&gr, &path, &len);
-	graph_free(&gr);
-	if (rc == -ENOMEM)
-		c->nomem = true;
-	if (rc < 0 || len < 2) {
-		free(path);
-		return;
-	}
-	for (size_t i = 0; i < c->g->nedges && at.line == 0; i++)
-		if (c->g->edges[i].from == path[0] &&
-		    c->g->edges[i].to == path[1])
-			at = c->g->edges[i].pos;
-	for (size_t i = 0; i < len; i++) {
-		if (len > CYCLE_SHOW + 1 && i == CYCLE_SHOW) {
-			o += strlen(cat(msg + o, sizeof(msg) - o, " -> ... (",
-					utoa(len - 1 - CYCLE_SHOW, num),
-					" more)", (char *)NULL));
-			i = len - 1;
-		}
-		o += strlen(
-			cat(msg + o, sizeof(msg) - o, i ? " -> " : "",
-			    res_label(c->g->res[path[i]], label, sizeof(label)),
-			    (char *)NULL));
-	}
-	cerr(c, at, "graph has a cycle: %s", msg);
-	free(path);
 }
 
 /* ---- the root ---- */
@@ -593,7 +359,7 @@ static void compile_root(struct compile *c, const struct ynode *root)
 	char *comment = NULL;
 
 	if (root->kind != YNODE_MAP) {
-		cerr(c, root->pos,
+		cfg_err(c, root->pos,
 		     "graph file must be a mapping at the top level, not %s",
 		     ynode_kind_name(root));
 		return;
@@ -603,9 +369,9 @@ static void compile_root(struct compile *c, const struct ynode *root)
 		const struct ynode *val = root->map.pairs[i].value;
 
 		if (yscalar_is(key, "graph")) {
-			get_string(c, val, "", "graph", &c->g->name);
+			cfg_get_string(c, val, "", "graph", &c->g->name);
 		} else if (yscalar_is(key, "comment")) {
-			if (get_string(c, val, "", "comment", &comment) == 0)
+			if (cfg_get_string(c, val, "", "comment", &comment) == 0)
 				free(comment);
 		} else if (yscalar_is(key, "resources")) {
 			res = val;
@@ -614,10 +380,10 @@ static void compile_root(struct compile *c, const struct ynode *root)
 		} else if (yscalar_is(key, "collect")) {
 			collect = val;
 		} else {
-			unknown_key(c, key, "", "top-level key", root_keys);
+			cfg_unknown_key(c, key, "", "top-level key", root_keys);
 		}
 	}
-	if (res && !is_null(res))
+	if (res && !cfg_is_null(res))
 		compile_resources(c, res);
 	before = c->nerr;
 	if (edges && !c->nomem)

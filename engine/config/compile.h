@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * compile.h - what the compiler's parts share: config.c (resources, the
+ * root, streaming, the entry points) and edges.c (edges, collect and the
+ * cycle check).  Not used outside engine/config/.
+ */
+#ifndef ENGINE_COMPILE_H
+#define ENGINE_COMPILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config/config.h"
+#include "config/yaml.h"
+
+#define SHOW_MAX 64
+#define CYCLE_SHOW 16
+
+struct compile {
+	struct graph_cfg *g;
+	const struct registry *reg;
+	struct diag *d;
+	struct shash *names; /* per kind (index in reg->kinds): name -> res+1 */
+	size_t cap_res, cap_edges, cap_collect;
+	unsigned nerr;
+	unsigned edge_nerr;   /* errors in edges taken while streaming */
+	bool resources_done;  /* the root's `resources` value is complete */
+	bool nomem;
+};
+
+/* One error at `pos`, counted. */
+void cfg_err(struct compile *c, struct pos pos, const char *fmt, ...)
+	MGMT_PRINTF(3, 4);
+/* Count a negative return as an error (-ENOMEM as out of memory). */
+void cfg_count(struct compile *c, int rc);
+/* Make room for one more element of `size` in *arr. */
+bool cfg_grow(void **arr, size_t *cap, size_t n, size_t size);
+/* Concatenate the NULL-terminated strings after `len` into buf. */
+const char *cfg_cat(char *buf, size_t len, ...);
+const char *cfg_utoa(size_t v, char buf[24]);
+void cfg_unknown_key(struct compile *c, const struct ynode *key,
+		     const char *prefix, const char *what,
+		     const char *const *names);
+int cfg_get_string(struct compile *c, const struct ynode *n,
+		   const char *prefix, const char *what, char **out);
+bool cfg_is_null(const struct ynode *n);
+ssize_t cfg_find_kind(struct compile *c, const struct ynode *n,
+		      const char *prefix, bool any_case, bool list);
+ssize_t cfg_get_kind(struct compile *c, const struct ynode *n,
+		     const char *prefix);
+
+/* edges.c */
+void compile_edge(struct compile *c, size_t idx, const struct ynode *n);
+void compile_collect(struct compile *c, size_t idx, const struct ynode *n);
+void compile_list(struct compile *c, const struct ynode *n, const char *what,
+		  void (*one)(struct compile *, size_t, const struct ynode *));
+void check_cycles(struct compile *c);
+
+#endif /* ENGINE_COMPILE_H */
