@@ -33,6 +33,7 @@
 #include "log.h"
 #include "run/host.h"
 #include "run/sched.h"
+#include "harness.h"
 #include "runner.h"
 #include "../../plugins/exec/exec.h"
 
@@ -92,45 +93,23 @@ static void dump_logs(void)
 
 static void setup(void)
 {
-	const char *top = getenv("MGMT_TOP_BUILDDIR");
-	const char *dirs[] = { getenv("MGMT_PLUGINS_DIR"), NULL };
-	struct loader_opts o;
-
-	ck_assert_ptr_nonnull(top);
-	ck_assert_ptr_nonnull(dirs[0]);
-	snprintf(dir, sizeof(dir), "%s/tests/tmp", top);
-	mkdir(dir, 0755);
-	ck_assert_int_lt(snprintf(dir, sizeof(dir), "%s/tests/tmp/exec.XXXXXX",
-				  top),
-			 (int)sizeof(dir));
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	chmod(dir, 0755);
+	harness_tmpdir(dir, sizeof(dir), "exec");
 	snprintf(recpath, sizeof(recpath), "%s/record", dir);
 
 	log_level = MGMT_LOG_DEBUG;
 	log_set_sink(sink, NULL);
-	loader_opts_default(&o);
-	o.dirs = dirs;
-	o.use_env = false;
-	o.use_builtin = false;
-	o.host = host_table();
-	ck_assert_int_eq(registry_load(&reg, &o), 0);
-	ck_assert_ptr_nonnull(registry_find(&reg, "exec"));
+	harness_load(&reg, "MGMT_PLUGINS_DIR", host_table(), "exec");
 }
 
 static void teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-
 	registry_free(&reg);
 	log_set_sink(NULL, NULL);
 	logs_clear();
 	free(logs);
 	logs = NULL;
 	logs_cap = 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	harness_rmdir(dir);
 }
 
 /* `yaml` with REC, DIR and TESTPID replaced. */

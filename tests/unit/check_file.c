@@ -29,6 +29,7 @@
 #include "log.h"
 #include "run/host.h"
 #include "run/sched.h"
+#include "harness.h"
 #include "runner.h"
 
 static char dir[PATH_MAX];
@@ -66,28 +67,12 @@ static bool logged(const char *s)
 
 static void load(const struct mgmt_host *host)
 {
-	const char *dirs[] = { getenv("MGMT_PLUGINS_DIR"), NULL };
-	struct loader_opts o;
-
-	ck_assert_ptr_nonnull(dirs[0]);
-	loader_opts_default(&o);
-	o.dirs = dirs;
-	o.use_env = false;
-	o.use_builtin = false;
-	o.host = host;
-	ck_assert_int_eq(registry_load(&reg, &o), 0);
-	ck_assert_ptr_nonnull(registry_find(&reg, "file"));
+	harness_load(&reg, "MGMT_PLUGINS_DIR", host, "file");
 }
 
 static void setup(void)
 {
-	const char *top = getenv("MGMT_TOP_BUILDDIR");
-
-	ck_assert_ptr_nonnull(top);
-	snprintf(dir, sizeof(dir), "%s/tests/tmp", top);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof(dir), "%s/tests/tmp/file.XXXXXX", top);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	harness_tmpdir(dir, sizeof(dir), "file");
 	loglen = 0;
 	logbuf[0] = '\0';
 	log_level = MGMT_LOG_INFO;
@@ -98,13 +83,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-
 	registry_free(&reg);
 	log_set_sink(NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	harness_rmdir(dir);
 }
 
 /* "DIR" in `yaml` becomes the test directory. */

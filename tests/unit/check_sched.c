@@ -24,6 +24,7 @@
 #include "log.h"
 #include "run/host.h"
 #include "run/sched.h"
+#include "harness.h"
 #include "runner.h"
 
 struct rec {
@@ -42,37 +43,17 @@ static int nrecs;
 
 static void setup(void)
 {
-	const char *top = getenv("MGMT_TOP_BUILDDIR");
-	const char *dirs[] = { getenv("MGMT_TEST_PLUGINS_DIR"), NULL };
-	struct loader_opts o;
-
-	ck_assert_ptr_nonnull(top);
-	ck_assert_ptr_nonnull(dirs[0]);
-	snprintf(dir, sizeof(dir), "%s/tests/tmp", top);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof(dir), "%s/tests/tmp/sched.XXXXXX", top);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	harness_tmpdir(dir, sizeof(dir), "sched");
 	ck_assert_int_lt(snprintf(recpath, sizeof(recpath), "%s/record", dir),
 			 (int)sizeof(recpath));
-
 	log_level = MGMT_LOG_WARN;
-	loader_opts_default(&o);
-	o.dirs = dirs;
-	o.use_env = false;
-	o.use_builtin = false;
-	o.host = host_table();
-	ck_assert_int_eq(registry_load(&reg, &o), 0);
-	ck_assert_ptr_nonnull(registry_find(&reg, "test"));
+	harness_load(&reg, "MGMT_TEST_PLUGINS_DIR", host_table(), "test");
 }
 
 static void teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-
 	registry_free(&reg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	harness_rmdir(dir);
 }
 
 /* Replace every "REC" in `yaml` with the record path, "DIR" with the test

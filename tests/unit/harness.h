@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * harness.h - what the suites that run real graphs share: a fresh directory
+ * of their own under the build tree, and a registry loaded from exactly one
+ * plugins directory (no $MGMT_ENGINE_PLUGINS_PATH, no installed plugins).
+ */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "loader/loader.h"
+
+/* A new directory "$MGMT_TOP_BUILDDIR/tests/tmp/NAME.XXXXXX" into dir. */
+static inline void harness_tmpdir(char *dir, size_t len, const char *name)
+{
+	const char *top = getenv("MGMT_TOP_BUILDDIR");
+
+	ck_assert_ptr_nonnull(top);
+	snprintf(dir, len, "%s/tests/tmp", top);
+	mkdir(dir, 0755);
+	ck_assert_int_lt(snprintf(dir, len, "%s/tests/tmp/%s.XXXXXX", top,
+				  name),
+			 (int)len);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0755);
+}
+
+/* Load the plugins of the directory named by environment variable `env`
+ * into reg, with `host`, and check that `kind` is among them. */
+static inline void harness_load(struct registry *reg, const char *env,
+				const struct mgmt_host *host, const char *kind)
+{
+	const char *dirs[] = { getenv(env), NULL };
+	struct loader_opts o;
+
+	ck_assert_msg(dirs[0] != NULL, "%s is not set: run through make check",
+		      env);
+	loader_opts_default(&o);
+	o.dirs = dirs;
+	o.use_env = false;
+	o.use_builtin = false;
+	o.host = host;
+	ck_assert_int_eq(registry_load(reg, &o), 0);
+	ck_assert_ptr_nonnull(registry_find(reg, kind));
+}
+
+/* rm -rf dir (the suite's own). */
+static inline void harness_rmdir(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+#endif /* TESTS_HARNESS_H */
