@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "loader/loader.h"
 #include "log.h"
@@ -38,7 +39,7 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  run --yaml FILE [--converged-timeout N] [--hostname H] [--noop]\n"
 	"      [--graphviz FILE.dot] [--prefix DIR] [--workers N]\n"
-	"      [--no-autogroup]\n"
+	"      [--no-autogroup] [--etcd URL[,URL...]] [--etcd-ttl S]\n"
 	"                      apply the graph in FILE and keep it applied\n"
 	"  validate FILE       compile FILE only; exit 0 or print every error\n"
 	"  graph FILE [--format dot|json] [--no-autogroup]\n"
@@ -60,6 +61,10 @@ static const char usage_text[] =
 	"  --prefix DIR        state directory (default /var/lib/mgmt-engine)\n"
 	"  --workers N         worker threads (default: 2 x CPUs)\n"
 	"  --no-autogroup      never group resources\n"
+	"  --etcd URL[,URL...] export and collect resources through this etcd\n"
+	"                      cluster (its client URLs, tried in turn)\n"
+	"  --etcd-ttl S        lease TTL: a host that dies loses its exports\n"
+	"                      S seconds later (default 10, at least 2)\n"
 	"\n"
 	"Plugins are searched in each --plugins-dir, then $MGMT_ENGINE_PLUGINS_PATH\n"
 	"(colon-separated), then " PLUGINDIR ".\n"
@@ -133,9 +138,12 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "no-autogroup", no_argument, NULL, 'A' },
 		{ "etcd", required_argument, NULL, 'e' },
+		{ "etcd-ttl", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sched_opts so = { .converged_timeout = -1 };
+	struct cluster_opts co = { .ttl = CLUSTER_DEFAULT_TTL };
+	struct cluster *cl = NULL;
 	const char *yaml = NULL, *hostname = NULL, *prefix = NULL;
 	struct registry reg = { 0 };
 	struct graph_cfg *cfg = NULL;
@@ -180,8 +188,17 @@ static int cmd_run(struct global *g, int argc, char **argv)
 			so.no_autogroup = true;
 			break;
 		case 'e':
-			return usage_error("--etcd: this build has no etcd "
-					   "support yet");
+			co.endpoints = optarg;
+			break;
+		case 'T':
+			if (!parse_double(optarg, &d) || d < 2 || d > 86400 ||
+			    d != floor(d))
+				return usage_error("--etcd-ttl: '%s' is not a "
+						   "whole number of seconds "
+						   "from 2 to 86400",
+						   optarg);
+			co.ttl = (long)d;
+			break;
 		default:
 			return usage_error("run: bad option");
 		}
@@ -208,10 +225,23 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	status = compile(yaml, &reg, &cfg);
 	so.yaml = yaml;
 	so.registry = &reg;
+	if (status == 0 && co.endpoints) {
+		co.hostname = hostname;
+		co.noop = so.noop;
+		co.registry = &reg;
+		if (cluster_new(&co, EV_DEFAULT, &cl) < 0)
+			status = EXIT_USAGE;
+		so.prepare = cluster_prepare;
+		so.busy = cluster_busy;
+		so.hook_ctx = cl;
+	}
 	if (status == 0)
 		status = sched_run(cfg, &so);
+	if (cl)
+		cluster_stop(cl);
 out:
 	graph_cfg_free(cfg);
+	cluster_free(cl);
 	host_fini();
 	registry_free(&reg);
 	return status;

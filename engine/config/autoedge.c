@@ -29,6 +29,12 @@ struct autoedge {
 	char **keys;            /* the index's keys, owned here */
 	struct uid_ent *ents;
 	size_t self;            /* the resource whose hook is running */
+	/* Per kind: how many resources have a uid (for a NULL uid). */
+	struct kind_count {
+		const struct kind_entry *kind;
+		int n;
+	} *counts;
+	size_t ncounts;
 	size_t cap_edges;
 	bool nomem;
 };
@@ -70,6 +76,21 @@ static int add_edge(struct autoedge *a, size_t from, size_t to)
 	return 0;
 }
 
+/* How many resources of `kind` other than the running one have a uid. */
+static int count_kind(struct autoedge *a, const char *kind)
+{
+	const struct mgmt_res *self = a->g->res[a->self];
+	int n = 0;
+
+	for (size_t i = 0; i < a->ncounts; i++)
+		if (strcmp(a->counts[i].kind->k.name, kind) == 0)
+			n = a->counts[i].n;
+	if (self->kind->k.uid && strcmp(self->kind->k.name, kind) == 0 &&
+	    a->keys[a->self])
+		n--;
+	return n;
+}
+
 /* The callback a kind's autoedges hook calls (mgmt_autoedge_cb). */
 static int on_add(void *ctx, int direction, const char *kind, const char *uid)
 {
@@ -79,9 +100,11 @@ static int on_add(void *ctx, int direction, const char *kind, const char *uid)
 	char *key;
 	int n = 0;
 
-	if (a->nomem || !kind || !uid ||
+	if (a->nomem || !kind ||
 	    (direction != MGMT_EDGE_AFTER && direction != MGMT_EDGE_BEFORE))
 		return 0;
+	if (!uid)
+		return count_kind(a, kind);
 	key = make_key(kind, uid, &len);
 	if (!key) {
 		a->nomem = true;
@@ -103,6 +126,24 @@ static int on_add(void *ctx, int direction, const char *kind, const char *uid)
 	return n;
 }
 
+static int count(struct autoedge *a, const struct kind_entry *kind)
+{
+	struct kind_count *c;
+	size_t i;
+
+	for (i = 0; i < a->ncounts && a->counts[i].kind != kind; i++)
+		;
+	if (i == a->ncounts) {
+		c = realloc(a->counts, (i + 1) * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		a->counts = c;
+		a->counts[a->ncounts++] = (struct kind_count){ .kind = kind };
+	}
+	a->counts[i].n++;
+	return 0;
+}
+
 static int build_index(struct autoedge *a)
 {
 	struct graph_cfg *g = a->g;
@@ -121,6 +162,8 @@ static int build_index(struct autoedge *a)
 
 		if (!uid)
 			continue;
+		if (count(a, r->kind) < 0)
+			return -ENOMEM;
 		a->keys[i] = make_key(k->name, uid, &len);
 		if (!a->keys[i])
 			return -ENOMEM;
@@ -159,5 +202,6 @@ int config_autoedges(struct graph_cfg *g)
 		free(a.keys[i]);
 	free(a.keys);
 	free(a.ents);
+	free(a.counts);
 	return rc;
 }

@@ -63,4 +63,28 @@ int config_autoedges(struct graph_cfg *g);
 /* "file[f1]" (lowercase kind, as in errors) into buf; returns buf. */
 const char *res_label(const struct mgmt_res *r, char *buf, size_t len);
 
+/* merge.c: the graph meets the cluster (DESIGN.md section 9). */
+
+/* Take the exported resources (meta.export_) out of `g`: they are
+ * published, not managed here.  They go to *out (the caller frees each
+ * with res_free, and the array with free); edges naming them are dropped
+ * (an explicit one with a warning).  0 or -ENOMEM. */
+int config_take_exported(struct graph_cfg *g, struct mgmt_res ***out,
+			 size_t *nout);
+
+/* A resource of kind `k` from `text`, a JSON (or YAML) mapping of its
+ * parameters and its name, parsed by the schema like the graph file;
+ * positions name `origin`, which must outlive the resource.  Not
+ * validated.  0; -EINVAL with the errors in `d`; -ENOMEM. */
+int config_res_from_text(const struct kind_entry *k, const char *origin,
+			 const char *text, size_t len, struct diag *d,
+			 struct mgmt_res **out);
+
+/* Append the `n` resources of `add` (taken over) to `g`, make the
+ * automatic edges again and check for cycles.  On a cycle the added
+ * resources are freed, `g` is as it was and -ELOOP returns with the
+ * cycle in `d`.  0, -ELOOP, -ENOMEM. */
+int config_merge(struct graph_cfg *g, struct mgmt_res **add, size_t n,
+		 struct diag *d);
+
 #endif /* ENGINE_CONFIG_H */

@@ -51,6 +51,11 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	sched_kick(s);
 }
 
+void reload_request(struct sched *s)
+{
+	want(s);
+}
+
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	log_info("SIGHUP: reloading %s", ((struct sched *)w->data)->o.yaml);
@@ -244,6 +249,12 @@ void reload_if_wanted(struct sched *s)
 		return;
 	}
 	diag_free(&d);
+	if (s->o.prepare && s->o.prepare(s->o.hook_ctx, ncfg) < 0) {
+		log_error("reload: %s: the running graph stays", s->o.yaml);
+		graph_cfg_free(ncfg);
+		keep_running(s);
+		return;
+	}
 	if (carry_over(old, ncfg, n) < 0) {
 		log_error("reload: out of memory; the running graph stays");
 		graph_cfg_free(ncfg);

@@ -83,6 +83,8 @@ bool sched_drain(struct sched *s);
  * nothing runs. */
 void reload_watch_start(struct sched *s);
 void reload_watch_stop(struct sched *s);
+/* Ask for a reload (debounced), as a change of the file does. */
+void reload_request(struct sched *s);
 /* Called by the scheduler whenever nothing runs: do a wanted reload. */
 void reload_if_wanted(struct sched *s);
 

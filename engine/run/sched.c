@@ -161,7 +161,9 @@ static void dispatch(struct sched *s)
 static void check_converged(struct sched *s)
 {
 	bool conv = s->inflight == 0 && s->rq_head == s->rq_tail &&
-		    s->nretry == 0 && s->npending == 0 && s->nlimited == 0;
+		    s->nretry == 0 && s->npending == 0 && s->nlimited == 0 &&
+		    !s->reload_wanted && !ev_is_active(&s->reload_timer) &&
+		    !(s->o.busy && s->o.busy(s->o.hook_ctx));
 
 	if (conv == s->converged)
 		return;
@@ -405,6 +407,18 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 		if (ev_time() > until)
 			break;
 	}
+}
+
+void sched_reload(void)
+{
+	if (cur && cur->o.yaml && !cur->stopping)
+		reload_request(cur);
+}
+
+void sched_poke(void)
+{
+	if (cur)
+		sched_kick(cur);
 }
 
 int sched_stop_fd(void)
@@ -712,6 +726,8 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	s.loop_thread = pthread_self();
 	pthread_mutex_init(&s.rlock, NULL);
 	cur = &s;
+	if (o->prepare && o->prepare(o->hook_ctx, cfg) < 0)
+		goto out;
 	if (sched_graph_setup(&s, cfg) < 0) {
 		log_error("cannot set up %zu resources (out of memory?)",
 			  cfg->nres);

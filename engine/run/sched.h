@@ -24,6 +24,14 @@ struct sched_opts {
 	 * it compiles to against `registry`.  NULL: no reload. */
 	const char *yaml;
 	const struct registry *registry;
+	/* An outside source of resources (the cluster), or NULL hooks.
+	 * prepare: called on every graph compiled from the file (the first
+	 * and each reload) before it runs; it may take resources out and
+	 * merge others in.  <0 (after logging why): that graph is not used.
+	 * busy: while true the graph is not converged (the first sync). */
+	int (*prepare)(void *ctx, struct graph_cfg *cfg);
+	bool (*busy)(void *ctx);
+	void *hook_ctx;
 };
 
 enum vstate {
@@ -76,6 +84,13 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o);
 
 /* From the host table: the real state of `res` may have moved.  Any thread. */
 void sched_dirty(struct mgmt_res *res);
+
+/* From the outside source (loop thread): compile the graph file again,
+ * with what prepare merges, and swap it in (DESIGN.md section 3). */
+void sched_reload(void);
+
+/* From the outside source (loop thread): what busy says has changed. */
+void sched_poke(void);
 
 /* From the host table: readable once the engine is stopping, or -1. */
 int sched_stop_fd(void);

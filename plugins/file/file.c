@@ -406,6 +406,33 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 	return changed ? MGMT_CHANGED : MGMT_CONVERGED;
 }
 
+/* A file collected from another host keeps its base name and moves into
+ * the collect pattern's directory, as mgmt's FileRes.CollectPattern does:
+ * host A's /tmp/mgmtA/f3a collected with pattern /tmp/mgmtB/ is
+ * /tmp/mgmtB/f3a.  Validate runs afterwards on the new path. */
+static int file_collect(mgmt_res *res, void *p, const char *pattern)
+{
+	struct file *f = p;
+	size_t plen = strlen(pattern), slash, blen;
+	const char *base;
+	char *path;
+
+	if (plen == 0)
+		return 0;
+	base = f->path + dir_len_of(f->path);
+	blen = strlen(base);
+	slash = pattern[plen - 1] != '/';
+	path = malloc(plen + slash + blen + 1);
+	if (!path)
+		return -1;
+	memcpy(path, pattern, plen);
+	path[plen] = '/';
+	memcpy(path + plen + slash, base, blen + 1);
+	free(f->path); /* see kind->collect: the engine frees it with free */
+	f->path = path;
+	return 0;
+}
+
 static const struct mgmt_kind file_kind = {
 	MGMT_KIND_HEADER,
 	.name = "file",
@@ -422,6 +449,7 @@ static const struct mgmt_kind file_kind = {
 	.group = file_group,
 	.uid = file_uid,
 	.autoedges = file_autoedges,
+	.collect = file_collect,
 };
 
 static const struct mgmt_kind *const file_kinds[] = { &file_kind, NULL };

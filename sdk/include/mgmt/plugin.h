@@ -77,6 +77,11 @@
  * Called by a kind's autoedges hook, once per resource it wants an edge with.
  * The other resource is named by kind and uid (see the uid hook).  Returns
  * how many resources matched (0: none manages that uid).  Loop thread.
+ *
+ * With a NULL uid it adds no edge and returns how many resources of `kind`
+ * (other than this one) the graph has with a uid, so a hook can skip costly
+ * work (asking a package manager for file lists) when nothing could match.
+ * Since 1.2; an older engine returns 0 (check host->abi_minor).
  */
 typedef int (*mgmt_autoedge_cb)(void *ctx, int direction, const char *kind,
 				const char *uid);
@@ -167,7 +172,10 @@ struct mgmt_kind {
 
 	/* Adapt a resource collected from another host to this one (a file's
 	 * path rebased into `pattern`).  Return 0 or <0 to skip it.  Loop
-	 * thread.  May be NULL (collected resources are taken as they are). */
+	 * thread.  May be NULL (collected resources are taken as they are).
+	 * It may replace string, list and map values of its parameters:
+	 * free(3) the old value and store one from malloc(3); the engine
+	 * frees them with free(3). */
 	int (*collect)(mgmt_res *res, void *p, const char *pattern);
 
 	/* A key such that group_cmp can only accept two resources whose keys

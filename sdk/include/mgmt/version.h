@@ -25,12 +25,15 @@
  *                   kind->group_key, to spare group_cmp calls;
  *                   host->stop_fd, to cut long check_apply short on
  *                   shutdown.
+ * 1.2 (2026-11-25)  the autoedge callback with a NULL uid counts the
+ *                   resources of a kind; kind->collect may replace its
+ *                   resource's string, list and map parameters.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
 
 #define MGMT_ABI_MAJOR 1
-#define MGMT_ABI_MINOR 1
+#define MGMT_ABI_MINOR 2
 
 /* Is `member` of the struct at `ptr` (which carries a `size` field) inside
  * the part that its filler knew about?  Use before reading a member added in

@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * etcd.c - the etcd gateway client on libev and curl multi (see etcd.h).
+ *
+ * libcurl tells us which sockets to watch and when its timeout is due; the
+ * loop tells libcurl when a socket is ready or the timer fired.  Response
+ * bytes are only buffered inside libcurl's callbacks; complete lines and
+ * finished requests are handed to the caller afterwards, from the loop, so
+ * callbacks may add and remove requests (which libcurl forbids from inside
+ * its own callbacks).
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cluster/etcd.h"
+#include "log.h"
+
+#define CONNECT_TIMEOUT_MS 1000L
+
+struct sock {
+	ev_io io;
+	struct etcd *e;
+	struct sock *next, *prev;
+};
+
+struct etcd_req {
+	struct etcd *e;
+	CURL *h;
+	char *path;
+	char *body;
+	double timeout;
+	char *buf;               /* response bytes not yet handed out */
+	size_t len, cap;
+	size_t tries;            /* endpoints tried */
+	size_t ep;               /* the endpoint of this try */
+	etcd_done_cb done;
+	etcd_line_cb line;
+	void *data;
+	struct etcd_req *next, *prev;
+	char err[CURL_ERROR_SIZE];
+	bool streamed;           /* a line was handed out */
+	bool dead;               /* cancelled: freed once no callback runs */
+	int busy;                /* callbacks of it running */
+};
+
+struct etcd {
+	struct ev_loop *loop;
+	CURLM *multi;
+	struct curl_slist *hdrs;
+	ev_timer timer;
+	char **eps;
+	size_t neps, cur;
+	struct etcd_req *reqs;
+	struct sock *socks;
+	size_t npending;
+	bool curl;               /* holds a reference on libcurl */
+	char why[CURL_ERROR_SIZE + 512];
+};
+
+/* libcurl is opened when a client is first made, not linked: it pulls in
+ * some forty libraries (TLS, Kerberos, LDAP...) whose loading would cost
+ * every start of the engine milliseconds, etcd or not.  Its ABI has been
+ * libcurl.so.4 since 2006. */
+static struct {
+	void *dl;
+	unsigned users;
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	void (*easy_cleanup)(CURL *h);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	const char *(*easy_strerror)(CURLcode rc);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_cleanup)(CURLM *m);
+	CURLMcode (*multi_setopt)(CURLM *m, CURLMoption opt, ...);
+	CURLMcode (*multi_assign)(CURLM *m, curl_socket_t s, void *p);
+	CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_socket_action)(CURLM *m, curl_socket_t s, int ev,
+					 int *running);
+	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+	struct curl_slist *(*slist_append)(struct curl_slist *l,
+					   const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+} cu;
+
+static int curl_open(const char **why)
+{
+	static const char *const sonames[] = { "libcurl.so.4",
+					       "libcurl-gnutls.so.4",
+					       "libcurl.so" };
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+#define SYM(n) { "curl_" #n, offsetof(__typeof__(cu), n) }
+		SYM(global_init),	  SYM(global_cleanup),
+		SYM(easy_init),		  SYM(easy_cleanup),
+		SYM(easy_setopt),	  SYM(easy_getinfo),
+		SYM(easy_strerror),	  SYM(multi_init),
+		SYM(multi_cleanup),	  SYM(multi_setopt),
+		SYM(multi_assign),	  SYM(multi_add_handle),
+		SYM(multi_remove_handle), SYM(multi_socket_action),
+		SYM(multi_info_read),	  SYM(slist_append),
+		SYM(slist_free_all),
+#undef SYM
+	};
+
+	if (cu.users++ > 0)
+		return 0;
+	for (size_t i = 0; !cu.dl && i < sizeof(sonames) / sizeof(*sonames);
+	     i++) /* (after a failed init, the handle is there already) */
+		cu.dl = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+	if (!cu.dl) {
+		*why = "cannot load libcurl (libcurl.so.4)";
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++) {
+		void *f = dlsym(cu.dl, syms[i].name);
+
+		if (!f) {
+			*why = "libcurl lacks a function the engine needs";
+			goto fail;
+		}
+		memcpy((char *)&cu + syms[i].off, &f, sizeof(f));
+	}
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		return 0;
+	*why = "cannot initialise libcurl";
+fail:
+	cu.users--;
+	return -1;
+}
+
+/* The library stays loaded: TLS libraries it pulled in may have left exit
+ * handlers behind. */
+static void curl_close(void)
+{
+	if (--cu.users == 0)
+		cu.global_cleanup();
+}
+
+static void link_req(struct etcd *e, struct etcd_req *r)
+{
+	r->next = e->reqs;
+	r->prev = NULL;
+	if (e->reqs)
+		e->reqs->prev = r;
+	e->reqs = r;
+	e->npending++;
+}
+
+static void req_free(struct etcd_req *r)
+{
+	struct etcd *e = r->e;
+
+	if (r->h) {
+		cu.multi_remove_handle(e->multi, r->h);
+		cu.easy_cleanup(r->h);
+	}
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		e->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	e->npending--;
+	free(r->path);
+	free(r->body);
+	free(r->buf);
+	free(r);
+}
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct etcd_req *r = ud;
+	size_t n = size * nmemb;
+
+	if (r->dead)
+		return 0;
+	if (r->len + n + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+		char *b;
+
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		b = realloc(r->buf, cap);
+		if (!b)
+			return 0;
+		r->buf = b;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, ptr, n);
+	r->len += n;
+	r->buf[r->len] = '\0';
+	return n;
+}
+
+static int send_req(struct etcd_req *r)
+{
+	struct etcd *e = r->e;
+	char *url;
+	CURL *h;
+
+	r->ep = e->cur;
+	r->len = 0;
+	r->err[0] = '\0';
+	if (asprintf(&url, "%s%s", e->eps[r->ep], r->path) < 0)
+		return -ENOMEM;
+	h = cu.easy_init();
+	if (!h) {
+		free(url);
+		return -ENOMEM;
+	}
+	cu.easy_setopt(h, CURLOPT_URL, url);
+	cu.easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
+	cu.easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
+	cu.easy_setopt(h, CURLOPT_HTTPHEADER, e->hdrs);
+	cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	cu.easy_setopt(h, CURLOPT_WRITEDATA, r);
+	cu.easy_setopt(h, CURLOPT_PRIVATE, r);
+	cu.easy_setopt(h, CURLOPT_ERRORBUFFER, r->err);
+	cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	/* A member that vanished without a reset must not hold a watch
+	 * forever. */
+	cu.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	cu.easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
+	cu.easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
+	if (r->timeout > 0)
+		cu.easy_setopt(h, CURLOPT_TIMEOUT_MS,
+				 (long)(r->timeout * 1000));
+	free(url); /* libcurl copies string options */
+	if (cu.multi_add_handle(e->multi, h) != CURLM_OK) {
+		cu.easy_cleanup(h);
+		return -ENOMEM;
+	}
+	r->h = h;
+	r->tries++;
+	return 0;
+}
+
+/* Hand out the complete lines of a stream (all of them when `all`). */
+static void deliver_lines(struct etcd_req *r, bool all)
+{
+	size_t off = 0;
+
+	r->busy++;
+	while (!r->dead && off < r->len) {
+		char *nl = memchr(r->buf + off, '\n', r->len - off);
+		size_t end = nl ? (size_t)(nl - r->buf) : r->len;
+		json_t *msg;
+
+		if (!nl && !all)
+			break;
+		r->buf[end] = '\0';
+		if (end > off) {
+			msg = json_loads(r->buf + off, JSON_DISABLE_EOF_CHECK,
+					 NULL);
+			r->streamed = true;
+			r->line(r, msg, r->data);
+			json_decref(msg);
+		}
+		off = end + 1;
+	}
+	r->busy--;
+	if (off > r->len)
+		off = r->len;
+	if (!r->dead) {
+		memmove(r->buf, r->buf + off, r->len - off);
+		r->len -= off;
+	}
+}
+
+/* After libcurl ran: lines, then finished requests. */
+static void finish(struct etcd_req *r, CURLcode rc, long status);
+
+static void after(struct etcd *e)
+{
+	struct etcd_req *r, *next;
+	CURLMsg *m;
+	int left;
+
+	for (r = e->reqs; r; r = next) {
+		/* a callback may free any request but the one it runs for */
+		r->busy++;
+		if (r->line && !r->dead && r->len &&
+		    memchr(r->buf, '\n', r->len))
+			deliver_lines(r, false);
+		r->busy--;
+		next = r->next;
+		if (r->dead && !r->busy)
+			req_free(r);
+	}
+	while ((m = cu.multi_info_read(e->multi, &left))) {
+		long status = 0;
+		void *p = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		cu.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
+		cu.easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
+				  &status);
+		r = p;
+		finish(r, m->data.result, status);
+	}
+}
+
+static void fail_why(struct etcd_req *r, CURLcode rc, long status)
+{
+	const char *ep = r->e->eps[r->ep];
+
+	if (rc != CURLE_OK)
+		snprintf(r->e->why, sizeof(r->e->why), "%s: %s", ep,
+			 r->err[0] ? r->err : cu.easy_strerror(rc));
+	else
+		snprintf(r->e->why, sizeof(r->e->why), "%s: HTTP %ld%s%.200s",
+			 ep, status, r->len ? ": " : "", r->len ? r->buf : "");
+}
+
+static void finish(struct etcd_req *r, CURLcode rc, long status)
+{
+	struct etcd *e = r->e;
+	bool ep_failed = rc != CURLE_OK || status >= 500 || status == 0;
+	json_t *body = NULL;
+	int err = 0;
+
+	cu.multi_remove_handle(e->multi, r->h);
+	cu.easy_cleanup(r->h);
+	r->h = NULL;
+	if (r->dead) {
+		req_free(r);
+		return;
+	}
+	if (r->line && rc == CURLE_OK && status == 200) {
+		deliver_lines(r, true);
+		if (r->dead) {
+			req_free(r);
+			return;
+		}
+	}
+	if (ep_failed && !r->streamed && r->tries < e->neps) {
+		fail_why(r, rc, status);
+		log_debug("etcd: %s; trying the next endpoint", e->why);
+		if (r->ep == e->cur)
+			e->cur = (e->cur + 1) % e->neps;
+		if (send_req(r) == 0)
+			return;
+	}
+	if (ep_failed || status != 200) {
+		fail_why(r, rc, status);
+		err = ep_failed ? -EHOSTUNREACH : -EPROTO;
+	} else if (!r->line) {
+		body = json_loadb(r->buf ? r->buf : "", r->len, 0, NULL);
+		if (!json_is_object(body)) {
+			snprintf(e->why, sizeof(e->why),
+				 "%s: the answer is not a JSON object",
+				 e->eps[r->ep]);
+			err = -EPROTO;
+		}
+	}
+	r->busy++;
+	r->done(r, err, err ? e->why : NULL, err ? NULL : body, r->data);
+	r->busy--;
+	json_decref(body);
+	req_free(r);
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sock *s = (struct sock *)w;
+	struct etcd *e = s->e;
+	int flags = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
+		    (revents & EV_WRITE ? CURL_CSELECT_OUT : 0), running;
+
+	cu.multi_socket_action(e->multi, w->fd, flags, &running);
+	after(e);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct etcd *e = w->data;
+	int running;
+
+	cu.multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	after(e);
+}
+
+static int sock_fn(CURL *h, curl_socket_t fd, int what, void *ud, void *sp)
+{
+	struct etcd *e = ud;
+	struct sock *s = sp;
+	int ev = (what & CURL_POLL_IN ? EV_READ : 0) |
+		 (what & CURL_POLL_OUT ? EV_WRITE : 0);
+
+	if (what == CURL_POLL_REMOVE) {
+		if (!s)
+			return 0;
+		ev_io_stop(e->loop, &s->io);
+		if (s->prev)
+			s->prev->next = s->next;
+		else
+			e->socks = s->next;
+		if (s->next)
+			s->next->prev = s->prev;
+		free(s);
+		return 0;
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -1;
+		s->e = e;
+		s->next = e->socks;
+		if (e->socks)
+			e->socks->prev = s;
+		e->socks = s;
+		ev_io_init(&s->io, on_io, fd, ev);
+		cu.multi_assign(e->multi, fd, s);
+	} else {
+		ev_io_stop(e->loop, &s->io);
+		ev_io_set(&s->io, fd, ev);
+	}
+	ev_io_start(e->loop, &s->io);
+	return 0;
+}
+
+static int timer_fn(CURLM *m, long ms, void *ud)
+{
+	struct etcd *e = ud;
+
+	ev_timer_stop(e->loop, &e->timer);
+	if (ms >= 0) {
+		ev_timer_set(&e->timer, (double)ms / 1000., 0.);
+		ev_timer_start(e->loop, &e->timer);
+	}
+	return 0;
+}
+
+static int parse_endpoints(struct etcd *e, const char *list,
+			   const char **why)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char **eps, *ep;
+
+		if (n == 0 || (strncmp(p, "http://", 7) != 0 &&
+			       strncmp(p, "https://", 8) != 0)) {
+			*why = "each endpoint must be an http:// or https:// "
+			       "URL";
+			return -EINVAL;
+		}
+		eps = realloc(e->eps, (e->neps + 1) * sizeof(*eps));
+		if (!eps)
+			return -ENOMEM;
+		e->eps = eps;
+		/* "http://host:port/" and "http://host:port" alike */
+		while (n > 0 && p[n - 1] == '/')
+			n--;
+		ep = strndup(p, n);
+		if (!ep)
+			return -ENOMEM;
+		e->eps[e->neps++] = ep;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	if (e->neps == 0) {
+		*why = "no endpoint given";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct etcd *etcd_new(struct ev_loop *loop, const char *endpoints,
+		      const char **why)
+{
+	struct etcd *e = calloc(1, sizeof(*e));
+	struct curl_slist *h;
+
+	*why = "out of memory";
+	if (!e)
+		return NULL;
+	e->loop = loop;
+	if (parse_endpoints(e, endpoints, why) < 0)
+		goto fail;
+	if (curl_open(why) < 0)
+		goto fail;
+	e->curl = true;
+	e->multi = cu.multi_init();
+	h = cu.slist_append(NULL, "Content-Type: application/json");
+	/* no "Expect: 100-continue" round trip for bigger bodies */
+	e->hdrs = h ? cu.slist_append(h, "Expect:") : NULL;
+	if (!e->hdrs)
+		cu.slist_free_all(h);
+	if (!e->multi || !e->hdrs) {
+		etcd_free(e);
+		return NULL;
+	}
+	cu.multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_fn);
+	cu.multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+	cu.multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
+	cu.multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+	ev_init(&e->timer, on_timer);
+	e->timer.data = e;
+	return e;
+fail:
+	for (size_t i = 0; i < e->neps; i++)
+		free(e->eps[i]);
+	free(e->eps);
+	free(e);
+	return NULL;
+}
+
+void etcd_free(struct etcd *e)
+{
+	if (!e)
+		return;
+	while (e->reqs)
+		req_free(e->reqs);
+	ev_timer_stop(e->loop, &e->timer);
+	if (e->multi)
+		cu.multi_cleanup(e->multi);
+	while (e->socks) {
+		struct sock *s = e->socks;
+
+		ev_io_stop(e->loop, &s->io);
+		e->socks = s->next;
+		free(s);
+	}
+	if (e->curl) {
+		cu.slist_free_all(e->hdrs);
+		curl_close();
+	}
+	for (size_t i = 0; i < e->neps; i++)
+		free(e->eps[i]);
+	free(e->eps);
+	free(e);
+}
+
+struct etcd_req *etcd_post(struct etcd *e, const char *path, json_t *body,
+			   double timeout, etcd_done_cb done, etcd_line_cb line,
+			   void *data)
+{
+	struct etcd_req *r = calloc(1, sizeof(*r));
+
+	if (r) {
+		r->e = e;
+		r->path = strdup(path);
+		r->body = json_dumps(body, JSON_COMPACT);
+		r->timeout = timeout;
+		r->done = done;
+		r->line = line;
+		r->data = data;
+	}
+	json_decref(body);
+	if (!r)
+		return NULL;
+	link_req(e, r);
+	if (!r->path || !r->body || send_req(r) < 0) {
+		req_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void etcd_cancel(struct etcd_req *r)
+{
+	if (r->h) {
+		cu.multi_remove_handle(r->e->multi, r->h);
+		cu.easy_cleanup(r->h);
+		r->h = NULL;
+	}
+	r->dead = true;
+	if (!r->busy)
+		req_free(r);
+}
+
+const char *etcd_endpoint(const struct etcd *e)
+{
+	return e->eps[e->cur];
+}
+
+size_t etcd_pending(const struct etcd *e)
+{
+	return e->npending;
+}
