@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * svc.c - the svc resource: a systemd unit running or stopped, enabled or
+ * disabled, through systemd's D-Bus API (no systemctl).
+ *
+ * The watch shares the plugin's one loop connection (common/bus.h): each
+ * resource matches its unit's PropertiesChanged and the manager's JobRemoved,
+ * UnitNew and UnitRemoved for its unit (and UnitFilesChanged when it manages
+ * startup), and the connection calls Subscribe, without which systemd sends
+ * no unit properties.  Every such signal only marks the resource dirty:
+ * signals come duplicated and level-triggered, and the engine coalesces them
+ * into one re-check, which reads the real state itself (apply.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc.h"
+
+static const char *const state_choices[] = { "running", "stopped", NULL };
+static const char *const startup_choices[] = { "enabled", "disabled", NULL };
+
+static const struct mgmt_param svc_params[] = {
+	MGMT_PARAM_CHOICE(struct svc, state, state_choices, NULL, 0,
+			  "running or stopped; unset: not managed"),
+	MGMT_PARAM_CHOICE(struct svc, startup, startup_choices, NULL, 0,
+			  "enabled or disabled at boot; unset: not managed"),
+	MGMT_PARAM(struct svc, session, MGMT_PARAM_BOOL, "false", 0,
+		   "the user's service manager instead of the system one"),
+	MGMT_PARAM_END,
+};
+
+/* The unit is the resource's name, as in mgmt: "nginx" or
+ * "nginx.service", "sshd.socket". */
+static const char *unit_name_of(mgmt_res *res)
+{
+	return mgmt_res_name(res);
+}
+
+static int svc_validate(mgmt_res *res, void *p)
+{
+	struct svc *s = p;
+	const char *n = unit_name_of(res);
+
+	/* systemd's own rule for unit names, less the template details. */
+	if (strlen(n) > 255 || n[0] == '.') {
+		mgmt_invalid(res, NULL, "\"%s\" is not a unit name", n);
+		return -1;
+	}
+	for (const char *c = n; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@",
+			    *c)) {
+			mgmt_invalid(res, NULL,
+				     "\"%s\" is not a unit name (character "
+				     "'%c')",
+				     n, *c);
+			return -1;
+		}
+	snprintf(s->unit, sizeof(s->unit), "%s%s", n,
+		 strchr(n, '.') ? "" : ".service");
+	return 0;
+}
+
+static int svc_init(mgmt_res *res, void *p)
+{
+	struct svc *s = p;
+	int r;
+
+	s->res = res;
+	pthread_mutex_init(&s->lock, NULL);
+	r = sd_bus_path_encode(SD_UNIT_PREFIX, s->unit, &s->unit_path);
+	return r < 0 ? r : 0;
+}
+
+static void drop_slots(struct busloop_user *u)
+{
+	struct svc *s = (struct svc *)((char *)u - offsetof(struct svc, bus));
+
+	for (size_t i = 0; i < sizeof(s->slots) / sizeof(s->slots[0]); i++)
+		s->slots[i] = sd_bus_slot_unref(s->slots[i]);
+}
+
+static void svc_cleanup(mgmt_res *res, void *p)
+{
+	struct svc *s = p;
+
+	drop_slots(&s->bus);
+	busloop_detach(&s->bus);
+	free(s->unit_path);
+	if (s->res)
+		pthread_mutex_destroy(&s->lock);
+}
+
+static int on_signal(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct svc *s = data;
+	bool props = sd_bus_message_is_signal(m, NULL, "PropertiesChanged");
+	char active[sizeof(s->end_active)];
+	bool event = false;
+
+	if (props && !svc_active_state_of(m, active, sizeof(active)))
+		return 0; /* other properties: the state did not move */
+	pthread_mutex_lock(&s->lock);
+	if (!s->busy && (!props || strcmp(active, s->end_active) != 0)) {
+		event = true;
+		if (props) /* duplicates of this change are not new events */
+			memcpy(s->end_active, active, sizeof(active));
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!event)
+		return 0;
+	mgmt_debug(s->res, "%s%s%s", sd_bus_message_get_member(m),
+		   props ? ": " : "", props ? active : "");
+	if (s->ready)
+		mgmt_dirty(s->res);
+	return 0;
+}
+
+/* The reply to Subscribe: the watch is in place from here on. */
+static int on_subscribed(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct svc *s = data;
+	const sd_bus_error *err = sd_bus_message_get_error(m);
+
+	/* One connection subscribes once; later resources are told so. */
+	if (err && !sd_bus_error_has_name(err, SD_DEST ".AlreadySubscribed"))
+		mgmt_warn(s->res, "Subscribe: %s (state changes made by "
+			  "others may be missed)", bus_errstr(err, -EIO));
+	s->ready = true;
+	if (!s->in_watch) /* else the watch hook says so itself */
+		mgmt_dirty(s->res);
+	return 0;
+}
+
+static int match(struct svc *s, sd_bus *bus, size_t i, const char *rule)
+{
+	int r = sd_bus_add_match_async(bus, &s->slots[i], rule, on_signal,
+				       NULL, s);
+
+	if (r < 0)
+		mgmt_error(s->res, "cannot watch systemd (%s): %s", rule,
+			   strerror(-r));
+	return r;
+}
+
+static int on_ref(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct svc *s = data;
+	const sd_bus_error *err = sd_bus_message_get_error(m);
+
+	if (err)
+		mgmt_warn(s->res, "cannot keep %s loaded (Ref): %s; its "
+			  "changes may be missed while it is stopped",
+			  s->unit, bus_errstr(err, -EIO));
+	return 0;
+}
+
+/* LoadUnit's reply: hold a reference on the unit for as long as the loop
+ * connection lives.  Without it systemd unloads a stopped unit, and every
+ * check (which loads it again) would send UnitNew and UnitRemoved, that is
+ * an event that triggers the next check. */
+static int on_loaded(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct svc *s = data;
+	const char *path;
+	int r;
+
+	if (sd_bus_message_is_method_error(m, NULL) ||
+	    sd_bus_message_read(m, "o", &path) < 0)
+		return on_ref(m, data, e);
+	r = sd_bus_call_method_async(sd_bus_message_get_bus(m), &s->slots[7],
+				     SD_DEST, path, SD_UNIT, "Ref", on_ref, s,
+				     "");
+	if (r < 0)
+		mgmt_warn(s->res, "cannot keep %s loaded (Ref): %s", s->unit,
+			  strerror(-r));
+	return 0;
+}
+
+/* The loop connection is up: match this unit's signals, then subscribe. */
+static void on_connected(struct busloop_user *u, sd_bus *bus)
+{
+	struct svc *s = (struct svc *)((char *)u - offsetof(struct svc, bus));
+	char rule[1024];
+	static const char *const members[] = { "JobRemoved", "UnitNew",
+					       "UnitRemoved" };
+	/* JobRemoved(u id, o job, s unit, s result); UnitNew(s id, o unit) */
+	static const int argn[] = { 2, 0, 0 };
+
+	drop_slots(u);
+	snprintf(rule, sizeof(rule),
+		 "type='signal',sender='" SD_DEST "',path='%s',"
+		 "interface='org.freedesktop.DBus.Properties',"
+		 "member='PropertiesChanged'",
+		 s->unit_path);
+	if (match(s, bus, 0, rule) < 0)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(rule, sizeof(rule),
+			 "type='signal',sender='" SD_DEST "',path='" SD_PATH
+			 "',interface='" SD_MANAGER "',member='%s',arg%d='%s'",
+			 members[i], argn[i], s->unit);
+		if (match(s, bus, 1 + i, rule) < 0)
+			return;
+	}
+	if (s->startup >= 0 &&
+	    match(s, bus, 4,
+		  "type='signal',sender='" SD_DEST "',path='" SD_PATH
+		  "',interface='" SD_MANAGER "',member='UnitFilesChanged'") < 0)
+		return;
+	int r = sd_bus_call_method_async(bus, &s->slots[6], SD_DEST, SD_PATH,
+					 SD_MANAGER, "LoadUnit", on_loaded, s,
+					 "s", s->unit);
+	if (r >= 0)
+		r = sd_bus_call_method_async(bus, &s->slots[5], SD_DEST,
+					     SD_PATH, SD_MANAGER, "Subscribe",
+					     on_subscribed, s, "");
+	if (r < 0)
+		mgmt_error(s->res, "cannot subscribe to systemd: %s",
+			   strerror(-r));
+}
+
+static int svc_watch(mgmt_res *res, void *p)
+{
+	struct svc *s = p;
+
+	s->bus.connected = on_connected;
+	s->bus.disconnected = drop_slots;
+	s->ready = false;
+	/* Not reachable now: the connection retries, and the resource
+	 * becomes ready when it is up.  The replies may also come before
+	 * attach returns, when the watch is ready at once. */
+	s->in_watch = true;
+	busloop_attach(&s->bus, s->session);
+	s->in_watch = false;
+	return s->ready ? 0 : MGMT_WATCH_PENDING;
+}
+
+static const char *svc_uid(mgmt_res *res, void *p)
+{
+	return ((struct svc *)p)->unit;
+}
+
+/* After the file resources that write the unit file, wherever systemd
+ * would read it from. */
+static void svc_autoedges(mgmt_res *res, void *p, mgmt_autoedge_cb add,
+			  void *ctx)
+{
+	static const char *const dirs[] = { "/etc/systemd/system",
+					    "/run/systemd/system",
+					    "/lib/systemd/system",
+					    "/usr/lib/systemd/system" };
+	struct svc *s = p;
+	char path[512];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], s->unit);
+		add(ctx, MGMT_EDGE_AFTER, "file", path);
+	}
+}
+
+static const struct mgmt_kind svc_kind = {
+	MGMT_KIND_HEADER,
+	.name = "svc",
+	.doc = "a systemd unit: running or stopped, enabled or disabled",
+	.params = svc_params,
+	.params_size = sizeof(struct svc),
+	.validate = svc_validate,
+	.init = svc_init,
+	.cleanup = svc_cleanup,
+	.watch = svc_watch,
+	.check_apply = svc_check_apply,
+	.uid = svc_uid,
+	.autoedges = svc_autoedges,
+};
+
+static const struct mgmt_kind *const svc_kinds[] = { &svc_kind, NULL };
+
+MGMT_PLUGIN_DEFINE("svc", PACKAGE_VERSION, "the svc resource (systemd)",
+		   svc_kinds, NULL, NULL);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * svc.h - the svc plugin's internal interface: the per-resource struct, the
+ * systemd names it uses, and check_apply (apply.c), which talks to systemd
+ * from a worker thread.  svc.c holds the other hooks and the watch.
+ */
+#ifndef PLUGINS_SVC_H
+#define PLUGINS_SVC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <mgmt/mgmt.h>
+
+#include "common/bus.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+#define SD_UNIT "org.freedesktop.systemd1.Unit"
+#define SD_UNIT_PREFIX "/org/freedesktop/systemd1/unit"
+
+/* How long check_apply waits for a start, stop or restart job: longer than
+ * systemd's own default start timeout (90 s), so its verdict comes first. */
+#define SVC_JOB_TIMEOUT 120.0
+
+enum svc_state { SVC_RUNNING, SVC_STOPPED };
+enum svc_startup { SVC_ENABLED, SVC_DISABLED };
+
+struct svc {
+	/* parameters */
+	int state;    /* enum svc_state, -1: not managed */
+	int startup;  /* enum svc_startup, -1: not managed */
+	bool session; /* the user's manager instead of the system one */
+	/* runtime */
+	/* The unit: the resource's name, with ".service" added when it has no
+	 * suffix.  Set by validate, which runs first (also for `graph`), so
+	 * uid and autoedges have it without any allocation to free. */
+	char unit[256 + sizeof(".service")];
+	char *unit_path; /* its D-Bus object path */
+	struct busloop_user bus;
+	mgmt_res *res;
+	sd_bus_slot *slots[8];
+	bool ready;    /* the watch sent its first event */
+	bool in_watch; /* inside the watch hook: no dirty yet */
+	/* Telling systemd's echoes of our own jobs from changes made by
+	 * others: while check_apply runs (busy) signals are ignored, and
+	 * after it, a new ActiveState is an event only when it differs from
+	 * the one check_apply left (end_active).  check_apply reads the state
+	 * once more after clearing busy, so a change made by someone else
+	 * while it ran is not lost. */
+	pthread_mutex_t lock;
+	bool busy;
+	char end_active[32];
+};
+
+int svc_check_apply(mgmt_res *res, void *p, bool apply);
+
+/* The ActiveState in a PropertiesChanged of the Unit interface, copied into
+ * buf; false when the signal does not carry it. */
+bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len);
+
+#endif /* PLUGINS_SVC_H */
