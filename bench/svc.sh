@@ -27,7 +27,8 @@ bash "$top/tests/system/sandbox.sh" start bench
 
 units=$(seq -f 'bench-%g.service' 1 50 | tr '\n' ' ')
 sbx sh -c 'for u in bench-react.service '"$units"'; do
-	printf "[Service]\nExecStart=/bin/sleep 3600\n" >/run/systemd/system/$u
+	printf "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 3600\n" \
+		>/run/systemd/system/$u
 done; systemctl daemon-reload'
 
 # --- 1. reaction ---------------------------------------------------------
@@ -39,7 +40,7 @@ resources:
     state: running
 EOF
 sbx sh -c 'echo $$ >engine.pid; exec "$0" --plugins-dir "$1" run --yaml react.yaml' \
-	"$engine" "$plugins" 2>"$work/react.log" &
+	"$engine" "$plugins" </dev/null 2>"$work/react.log" &
 for _ in $(seq 500); do
 	[ "$(sbx systemctl is-active bench-react)" = active ] && break
 	sleep 0.02
@@ -95,7 +96,7 @@ read -r _ sp50 sp99 smax <<<"$self_line"
 	echo "Command: \`tools/bench-svc\` (runs \`bench/svc.sh ENGINE PLUGINS_DIR bench/svc-react RESULTS.md $tries $runs\`), systemd $(systemctl --version | awk 'NR == 1 { print $2 }') booted in the tests' sandbox."
 	echo "Tree: $(git -C "$top" rev-parse --short HEAD)$(git -C "$top" diff --quiet HEAD -- plugins/svc plugins/common || echo ' with uncommitted changes')."
 	echo
-	echo "Reaction: bench-react.service (\`ExecStart=/bin/sleep 3600\`) kept running by \`mgmt-engine run\`; $tries times, bench/svc-react stops it (StopUnit \"replace\", as \`systemctl stop\`) and takes, from systemd's PropertiesChanged, the time from ActiveState \`inactive\` to \`active\` again.  Baseline: svc-react itself calling StartUnit the moment it sees \`inactive\` (no engine running): what a client that knows at once can do."
+	echo "Reaction: bench-react.service (\`ExecStart=/bin/sleep 3600\`, \`StartLimitIntervalSec=0\` so that systemd allows a hundred starts) kept running by \`mgmt-engine run\`; $tries times, bench/svc-react stops it (StopUnit \"replace\", as \`systemctl stop\`) and takes, from systemd's PropertiesChanged, the time from ActiveState \`inactive\` to \`active\` again.  Baseline: svc-react itself calling StartUnit the moment it sees \`inactive\` (no engine running): what a client that knows at once can do."
 	echo
 	echo "| inactive → active (ms) | p50 | p99 | max |"
 	echo "|---|---:|---:|---:|"

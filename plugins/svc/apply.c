@@ -87,6 +87,12 @@ static int manager(struct call *c, const char *method, const char *what,
 	return r;
 }
 
+static bool is_up(const char *active)
+{
+	return !strcmp(active, "active") || !strcmp(active, "activating") ||
+	       !strcmp(active, "reloading");
+}
+
 /* One line on what systemd says about the unit, for failure messages. */
 static void describe(struct call *c, char *buf, size_t len)
 {
@@ -259,12 +265,6 @@ static int apply_startup(struct call *c, bool apply)
 	return 1;
 }
 
-static bool is_up(const char *active)
-{
-	return !strcmp(active, "active") || !strcmp(active, "activating") ||
-	       !strcmp(active, "reloading");
-}
-
 static int apply_state(struct call *c, bool apply)
 {
 	bool want = c->s->state == SVC_RUNNING, up;
@@ -295,18 +295,29 @@ static int apply_state(struct call *c, bool apply)
 	if (r < 0)
 		return r;
 	if (want) {
-		/* "done" also ends a start whose condition failed. */
+		/* "done" also ends a start whose condition failed, and one of
+		 * a simple service that failed at once.  Stopped by someone
+		 * else meanwhile is no failure of ours: the run's end sees
+		 * the unit is not as desired and runs it again. */
+		int cond = 1;
+		sd_bus_error e = SD_BUS_ERROR_NULL;
+
 		r = unit_str(c, SD_UNIT, "ActiveState", &active);
 		if (r < 0)
 			return r;
 		up = is_up(active);
-		free(active);
-		if (!up) {
+		sd_bus_get_property_trivial(c->bus, SD_DEST, c->path, SD_UNIT,
+					    "ConditionResult", &e, 'b', &cond);
+		sd_bus_error_free(&e);
+		if (!up && (!strcmp(active, "failed") || !cond)) {
 			describe(c, state, sizeof(state));
-			mgmt_error(c->res, "start of %s did not start it: %s",
-				   c->s->unit, state);
+			mgmt_error(c->res, "start of %s did not start it: %s%s",
+				   c->s->unit, state,
+				   cond ? "" : "; a condition failed");
+			free(active);
 			return -EIO;
 		}
+		free(active);
 	}
 	mgmt_info(c->res, "%s %s", want ? "started" : "stopped", c->s->unit);
 	return 1;
@@ -352,10 +363,14 @@ static void read_active(struct call *c, char *buf, size_t len)
 	free(active);
 }
 
-/* End of a run: what it left is no event; what moved meanwhile is. */
-static void settle(struct call *c)
+/* End of a run: what it left is no event; what moved meanwhile is, and so
+ * is a successful run whose unit is no longer as desired (someone stopped
+ * it again while the run waited for its job, and those signals were taken
+ * for echoes).  A failed run leaves the next try to meta retry/delay. */
+static void settle(struct call *c, bool ok)
 {
 	char before[sizeof(c->s->end_active)], after[sizeof(before)];
+	bool wrong;
 
 	read_active(c, before, sizeof(before));
 	pthread_mutex_lock(&c->s->lock);
@@ -363,7 +378,9 @@ static void settle(struct call *c)
 	c->s->busy = false;
 	pthread_mutex_unlock(&c->s->lock);
 	read_active(c, after, sizeof(after));
-	if (strcmp(before, after) != 0) {
+	wrong = ok && c->s->state >= 0 && after[0] &&
+		is_up(after) != (c->s->state == SVC_RUNNING);
+	if (strcmp(before, after) != 0 || wrong) {
 		mgmt_debug(c->res, "state moved during the run: %s -> %s",
 			   before, after);
 		mgmt_dirty(c->res);
@@ -406,7 +423,7 @@ int svc_check_apply(mgmt_res *res, void *p, bool apply)
 		r = apply_state(&c, apply);
 		changed |= r > 0;
 	}
-	settle(&c);
+	settle(&c, r >= 0);
 	free(load_state);
 	free(c.path);
 	sd_bus_flush_close_unref(c.bus);

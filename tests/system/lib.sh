@@ -55,7 +55,7 @@ sbx_bg() {
 	local pidfile=$1
 	shift
 	rm -f "$pidfile"
-	sbx sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" &
+	sbx sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null &
 	wait_for 10 test -s "$pidfile"
 }
 
