@@ -11,6 +11,12 @@
  * for their own jobs without subscribing, so this connection does not
  * subscribe (it would receive every unit's changes).
  *
+ * A group (units of one service manager) is checked on one connection:
+ * each member with news is loaded and planned, then every job is queued at
+ * once and the jobs are awaited together, so systemd runs them in parallel
+ * as it does for `systemctl start a b c`.  Each member reports by its own
+ * handle.
+ *
  * A job that ends "done" has not necessarily started anything (a failed
  * condition, or a simple service that exits at once), so the unit's
  * ActiveState decides, and a failure is reported with systemd's own words:
@@ -27,16 +33,30 @@
 
 #include "svc.h"
 
+/* One unit of the run (a group runs several on one connection). */
 struct call {
 	sd_bus *bus;
 	mgmt_res *res;
 	struct svc *s;
-	char *path; /* the unit's object path, from LoadUnit */
+	char *path;          /* the unit's object path */
+	char load[32];       /* LoadState, ActiveState: from list_units */
+	char active[32];
+	char before[32];     /* ActiveState as the run ends (settle) */
+	bool skip;           /* no event, no refresh: not looked at */
+	int r;               /* <0: this unit failed (logged) */
+	bool changed;
+	/* The job it needs (plan), then the job itself (queue, finish). */
+	const char *method;  /* StartUnit, StopUnit, RestartUnit; NULL none */
+	const char *verb;    /* "start", "stop", "restart" */
+	char *job;           /* its object path once queued */
+	char *result;        /* from its JobRemoved */
+	bool job_done;
 };
 
-struct job {
-	char *path;   /* the job's object path */
-	char *result; /* from its JobRemoved */
+/* The jobs of one run, followed through JobRemoved. */
+struct jobs {
+	struct call *c;
+	size_t n, pending;
 	bool done;
 };
 
@@ -44,23 +64,6 @@ static void fail(struct call *c, const char *what, const sd_bus_error *e,
 		 int r)
 {
 	mgmt_error(c->res, "%s %s: %s", what, c->s->unit, bus_errstr(e, r));
-}
-
-static int unit_str(struct call *c, const char *iface, const char *prop,
-		    char **out)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int r = sd_bus_get_property_string(c->bus, SD_DEST, c->path, iface,
-					   prop, &e, out);
-
-	if (r < 0) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "cannot read %s of", prop);
-		fail(c, what, &e, r);
-	}
-	sd_bus_error_free(&e);
-	return r;
 }
 
 static int manager(struct call *c, const char *method, const char *what,
@@ -91,6 +94,56 @@ static bool is_up(const char *active)
 {
 	return !strcmp(active, "active") || !strcmp(active, "activating") ||
 	       !strcmp(active, "reloading");
+}
+
+/* LoadState and ActiveState (and the object path) of every member that is
+ * looked at, in one ListUnitsByNames call, which also loads the units:
+ * a group of fifty costs one round trip, not a hundred and fifty. */
+static int list_units(sd_bus *bus, struct call *cs, size_t n)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
+	const char *name, *load, *active, *path;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH,
+					   SD_MANAGER, "ListUnitsByNames");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "s");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		if (!cs[i].skip)
+			r = sd_bus_message_append(m, "s", cs[i].s->unit);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, &e, &reply);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+	while (r >= 0 &&
+	       (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL,
+					&load, &active, NULL, NULL, &path,
+					NULL, NULL, NULL)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			struct call *c = &cs[i];
+
+			if (c->skip || strcmp(c->s->unit, name) != 0)
+				continue;
+			snprintf(c->load, sizeof(c->load), "%s", load);
+			snprintf(c->active, sizeof(c->active), "%s", active);
+			if (!c->path && !(c->path = strdup(path)))
+				r = -ENOMEM;
+		}
+	if (r < 0)
+		for (size_t i = 0; i < n; i++)
+			if (!cs[i].skip && cs[i].r >= 0) {
+				fail(&cs[i], "cannot read the state of", &e,
+				     r);
+				cs[i].r = r;
+			}
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	return r;
 }
 
 /* One line on what systemd says about the unit, for failure messages. */
@@ -129,79 +182,100 @@ static void describe(struct call *c, char *buf, size_t len)
 
 static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *e)
 {
-	struct job *j = data;
+	struct jobs *js = data;
 	const char *path, *unit, *result;
 	uint32_t id;
 
-	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0 ||
-	    !j->path || strcmp(path, j->path) != 0)
+	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
 		return 0;
-	j->result = strdup(result);
-	j->done = true;
+	for (size_t i = 0; i < js->n; i++) {
+		struct call *c = &js->c[i];
+
+		if (!c->job || c->job_done || strcmp(path, c->job) != 0)
+			continue;
+		c->result = strdup(result);
+		c->job_done = true;
+		js->done = --js->pending == 0;
+		break;
+	}
 	return 0;
 }
 
-/* Start, stop or restart the unit and wait for the job to end.  0 when it
- * ended "done", else <0 after one line saying why. */
-static int run_job(struct call *c, const char *method, const char *verb)
+/* Ask systemd for the unit's job; its end comes as JobRemoved. */
+static void queue_job(struct call *c, struct jobs *js)
 {
 	sd_bus_message *reply = NULL;
-	sd_bus_slot *slot = NULL;
-	struct job j = { 0 };
 	const char *path;
-	char what[64], state[256];
+	char what[64];
 	int r;
 
-	snprintf(what, sizeof(what), "cannot %s", verb);
-	/* Match before the call, or a fast job's end could be missed. */
-	r = sd_bus_match_signal(c->bus, &slot, SD_DEST, SD_PATH, SD_MANAGER,
-				"JobRemoved", on_job_removed, &j);
-	if (r < 0) {
-		fail(c, "cannot follow jobs of", NULL, r);
-		return r;
-	}
-	r = manager(c, method, what, &reply, "ss", c->s->unit, "replace");
+	snprintf(what, sizeof(what), "cannot %s", c->verb);
+	r = manager(c, c->method, what, &reply, "ss", c->s->unit, "replace");
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "o", &path);
-	if (r >= 0 && !(j.path = strdup(path)))
+	if (r >= 0 && !(c->job = strdup(path)))
 		r = -ENOMEM;
 	sd_bus_message_unref(reply);
-	if (r >= 0)
-		r = bus_run_until(c->bus, &j.done, SVC_JOB_TIMEOUT);
-	if (r == -ETIMEDOUT)
-		mgmt_error(c->res, "%s of %s: no end of job %s after %.0f s",
-			   verb, c->s->unit, j.path, SVC_JOB_TIMEOUT);
-	else if (r == -ECANCELED)
-		mgmt_info(c->res, "%s of %s: interrupted by the engine", verb,
-			  c->s->unit);
-	else if (r >= 0 && strcmp(j.result, "done") != 0) {
-		describe(c, state, sizeof(state));
-		mgmt_error(c->res, "%s of %s failed: job %s; %s", verb,
-			   c->s->unit, j.result, state);
-		r = -EIO;
-	} else if (r < 0 && j.path)
-		fail(c, "lost the job of", NULL, r);
-	sd_bus_slot_unref(slot);
-	free(j.path);
-	free(j.result);
-	return r;
+	if (r < 0)
+		c->r = r;
+	else
+		js->pending++;
 }
 
-static int load(struct call *c, char **load_state)
+/* The job ended (or the wait did, with `wait_r`): was it done, and did a
+ * start start the unit? */
+static void finish_job(struct call *c, int wait_r)
 {
-	sd_bus_message *reply = NULL;
-	const char *path;
-	int r;
+	char state[256];
+	int cond = 1;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
 
-	r = manager(c, "LoadUnit", "cannot load", &reply, "s", c->s->unit);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "o", &path);
-	if (r >= 0 && !(c->path = strdup(path)))
-		r = -ENOMEM;
-	sd_bus_message_unref(reply);
-	if (r >= 0)
-		r = unit_str(c, SD_UNIT, "LoadState", load_state);
-	return r;
+	if (!c->job)
+		return;
+	if (!c->job_done) {
+		if (wait_r == -ECANCELED)
+			mgmt_info(c->res, "%s of %s: interrupted by the engine",
+				  c->verb, c->s->unit);
+		else if (wait_r == -ETIMEDOUT)
+			mgmt_error(c->res, "%s of %s: no end of job %s after "
+				   "%.0f s", c->verb, c->s->unit, c->job,
+				   SVC_JOB_TIMEOUT);
+		else
+			fail(c, "lost the job of", NULL, wait_r);
+		c->r = wait_r < 0 ? wait_r : -EIO;
+		return;
+	}
+	if (strcmp(c->result, "done") != 0) {
+		describe(c, state, sizeof(state));
+		mgmt_error(c->res, "%s of %s failed: job %s; %s", c->verb,
+			   c->s->unit, c->result, state);
+		c->r = -EIO;
+		return;
+	}
+	/* "done" also ends a start whose condition failed, and one of a
+	 * simple service that failed at once.  Stopped by someone else
+	 * meanwhile is no failure of ours: the run's end (settle) sees the
+	 * unit is not as desired and runs it again. */
+	if (strcmp(c->method, "StopUnit") != 0 && !is_up(c->active)) {
+		sd_bus_get_property_trivial(c->bus, SD_DEST, c->path, SD_UNIT,
+					    "ConditionResult", &e, 'b', &cond);
+		sd_bus_error_free(&e);
+		if (!strcmp(c->active, "failed") || !cond) {
+			describe(c, state, sizeof(state));
+			mgmt_error(c->res, "%s of %s did not start it: %s%s",
+				   c->verb, c->s->unit, state,
+				   cond ? "" : "; a condition failed");
+			c->r = -EIO;
+			return;
+		}
+	}
+	c->changed = true;
+	if (!strcmp(c->method, "RestartUnit"))
+		mgmt_info(c->res, "restarted %s (refresh)", c->s->unit);
+	else
+		mgmt_info(c->res, "%s %s",
+			  strcmp(c->method, "StartUnit") ? "stopped" : "started",
+			  c->s->unit);
 }
 
 /* systemd re-reads changed unit files only on Reload. */
@@ -265,62 +339,26 @@ static int apply_startup(struct call *c, bool apply)
 	return 1;
 }
 
-static int apply_state(struct call *c, bool apply)
+/* Which job the unit needs, if any.  In noop mode, only say so. */
+static int plan_state(struct call *c, bool apply)
 {
-	bool want = c->s->state == SVC_RUNNING, up;
-	char *active = NULL, state[256];
-	int r = unit_str(c, SD_UNIT, "ActiveState", &active);
+	bool want = c->s->state == SVC_RUNNING, up = is_up(c->active);
 
-	if (r < 0)
-		return r;
-	up = is_up(active);
-	free(active);
 	if (want && up && mgmt_host->refreshed(c->res)) {
-		if (!apply)
-			return 1;
-		if ((r = reload_if_needed(c, apply)) < 0 ||
-		    (r = run_job(c, "RestartUnit", "restart")) < 0)
-			return r;
-		mgmt_info(c->res, "restarted %s (refresh)", c->s->unit);
-		return 1;
-	}
-	if (want == up)
+		c->method = "RestartUnit";
+		c->verb = "restart";
+	} else if (want != up) {
+		c->method = want ? "StartUnit" : "StopUnit";
+		c->verb = want ? "start" : "stop";
+	} else {
 		return 0;
-	if (!apply)
-		return 1;
-	if (want && (r = reload_if_needed(c, apply)) < 0)
-		return r;
-	r = run_job(c, want ? "StartUnit" : "StopUnit",
-		    want ? "start" : "stop");
-	if (r < 0)
-		return r;
-	if (want) {
-		/* "done" also ends a start whose condition failed, and one of
-		 * a simple service that failed at once.  Stopped by someone
-		 * else meanwhile is no failure of ours: the run's end sees
-		 * the unit is not as desired and runs it again. */
-		int cond = 1;
-		sd_bus_error e = SD_BUS_ERROR_NULL;
-
-		r = unit_str(c, SD_UNIT, "ActiveState", &active);
-		if (r < 0)
-			return r;
-		up = is_up(active);
-		sd_bus_get_property_trivial(c->bus, SD_DEST, c->path, SD_UNIT,
-					    "ConditionResult", &e, 'b', &cond);
-		sd_bus_error_free(&e);
-		if (!up && (!strcmp(active, "failed") || !cond)) {
-			describe(c, state, sizeof(state));
-			mgmt_error(c->res, "start of %s did not start it: %s%s",
-				   c->s->unit, state,
-				   cond ? "" : "; a condition failed");
-			free(active);
-			return -EIO;
-		}
-		free(active);
 	}
-	mgmt_info(c->res, "%s %s", want ? "started" : "stopped", c->s->unit);
-	return 1;
+	if (!apply) {
+		c->method = NULL;
+		c->changed = true;
+		return 0;
+	}
+	return want ? reload_if_needed(c, apply) : 0;
 }
 
 bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len)
@@ -348,86 +386,161 @@ bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len)
 	return found;
 }
 
-/* Read the ActiveState into buf ("" when it cannot be read). */
-static void read_active(struct call *c, char *buf, size_t len)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	char *active = NULL;
-
-	buf[0] = '\0';
-	if (c->path &&
-	    sd_bus_get_property_string(c->bus, SD_DEST, c->path, SD_UNIT,
-				       "ActiveState", &e, &active) >= 0)
-		snprintf(buf, len, "%s", active);
-	sd_bus_error_free(&e);
-	free(active);
-}
-
 /* End of a run: what it left is no event; what moved meanwhile is, and so
  * is a successful run whose unit is no longer as desired (someone stopped
  * it again while the run waited for its job, and those signals were taken
- * for echoes).  A failed run leaves the next try to meta retry/delay. */
-static void settle(struct call *c, bool ok)
+ * for echoes).  A failed run leaves the next try to meta retry/delay, and
+ * a noop run changed nothing it could expect to hold.  The state is read
+ * before and after the busy flags are cleared. */
+static void settle(sd_bus *bus, struct call *cs, size_t n, bool apply)
 {
-	char before[sizeof(c->s->end_active)], after[sizeof(before)];
-	bool wrong;
+	list_units(bus, cs, n);
+	for (size_t i = 0; i < n; i++) {
+		struct call *c = &cs[i];
 
-	read_active(c, before, sizeof(before));
-	pthread_mutex_lock(&c->s->lock);
-	memcpy(c->s->end_active, before, sizeof(before));
-	c->s->busy = false;
-	pthread_mutex_unlock(&c->s->lock);
-	read_active(c, after, sizeof(after));
-	wrong = ok && c->s->state >= 0 && after[0] &&
-		is_up(after) != (c->s->state == SVC_RUNNING);
-	if (strcmp(before, after) != 0 || wrong) {
+		if (c->skip)
+			continue;
+		memcpy(c->before, c->active, sizeof(c->before));
+		pthread_mutex_lock(&c->s->lock);
+		memcpy(c->s->end_active, c->active, sizeof(c->before));
+		c->s->busy = false;
+		pthread_mutex_unlock(&c->s->lock);
+	}
+	list_units(bus, cs, n);
+	for (size_t i = 0; i < n; i++) {
+		struct call *c = &cs[i];
+		bool wrong = apply && c->r >= 0 && c->s->state >= 0 &&
+			     c->active[0] &&
+			     is_up(c->active) != (c->s->state == SVC_RUNNING);
+
+		if (c->skip || (!wrong && !strcmp(c->before, c->active)))
+			continue;
 		mgmt_debug(c->res, "state moved during the run: %s -> %s",
-			   before, after);
+			   c->before, c->active);
 		mgmt_dirty(c->res);
 	}
 }
 
-int svc_check_apply(mgmt_res *res, void *p, bool apply)
+/* Check the unit's load state, fix its startup, and plan its job. */
+static void prepare(struct call *c, bool apply)
 {
-	struct call c = { .res = res, .s = p };
-	char *load_state = NULL;
-	int r, changed = 0;
+	int r = 0;
 
-	if (c.s->state < 0 && c.s->startup < 0)
-		return MGMT_CONVERGED; /* nothing managed */
-	r = bus_open(c.s->session, &c.bus);
-	if (r < 0) {
-		mgmt_error(res, "cannot connect to the %s bus: %s",
-			   c.s->session ? "user" : "system", strerror(-r));
-		return MGMT_ERROR;
-	}
-	pthread_mutex_lock(&c.s->lock);
-	c.s->busy = true;
-	pthread_mutex_unlock(&c.s->lock);
-	r = load(&c, &load_state);
-	if (r >= 0 && strcmp(load_state, "not-found") == 0) {
-		mgmt_error(res, "unit %s not found (systemd's LoadState is "
+	if (c->r < 0)
+		return;
+	if (strcmp(c->load, "not-found") == 0) {
+		mgmt_error(c->res, "unit %s not found (systemd's LoadState is "
 			   "\"not-found\"): install or write its unit file",
-			   c.s->unit);
+			   c->s->unit);
 		r = -ENOENT;
-	} else if (r >= 0 && strcmp(load_state, "loaded") != 0) {
-		mgmt_error(res, "unit %s cannot be used: LoadState \"%s\"",
-			   c.s->unit, load_state);
+	} else if (strcmp(c->load, "loaded") != 0) {
+		mgmt_error(c->res, "unit %s cannot be used: LoadState \"%s\"",
+			   c->s->unit, c->load);
 		r = -EINVAL;
 	}
-	if (r >= 0 && c.s->startup >= 0) {
-		r = apply_startup(&c, apply);
-		changed |= r > 0;
+	if (r >= 0 && c->s->startup >= 0) {
+		r = apply_startup(c, apply);
+		c->changed |= r > 0;
 	}
-	if (r >= 0 && c.s->state >= 0) {
-		r = apply_state(&c, apply);
-		changed |= r > 0;
+	if (r >= 0 && c->s->state >= 0)
+		r = plan_state(c, apply);
+	c->r = r < 0 ? r : 0;
+}
+
+/* Queue every planned job at once, then wait for them together: systemd
+ * runs them in parallel, as `systemctl start a b c` has it do. */
+static int run_jobs(sd_bus *bus, struct jobs *js)
+{
+	sd_bus_slot *slot = NULL;
+	int r = 0;
+	size_t i;
+
+	for (i = 0; i < js->n && !js->c[i].method; i++)
+		;
+	if (i == js->n)
+		return 0;
+	/* Match before the calls, or a fast job's end could be missed. */
+	r = sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_MANAGER,
+				"JobRemoved", on_job_removed, js);
+	if (r < 0) {
+		for (i = 0; i < js->n; i++)
+			if (js->c[i].method && js->c[i].r >= 0) {
+				fail(&js->c[i], "cannot follow jobs of", NULL,
+				     r);
+				js->c[i].r = r;
+			}
+		return r;
 	}
-	settle(&c, r >= 0);
-	free(load_state);
-	free(c.path);
-	sd_bus_flush_close_unref(c.bus);
-	if (r < 0)
+	for (i = 0; i < js->n; i++)
+		if (js->c[i].method && js->c[i].r >= 0)
+			queue_job(&js->c[i], js);
+	if (js->pending)
+		r = bus_run_until(bus, &js->done, SVC_JOB_TIMEOUT);
+	sd_bus_slot_unref(slot);
+	return r;
+}
+
+int svc_check_apply(mgmt_res *res, void *p, bool apply)
+{
+	mgmt_res *const *members;
+	size_t n = mgmt_host->group_members(res, &members);
+	struct call *cs = calloc(n, sizeof(*cs));
+	struct jobs js = { .c = cs, .n = n };
+	bool session = ((struct svc *)p)->session, changed = false;
+	bool failed = false;
+	sd_bus *bus = NULL;
+	int r, wait_r;
+
+	if (!cs)
+		return MGMT_ERROR;
+	r = bus_open(session, &bus);
+	if (r < 0) {
+		mgmt_error(res, "cannot connect to the %s bus: %s",
+			   session ? "user" : "system", strerror(-r));
+		free(cs);
+		return MGMT_ERROR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct call *c = &cs[i];
+
+		c->bus = bus;
+		c->res = members[i];
+		c->s = mgmt_host->params(members[i]);
+		/* A group's members without news have not moved. */
+		c->skip = (c->s->state < 0 && c->s->startup < 0) ||
+			  (n > 1 && !mgmt_host->member_dirty(c->res) &&
+			   !mgmt_host->refreshed(c->res));
+		if (c->skip)
+			continue;
+		pthread_mutex_lock(&c->s->lock);
+		c->s->busy = true;
+		pthread_mutex_unlock(&c->s->lock);
+	}
+	list_units(bus, cs, n);
+	for (size_t i = 0; i < n; i++)
+		if (!cs[i].skip)
+			prepare(&cs[i], apply);
+	wait_r = run_jobs(bus, &js);
+	if (js.pending || wait_r < 0 || js.done)
+		list_units(bus, cs, n); /* the states the jobs left */
+	for (size_t i = 0; i < n; i++)
+		if (!cs[i].skip && cs[i].r >= 0)
+			finish_job(&cs[i], wait_r);
+	settle(bus, cs, n, apply);
+	for (size_t i = 0; i < n; i++) {
+		struct call *c = &cs[i];
+
+		if (c->skip)
+			continue;
+		changed |= c->changed;
+		failed |= c->r < 0;
+		free(c->path);
+		free(c->job);
+		free(c->result);
+	}
+	sd_bus_flush_close_unref(bus);
+	free(cs);
+	if (failed)
 		return MGMT_ERROR;
 	return changed ? MGMT_CHANGED : MGMT_CONVERGED;
 }

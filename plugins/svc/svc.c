@@ -10,6 +10,9 @@
  * no unit properties.  Every such signal only marks the resource dirty:
  * signals come duplicated and level-triggered, and the engine coalesces them
  * into one re-check, which reads the real state itself (apply.c).
+ *
+ * Units of one service manager group (group_cmp): the group's check_apply
+ * queues all their jobs at once and waits for them together.
  */
 #include "config.h"
 
@@ -240,6 +243,20 @@ static int svc_watch(mgmt_res *res, void *p)
 	return s->ready ? 0 : MGMT_WATCH_PENDING;
 }
 
+/* Units of one service manager group: their jobs are queued together and
+ * systemd runs them in parallel. */
+static bool svc_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other,
+			  void *op)
+{
+	return ((struct svc *)lp)->session == ((struct svc *)op)->session;
+}
+
+static size_t svc_group_key(mgmt_res *res, void *p, const char **key)
+{
+	*key = ((struct svc *)p)->session ? "user" : "system";
+	return strlen(*key);
+}
+
 static const char *svc_uid(mgmt_res *res, void *p)
 {
 	return ((struct svc *)p)->unit;
@@ -274,6 +291,8 @@ static const struct mgmt_kind svc_kind = {
 	.cleanup = svc_cleanup,
 	.watch = svc_watch,
 	.check_apply = svc_check_apply,
+	.group_cmp = svc_group_cmp,
+	.group_key = svc_group_key,
 	.uid = svc_uid,
 	.autoedges = svc_autoedges,
 };

@@ -125,6 +125,38 @@ sbx kill "$(cat "$TMP/combo.pid")"
 ok "combo engine exits on SIGTERM" wait_for 30 sh -c "! sbx kill -0 $(cat "$TMP/combo.pid") 2>/dev/null"
 grep -E 'error|warn' "$TMP/combo.log" | sed 's/^/# /'
 
+# --- grouped: three units, one vertex, their jobs queued together -------
+sbx sh -c 'for u in grp1 grp2 grp3; do
+	cp /run/systemd/system/sleeper.service /run/systemd/system/$u.service
+done; systemctl daemon-reload'
+all_active() {
+	active grp1 && active grp2 && active grp3
+}
+only_grp2_started() {
+	[ "$(grep -c ': started' "$TMP/group.log")" = 1 ] &&
+		grep -q 'Svc\[grp2\]: started' "$TMP/group.log"
+}
+cat >"$TMP/group.yaml" <<'EOF'
+graph: group
+resources:
+  svc:
+  - name: grp1
+    state: running
+  - name: grp2
+    state: running
+  - name: grp3
+    state: running
+EOF
+ok "group: one vertex with the three units" \
+	sh -c "'$MGMT_ENGINE' --plugins-dir '$MGMT_PLUGINS_DIR' graph --format json '$TMP/group.yaml' | grep -q '\"members\": \[\"grp1\", \"grp2\", \"grp3\"\]'"
+ok "group: exit 0" run_graph group
+ok "group: all three active" all_active
+ok "group: each start logged by its own unit" \
+	[ "$(grep -cE 'Svc\[grp[123]\]: started grp[123].service' "$TMP/group.log")" -eq 3 ]
+sbx systemctl stop grp2
+ok "group: one stopped unit: exit 0" run_graph group
+ok "group: only that unit started again" only_grp2_started
+
 # --- a missing unit, a failing unit: one line each; the rest goes on ----
 unit failing.service <<'EOF'
 [Service]
@@ -137,6 +169,7 @@ resources:
   svc:
   - name: no-such-unit
     state: running
+    meta: {autogroup: false}
   - name: failing
     state: running
     meta: {retry: 1, delay: 10}
