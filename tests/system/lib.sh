@@ -12,7 +12,8 @@
 #                           its PID as seen inside (stop it with sbx kill)
 #   wait_for SECONDS CMD... poll CMD until it succeeds; a guard, not a timer
 SBX_SCRIPT="$MGMT_TOP_SRCDIR/tests/system/sandbox.sh"
-export SANDBOX_STATE="$TMPBASE/sandbox"
+# Inside the test's own directory, so its logs go when the test does.
+export SANDBOX_STATE="$TMP/.sandbox"
 export SANDBOX_KEEP="$(readlink -f "$MGMT_TOP_BUILDDIR") $(readlink -f "$MGMT_TOP_SRCDIR")"
 SBX_NAME=
 
