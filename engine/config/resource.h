@@ -56,6 +56,8 @@ struct mgmt_res {
 	bool job_dirty;      /* what the running check_apply sees */
 	bool job_refresh;
 	bool watch_pending;  /* its watch is not ready yet */
+	bool in_watch;       /* its watch hook is running */
+	bool early_event;    /* an event came from inside that hook */
 	bool inited;         /* init succeeded: cleanup is owed */
 	uint32_t rt_index;   /* in graph_cfg.res */
 };

@@ -236,6 +236,9 @@ static void member_event(struct sched *s, struct mgmt_res *res)
 	struct vertex *v = res->vertex;
 
 	res->rt_dirty = true;
+	/* From inside its own watch hook: the watch is ready already, even if
+	 * the hook goes on to return MGMT_WATCH_PENDING. */
+	res->early_event |= res->in_watch;
 	if (res->watch_pending) {
 		res->watch_pending = false;
 		v->npending--;
@@ -555,13 +558,15 @@ static void start_resources(struct sched *s)
 				continue;
 			}
 			m->inited = true;
+			m->in_watch = true;
 			r = k->watch ? k->watch(m, m->params) : 0;
+			m->in_watch = false;
 			if (r < 0) {
 				log_msg(MGMT_LOG_ERROR, k->name, m->name,
 					"watch failed (error %d)", r);
 				v->state = V_FAILED;
 				v->failing = true;
-			} else if (r == MGMT_WATCH_PENDING) {
+			} else if (r == MGMT_WATCH_PENDING && !m->early_event) {
 				m->watch_pending = true;
 			}
 		}

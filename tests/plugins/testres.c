@@ -38,6 +38,7 @@ struct test {
 	int64_t dirty_during_run; /* call dirty N times during the first run */
 	int64_t reruns;      /* the first N runs each send one event */
 	bool pending;        /* watch becomes ready only after a loop turn */
+	bool ready_in_watch; /* pending, but ready from inside the hook */
 	bool init_fail;
 	bool stateless;      /* runs whenever a resource before it ran */
 	char *group;         /* groups with test resources of the same group */
@@ -70,6 +71,8 @@ static const struct mgmt_param test_params[] = {
 		   "the first N runs each end with an event"),
 	MGMT_PARAM(struct test, pending, MGMT_PARAM_BOOL, "false", 0,
 		   "watch is ready a loop turn later"),
+	MGMT_PARAM(struct test, ready_in_watch, MGMT_PARAM_BOOL, "false", 0,
+		   "watch says ready (dirty) before it returns PENDING"),
 	MGMT_PARAM(struct test, init_fail, MGMT_PARAM_BOOL, "false", 0,
 		   "init fails"),
 	MGMT_PARAM(struct test, stateless, MGMT_PARAM_BOOL, "false", 0,
@@ -255,6 +258,11 @@ static int test_watch(mgmt_res *res, void *p)
 {
 	struct test *t = p;
 
+	if (t->ready_in_watch) {
+		/* as a bus watch whose replies came before attach returned */
+		mgmt_dirty(res);
+		return MGMT_WATCH_PENDING;
+	}
 	if (t->pending) {
 		if (!mgmt_host->watch_timer(res, 0.001, 0, on_ready, t))
 			return MGMT_ERROR;

@@ -406,6 +406,18 @@ START_TEST(pending_watch_runs_after_ready)
 }
 END_TEST
 
+/* A watch that says "ready" (dirty) from inside its own hook, before it
+ * returns PENDING, is ready: the resource runs and the graph converges. */
+START_TEST(ready_inside_pending_watch)
+{
+	ck_assert_int_eq(run_graph("resources:\n"
+				   "  test:\n"
+				   "  - {name: a, record: REC, ready_in_watch: true}\n"),
+			 0);
+	ck_assert_int_eq(count("start", "a"), 1);
+}
+END_TEST
+
 START_TEST(init_failure_blocks_descendants)
 {
 	ck_assert_int_eq(run_graph("resources:\n"
@@ -722,6 +734,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, converged_parent_wakes_nobody);
 	tcase_add_test(tc, refresh_survives_a_retry);
 	tcase_add_test(tc, pending_watch_runs_after_ready);
+	tcase_add_test(tc, ready_inside_pending_watch);
 	tcase_add_test(tc, init_failure_blocks_descendants);
 	tcase_add_test(tc, noop_mode_never_applies);
 	tcase_add_test(tc, random_dag_order);

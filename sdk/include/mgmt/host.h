@@ -72,8 +72,9 @@ struct mgmt_host {
 
 	/* The real state of `res` may have moved: check it again.  Events
 	 * that arrive while the resource runs coalesce into one re-run.  The
-	 * first call after a watch hook returned MGMT_WATCH_PENDING also tells
-	 * the engine the watch is ready.  Any thread.  Since 1.0. */
+	 * first call after a watch hook returned MGMT_WATCH_PENDING (or made
+	 * from inside that hook, before it returned) also tells the engine
+	 * the watch is ready.  Any thread.  Since 1.0. */
 	void (*dirty)(mgmt_res *res);
 
 	/* Register event sources on the loop.  Loop thread only (the watch
