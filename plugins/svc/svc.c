@@ -36,17 +36,12 @@ static const struct mgmt_param svc_params[] = {
 	MGMT_PARAM_END,
 };
 
-/* The unit is the resource's name, as in mgmt: "nginx" or
- * "nginx.service", "sshd.socket". */
-static const char *unit_name_of(mgmt_res *res)
-{
-	return mgmt_res_name(res);
-}
-
 static int svc_validate(mgmt_res *res, void *p)
 {
 	struct svc *s = p;
-	const char *n = unit_name_of(res);
+	/* The unit is the resource's name, as in mgmt: "nginx" or
+	 * "nginx.service", "sshd.socket". */
+	const char *n = mgmt_res_name(res);
 
 	/* systemd's own rule for unit names, less the template details. */
 	if (strlen(n) > 255 || n[0] == '.') {
@@ -79,9 +74,15 @@ static int svc_init(mgmt_res *res, void *p)
 	return r < 0 ? r : 0;
 }
 
+/* The resource whose busloop_user `u` is. */
+static struct svc *svc_of(struct busloop_user *u)
+{
+	return (struct svc *)((char *)u - offsetof(struct svc, bus));
+}
+
 static void drop_slots(struct busloop_user *u)
 {
-	struct svc *s = (struct svc *)((char *)u - offsetof(struct svc, bus));
+	struct svc *s = svc_of(u);
 
 	for (size_t i = 0; i < sizeof(s->slots) / sizeof(s->slots[0]); i++)
 		s->slots[i] = sd_bus_slot_unref(s->slots[i]);
@@ -187,7 +188,7 @@ static int on_loaded(sd_bus_message *m, void *data, sd_bus_error *e)
 /* The loop connection is up: match this unit's signals, then subscribe. */
 static void on_connected(struct busloop_user *u, sd_bus *bus)
 {
-	struct svc *s = (struct svc *)((char *)u - offsetof(struct svc, bus));
+	struct svc *s = svc_of(u);
 	char rule[1024];
 	static const char *const members[] = { "JobRemoved", "UnitNew",
 					       "UnitRemoved" };
