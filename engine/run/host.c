@@ -387,6 +387,7 @@ static const struct mgmt_host table = {
 	.now = h_now,
 	.member_dirty = h_member_dirty,
 	.stop_fd = sched_stop_fd,
+	.abort_fd = sched_abort_fd,
 };
 
 const struct mgmt_host *host_table(void)

@@ -40,6 +40,7 @@ struct sched {
 	ev_timer conv_timer;
 	pthread_t loop_thread;
 	int stop_fd;               /* eventfd, written once stopping begins */
+	int abort_fd;              /* eventfd, written at a second signal */
 
 	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
 	uint32_t rq_head, rq_tail;

@@ -429,6 +429,11 @@ int sched_stop_fd(void)
 	return cur ? cur->stop_fd : -1;
 }
 
+int sched_abort_fd(void)
+{
+	return cur ? cur->abort_fd : -1;
+}
+
 void sched_dirty(struct mgmt_res *res)
 {
 	struct sched *s = cur;
@@ -727,6 +732,7 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 
 	s.o = *o;
 	s.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s.abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s.loop = EV_DEFAULT;
 	s.loop_thread = pthread_self();
 	pthread_mutex_init(&s.rlock, NULL);
@@ -808,5 +814,7 @@ out:
 	pthread_mutex_destroy(&s.rlock);
 	if (s.stop_fd >= 0)
 		close(s.stop_fd);
+	if (s.abort_fd >= 0)
+		close(s.abort_fd);
 	return status;
 }

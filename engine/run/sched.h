@@ -94,6 +94,8 @@ void sched_poke(void);
 
 /* From the host table: readable once the engine is stopping, or -1. */
 int sched_stop_fd(void);
+/* From the host table: readable once the engine must stop at once, or -1. */
+int sched_abort_fd(void);
 
 /* The one clock (monotonic seconds); tests may replace it. */
 extern double (*sched_clock)(void);

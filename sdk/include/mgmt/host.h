@@ -142,14 +142,27 @@ struct mgmt_host {
 	 * have moved.  Worker thread.  Since 1.1. */
 	bool (*member_dirty)(const mgmt_res *res);
 
-	/* A file descriptor that becomes readable once the engine is
-	 * shutting down, or about to swap in a reloaded graph (the run is
-	 * then repeated in the new graph).  A check_apply that may block for long (a command,
-	 * a transaction) polls it too, and when it is readable stops its work
-	 * promptly (killing what it started) and returns an error.  Never
-	 * read, write or close it.  -1 when there is none.  Any thread.
-	 * Since 1.1. */
+	/* The stop signal: a file descriptor that becomes readable when the
+	 * work must stop.  Called from check_apply, it is that run's own:
+	 * readable once the engine shuts down, or once a reload changed or
+	 * removed a resource the run covers (the leader or any member).  A
+	 * reload that keeps every resource of the run never fires it: the run
+	 * goes on and its result counts in the new graph.  Called from the
+	 * loop thread, it is the engine's: readable once it shuts down.  A
+	 * check_apply that may block for long (a command, a transaction)
+	 * polls it, and when it is readable stops promptly (asking what it
+	 * started to stop) and returns an error; a short one may check it
+	 * between the members of a group.  Never read, write or close it.  -1
+	 * when there is none.  Any thread.  Since 1.1; per run since 1.3. */
 	int (*stop_fd)(void);
+
+	/* A file descriptor that becomes readable once the engine must stop
+	 * at once (a second SIGINT or SIGTERM): a check_apply that is
+	 * stopping and still waits (a grace period before SIGKILL) ends what
+	 * it started now and returns.  The engine exits about a second after
+	 * it fires, whether runs returned or not.  Never read, write or close
+	 * it.  -1 when there is none.  Any thread.  Since 1.3. */
+	int (*abort_fd)(void);
 };
 
 #endif /* MGMT_HOST_H */

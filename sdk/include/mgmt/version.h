@@ -28,12 +28,19 @@
  * 1.2 (2026-11-25)  the autoedge callback with a NULL uid counts the
  *                   resources of a kind; kind->collect may replace its
  *                   resource's string, list and map parameters.
+ * 1.3 (unreleased)  host->stop_fd called from check_apply is that run's own
+ *                   stop signal: a reload fires it only for runs covering a
+ *                   changed or removed resource (1.1 and 1.2 fired one
+ *                   engine-wide fd on every reload and at shutdown);
+ *                   host->abort_fd, for a second SIGINT/SIGTERM; two
+ *                   resources of one kind with equal uids are a compile
+ *                   error.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
 
 #define MGMT_ABI_MAJOR 1
-#define MGMT_ABI_MINOR 2
+#define MGMT_ABI_MINOR 3
 
 /* Is `member` of the struct at `ptr` (which carries a `size` field) inside
  * the part that its filler knew about?  Use before reading a member added in
