@@ -16,6 +16,9 @@
  *   content, its owner and final mode, is flushed to disk and renamed over
  *   `path`.  Any failure removes the temporary file and leaves what was at
  *   `path` untouched.  The caller flushes the directory (once per group).
+ *   The temporary stays locked (flock) from its creation until it has its
+ *   final name, so that file.c's sweep of stale temporaries, here or in
+ *   another engine, can tell it from one whose writer died (file.h).
  * - Mode, owner and group of a file whose content is right are fixed in
  *   place on a descriptor opened with O_NOFOLLOW, owner first (chown may
  *   clear the setuid bits that chmod then sets).
@@ -40,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -254,6 +258,21 @@ static int rm_tree_at(int dfd, const char *name)
 	return rc;
 }
 
+/* Lock the new temporary `fd` for as long as it is open (file.h).  0, or
+ * -EAGAIN when a sweep removed it before the lock was ours.  On a
+ * filesystem without flock the sweep's lock fails too, and it keeps the
+ * file: writing on without the lock is safe there. */
+static int tmp_claim(int fd)
+{
+	struct stat st;
+
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return st.st_nlink == 0 ? -EAGAIN : 0;
+}
+
 /* Write what `w` wants to a temporary file next to `p`, then rename it
  * over `p`.  `old`: what is at `p` now when it is a regular file (its mode
  * and owner are kept unless managed), else NULL.  `there`: what is at `p`,
@@ -275,19 +294,32 @@ static int write_file(struct ctx *c, const char *p, const struct stat *old,
 		      old          ? old->st_mode & 07777 :
 				     0644;
 
-	/* Keep NAME_MAX: FILE_TMP_PREFIX NAME ".XXXXXX" */
-	if (blen > NAME_MAX - (sizeof(FILE_TMP_PREFIX) - 1) - 7)
-		blen = NAME_MAX - (sizeof(FILE_TMP_PREFIX) - 1) - 7;
+	if (blen > FILE_TMP_NAME_MAX)
+		blen = FILE_TMP_NAME_MAX;
 	if (dlen + sizeof(FILE_TMP_PREFIX) + blen + 7 > sizeof(tmp)) {
 		rc = -ENAMETOOLONG;
 		goto fail_early;
 	}
-	snprintf(tmp, sizeof(tmp), "%.*s%s%.*s.XXXXXX", (int)dlen, p,
-		 FILE_TMP_PREFIX, (int)blen, slash + 1);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		goto fail_early;
+	/* A sweep removes an unlocked temporary at most once: a few tries
+	 * are plenty. */
+	for (int tries = 0;; tries++) {
+		snprintf(tmp, sizeof(tmp), "%.*s%s%.*s.XXXXXX", (int)dlen, p,
+			 FILE_TMP_PREFIX, (int)blen, slash + 1);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			goto fail_early;
+		}
+		rc = tmp_claim(fd);
+		if (rc == 0)
+			break;
+		if (rc != -EAGAIN)
+			unlink(tmp);
+		close(fd);
+		if (rc != -EAGAIN || tries == 2) {
+			file_tmp_failed(c->f);
+			goto fail_early;
+		}
 	}
 	if (w->srcfd >= 0)
 		rc = copy_source(fd, w, &src_failed);
@@ -318,16 +350,12 @@ static int write_file(struct ctx *c, const char *p, const struct stat *old,
 		rc = -errno;
 		goto fail;
 	}
-	rc = close(fd);
-	fd = -1;
-	if (rc < 0) {
-		rc = -errno;
-		goto fail;
-	}
 	if (rm_dir) {
 		rc = rm_tree_at(AT_FDCWD, p);
 		if (rc < 0) {
 			unlink(tmp);
+			close(fd);
+			file_tmp_failed(c->f);
 			mgmt_error(c->res,
 				   "cannot remove the directory %s to replace "
 				   "it by a file: %s; some of it may be gone",
@@ -339,13 +367,18 @@ static int write_file(struct ctx *c, const char *p, const struct stat *old,
 		rc = -errno;
 		goto fail;
 	}
+	/* Closed (and unlocked) only now that the temporary has its final
+	 * name.  fsync succeeded, so close has no write error left to
+	 * report. */
+	close(fd);
 	*dchg = true;
 	return MGMT_CHANGED;
 
 fail:
-	if (fd >= 0)
-		close(fd);
+	/* removed before it is unlocked: no sweep ever races us for it */
 	unlink(tmp);
+	close(fd);
+	file_tmp_failed(c->f);
 fail_early:
 	if (src_failed)
 		mgmt_error(c->res,

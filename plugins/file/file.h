@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * file.h - the file resource plugin's internal interface, shared by its
- * parts: file.c (schema, validate, hooks), apply.c (check_apply: compare,
- * then fix atomically) and watch.c (one shared inotify for the kind).
+ * parts: file.c (schema, validate, hooks, the grouped check_apply and the
+ * sweep of stale temporary files), apply.c (check_apply of one path:
+ * compare, then fix atomically) and watch.c (one shared inotify for the
+ * kind).
  */
 #ifndef PLUGINS_FILE_H
 #define PLUGINS_FILE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include <mgmt/mgmt.h>
 
+#include "htab.h"
+
 enum file_state { FILE_EXISTS = 0, FILE_ABSENT = 1 };
 
 struct fw_ent;
+struct tmp_dir;
 
 /* The per-resource struct: parameters (filled by the engine from the
  * schema), then runtime state. */
@@ -39,11 +45,23 @@ struct file {
 	size_t dir_len;  /* strlen(dir), set by validate: path[0..dir_len) is
 			  * the directory, usable before init (group_cmp) */
 	struct fw_ent *fw; /* watch.c's registration */
+	struct tmp_dir *tdir; /* file.c's record of `dir`, for the sweep of
+			       * stale temporaries (NULL: a directory) */
+	struct hlink tlink;   /* in tdir's names, keyed by the NAME below */
 };
 
 /* apply.c's temporary files are named FILE_TMP_PREFIX NAME ".XXXXXX" in the
- * file's own directory (NAME cut to fit NAME_MAX): watch.c ignores them. */
+ * file's own directory, NAME being the base name cut to FILE_TMP_NAME_MAX
+ * bytes (so the whole fits NAME_MAX) and XXXXXX mkostemp's letters and
+ * digits: watch.c ignores them.
+ *
+ * Their writer holds an flock (LOCK_EX) on each from just after creating it
+ * until after it was renamed into place or removed, and once it holds the
+ * lock checks that the file still has a name (else a sweep removed it
+ * first: it starts over with a new one).  So a temporary that nobody holds
+ * locked is stale: its writer died.  file.c's sweep removes those. */
 #define FILE_TMP_PREFIX ".mgmt-"
+#define FILE_TMP_NAME_MAX (NAME_MAX - (sizeof(FILE_TMP_PREFIX) - 1) - 7)
 
 /* apply.c: check (and with `apply`, fix) one file.  Returns MGMT_CONVERGED,
  * MGMT_CHANGED or MGMT_ERROR (after logging one line).  `dir_changed`: set
@@ -51,6 +69,11 @@ struct file {
  * directory (done once per directory for a group). */
 int file_check_apply_one(mgmt_res *res, struct file *f, bool apply,
 			 bool *dir_changed);
+
+/* file.c: a write of `f` failed after creating its temporary file, which
+ * may therefore remain: sweep f's directory again at its next check.  Any
+ * thread. */
+void file_tmp_failed(struct file *f);
 
 /* watch.c: watch f->path and its ancestors for `res` (shared inotify, one
  * watch descriptor per directory).  Loop thread.  0 or <0. */

@@ -5,7 +5,8 @@
  * hang off a power-of-two bucket array that doubles at load factor 1, and
  * lookups walk ht_first(t, hash) comparing keys themselves.  Sized for
  * 100,000 resources in one directory; a failed growth only lengthens
- * chains.  Loop thread only, like its user.
+ * chains.  No locking: watch.c uses its tables on the loop thread only,
+ * file.c its table of temporaries' names under its own mutex.
  */
 #ifndef PLUGINS_FILE_HTAB_H
 #define PLUGINS_FILE_HTAB_H

@@ -5,22 +5,27 @@
  * in a temporary directory of each test under the build tree.
  *
  * Covered: every parameter, every validate error with its line:col, noop
- * mode, the symlink rule, grouping and autoedges through the SDK hooks, and
- * atomicity (a reader never sees a partly written file).  Owner and group
- * tests need root and say so when skipped.
+ * mode, the symlink rule, grouping and autoedges through the SDK hooks,
+ * atomicity (a reader never sees a partly written file), the sweep of stale
+ * temporary files (exactly those, once per directory and run).  Owner and
+ * group tests need root and say so when skipped.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -797,6 +802,207 @@ START_TEST(group_one_pass)
 }
 END_TEST
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* `names` (n of them) sorted, one space between (static buffer). */
+static const char *sorted(const char **names, size_t n)
+{
+	static char out[8192];
+	size_t len = 0;
+
+	qsort(names, n, sizeof(*names), cmp_names);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+					i ? " " : "", names[i]);
+		ck_assert_int_lt(len, sizeof(out));
+	}
+	return out;
+}
+
+/* The entries of DIR/sub as sorted() gives them; *n: how many. */
+static const char *listing_n(const char *sub, size_t *n)
+{
+	static char names[512][NAME_MAX + 1];
+	const char *p[512];
+	DIR *d = opendir(path(sub));
+	struct dirent *e;
+
+	ck_assert_ptr_nonnull(d);
+	*n = 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		ck_assert_uint_lt(*n, 512);
+		snprintf(names[*n], sizeof(names[0]), "%s", e->d_name);
+		p[*n] = names[*n];
+		++*n;
+	}
+	closedir(d);
+	return sorted(p, *n);
+}
+
+static const char *listing(const char *sub)
+{
+	size_t n;
+
+	return listing_n(sub, &n);
+}
+
+/* Debris of a killed engine, and things named like it that are not. */
+START_TEST(stale_temporaries_swept)
+{
+	char lname[NAME_MAX + 1], ltmp[NAME_MAX + 1], yaml[2048];
+	char line[NAME_MAX + 8];
+	const char *debris[] = { ".mgmt-a.Ab12Cd", ".mgmt-a.x9Y8z7",
+				 ".mgmt-bb.zzzzzz", ltmp };
+	/* look-alikes: each must survive for the reason given */
+	const char *kept[] = {
+		".mgmt-a.Locked",  /* its writer holds it (the test does) */
+		".mgmt-a.nobody",  /* someone else's (as root) */
+		".mgmt-a.dirdir",  /* a directory */
+		".mgmt-a.symlnk",  /* a symlink (to a file of ours) */
+		".mgmt-a.fifo00",  /* a fifo */
+		".mgmt-bb.hardln", /* two links: also `keep` */
+		".mgmt-c.Ab12Cd",  /* c is not managed here */
+		".mgmt-bb.Ab12C",  /* too short a random part */
+		".mgmt-bb.Ab-2Cd", /* not letters and digits */
+		"mgmt-a.Ab12Cd",   /* no leading dot */
+		".mgmt-a",         /* no random part */
+		"keep",
+		"target",
+	};
+	const char *want[32];
+	struct passwd *pw = getpwnam("nobody");
+	size_t nwant = 0;
+	int held;
+
+	/* a managed name longer than a temporary's NAME: cut, as written */
+	memset(lname, 'l', 250);
+	lname[250] = '\0';
+	snprintf(ltmp, sizeof(ltmp), ".mgmt-%.*s.L0ng99",
+		 (int)(NAME_MAX - 6 - 7), lname);
+	ck_assert_int_eq(strlen(ltmp), NAME_MAX);
+	ck_assert_int_eq(mkdir(path("t"), 0755), 0);
+	ck_assert_int_eq(mkdir(path("u"), 0755), 0);
+	for (size_t i = 0; i < sizeof(debris) / sizeof(*debris); i++) {
+		snprintf(line, sizeof(line), "t/%s", debris[i]);
+		put(line, "part of a file");
+	}
+	/* a final mode of 0200 was set before the kill */
+	ck_assert_int_eq(chmod(path("t/.mgmt-a.x9Y8z7"), 0200), 0);
+	put("t/.mgmt-a.Locked", "being written");
+	held = open(path("t/.mgmt-a.Locked"), O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(held, 0);
+	ck_assert_int_eq(flock(held, LOCK_EX), 0);
+	put("t/.mgmt-a.nobody", "not ours");
+	if (geteuid() == 0 && pw)
+		ck_assert_int_eq(chown(path("t/.mgmt-a.nobody"), pw->pw_uid,
+				       (gid_t)-1),
+				 0);
+	else
+		fprintf(stderr, "# stale_temporaries_swept: the file of "
+				"another owner is not tried: needs root\n");
+	ck_assert_int_eq(mkdir(path("t/.mgmt-a.dirdir"), 0700), 0);
+	put("t/target", "target");
+	ck_assert_int_eq(symlink("target", path("t/.mgmt-a.symlnk")), 0);
+	ck_assert_int_eq(mkfifo(path("t/.mgmt-a.fifo00"), 0600), 0);
+	put("t/keep", "keep");
+	ck_assert_int_eq(link(path("t/keep"), path("t/.mgmt-bb.hardln")), 0);
+	put("t/.mgmt-c.Ab12Cd", "x");
+	put("t/.mgmt-bb.Ab12C", "x");
+	put("t/.mgmt-bb.Ab-2Cd", "x");
+	put("t/mgmt-a.Ab12Cd", "x");
+	put("t/.mgmt-a", "x");
+	/* u: two vertices in one directory; the first to run sweeps for
+	 * both */
+	put("u/.mgmt-u2.Ab12Cd", "part");
+
+	snprintf(yaml, sizeof(yaml),
+		 "resources:\n  file:\n"
+		 "  - {name: a, path: DIR/t/a, content: A}\n"
+		 "  - {name: bb, path: DIR/t/bb, content: B}\n"
+		 "  - {name: l, path: DIR/t/%s, content: L}\n"
+		 "  - {name: u1, path: DIR/u/u1, meta: {autogroup: false}}\n"
+		 "  - {name: u2, path: DIR/u/u2, meta: {autogroup: false}}\n",
+		 lname);
+	ck_assert_int_eq(run(yaml), 0);
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++)
+		want[nwant++] = kept[i];
+	want[nwant++] = "a";
+	want[nwant++] = "bb";
+	want[nwant++] = lname;
+	ck_assert_str_eq(listing("t"), sorted(want, nwant));
+	ck_assert_str_eq(listing("u"), "u1 u2");
+	snprintf(line, sizeof(line), "removed %zu stale temporary files",
+		 sizeof(debris) / sizeof(*debris));
+	ck_logged(line);
+	ck_logged("removed 1 stale temporary file (.mgmt-*) left in ");
+	ck_assert_str_eq(get("t/target"), "target");
+	ck_assert_str_eq(get("t/keep"), "keep");
+	close(held);
+}
+END_TEST
+
+/* Once per directory and run (converged checks read no directory), again
+ * after a failed write there, never in noop mode. */
+START_TEST(stale_temporaries_once)
+{
+	static char big[128 * 1024];
+	const struct kind_entry *k = registry_find(&reg, "file");
+	struct rlimit old, small;
+	struct graph_cfg *cfg;
+	mgmt_res *a, *b;
+
+	memset(big, 'b', sizeof(big) - 1);
+	put("src", big);
+	ck_assert_int_eq(mkdir(path("v"), 0755), 0);
+	cfg = compile("resources:\n  file:\n"
+		      "  - {name: a, path: DIR/v/a, content: A}\n"
+		      "  - {name: b, path: DIR/v/b, source: DIR/src}\n");
+	a = cfg->res[0];
+	b = cfg->res[1];
+	ck_assert_int_eq(k->k.init(a, a->params), 0);
+	ck_assert_int_eq(k->k.init(b, b->params), 0);
+
+	put("v/.mgmt-a.first0", "part");
+	ck_assert_int_eq(k->k.check_apply(a, a->params, false), MGMT_CHANGED);
+	ck_assert_str_eq(listing("v"), ".mgmt-a.first0");
+	ck_assert_int_eq(k->k.check_apply(a, a->params, true), MGMT_CHANGED);
+	ck_assert_str_eq(listing("v"), "a");
+
+	/* swept: what appears now stays for this run */
+	put("v/.mgmt-b.second", "part");
+	ck_assert_int_eq(k->k.check_apply(a, a->params, true), MGMT_CONVERGED);
+	ck_assert_int_eq(k->k.check_apply(b, b->params, true), MGMT_CHANGED);
+	ck_assert_str_eq(listing("v"), ".mgmt-b.second a b");
+
+	/* a write that fails once its temporary exists (too big for the
+	 * file size limit): the next check sweeps again */
+	ck_assert_int_eq(unlink(path("v/b")), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = sizeof(big) / 2;
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	ck_assert_int_eq(k->k.check_apply(b, b->params, true), MGMT_ERROR);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	ck_logged("File[b]: cannot write ");
+	ck_assert_str_eq(listing("v"), ".mgmt-b.second a");
+	ck_assert_int_eq(k->k.check_apply(a, a->params, true), MGMT_CONVERGED);
+	ck_assert_str_eq(listing("v"), "a");
+
+	k->k.cleanup(a, a->params);
+	k->k.cleanup(b, b->params);
+	graph_cfg_free(cfg);
+}
+END_TEST
+
 #define BIG (4 << 20)
 
 static atomic_int reads, stop, bad;
@@ -896,6 +1102,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, validate_errors);
 	tcase_add_test(tc, autoedges_and_uid);
 	tcase_add_test(tc, group_one_pass);
+	tcase_add_test(tc, stale_temporaries_swept);
+	tcase_add_test(tc, stale_temporaries_once);
 	tcase_add_test(tc, atomic_rewrite);
 	suite_add_tcase(s, tc);
 	return s;
