@@ -7,7 +7,10 @@
  * path is in apply.c, watching in watch.c.  File resources in one directory
  * may be grouped: the leader's check_apply then handles every member in one
  * pass and flushes each changed directory to disk once, instead of once per
- * file.
+ * file.  Between members it looks at the run's stop signal, every
+ * STOP_EVERY members or sooner after slow ones (never a system call per
+ * member), and once it fired stops before the next member: every file it
+ * handled is complete, the rest is checked by the next run.
  *
  * Stale temporaries.  An engine killed while apply.c writes leaves its
  * temporary files (".mgmt-NAME.XXXXXX", file.h) behind.  The first check of
@@ -33,6 +36,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdatomic.h>
@@ -40,9 +44,15 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.h"
+
+/* Members checked between two looks at the stop signal; after a member
+ * that wrote (an fsync each), also once STOP_SLOW_NS have passed. */
+#define STOP_EVERY 64
+#define STOP_SLOW_NS 5000000
 
 static const char *const state_choices[] = { "exists", "absent", NULL };
 
@@ -602,12 +612,50 @@ static int dirset_add(struct dirset *s, mgmt_res *res, const struct file *f)
 	return 0;
 }
 
+/* When a group looks at the run's stop signal (see STOP_EVERY). */
+struct stopper {
+	int fd;               /* -1: none, never look */
+	unsigned since;       /* members checked since the last look */
+	struct timespec last; /* of the last look */
+};
+
+static void stopper_init(struct stopper *s, size_t n)
+{
+	s->fd = -1;
+	s->since = 0;
+	if (n > 1 && MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, stop_fd) &&
+	    mgmt_host->stop_fd)
+		s->fd = mgmt_host->stop_fd();
+	if (s->fd >= 0)
+		clock_gettime(CLOCK_MONOTONIC, &s->last);
+}
+
+/* After a member (`wrote`: it wrote something): must the group stop? */
+static bool stopper_fired(struct stopper *s, bool wrote)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	struct timespec t;
+	long long ns;
+
+	if (s->fd < 0 || (++s->since < STOP_EVERY && !wrote))
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &t); /* no system call: the vDSO */
+	ns = (t.tv_sec - s->last.tv_sec) * 1000000000LL +
+	     (t.tv_nsec - s->last.tv_nsec);
+	if (s->since < STOP_EVERY && ns < STOP_SLOW_NS)
+		return false;
+	s->since = 0;
+	s->last = t;
+	return poll(&pfd, 1, 0) > 0;
+}
+
 static int file_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	mgmt_res *const *members = NULL;
 	mgmt_res *self[1] = { res };
-	size_t n = mgmt_host->group_members(res, &members);
+	size_t n = mgmt_host->group_members(res, &members), left = 0;
 	struct dirset ds = { .n = 0 };
+	struct stopper stop;
 	bool failed = false, changed = false, swept = !apply;
 	/* In a group, a member without an event since its last good run
 	 * cannot have moved: 10,000 files in one directory, one rewritten,
@@ -621,6 +669,7 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 		members = self;
 		n = 1;
 	}
+	stopper_init(&stop, n);
 	for (size_t i = 0; i < n; i++) {
 		struct file *f =
 			members[i] == res ? p : mgmt_res_params(members[i]);
@@ -645,10 +694,22 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 			changed = true;
 		if (dchg && dirset_add(&ds, members[i], f) < 0)
 			failed = true;
+		if (i + 1 < n && stopper_fired(&stop, r == MGMT_CHANGED)) {
+			left = n - i - 1;
+			break;
+		}
 	}
+	/* also when stopping: what was written must be on disk */
 	for (size_t i = 0; i < ds.n; i++)
 		if (flush_dir(ds.d[i].res, ds.d[i].path, ds.d[i].len) < 0)
 			failed = true;
+	if (left) {
+		mgmt_info(res,
+			  "stop signal: %zu of %zu files left unchecked (each "
+			  "file handled is complete); the next run checks them",
+			  left, n);
+		return -ECANCELED;
+	}
 	if (failed)
 		return MGMT_ERROR;
 	return changed ? MGMT_CHANGED : MGMT_CONVERGED;

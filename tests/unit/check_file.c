@@ -7,7 +7,8 @@
  * Covered: every parameter, every validate error with its line:col, noop
  * mode, the symlink rule, grouping and autoedges through the SDK hooks,
  * atomicity (a reader never sees a partly written file), the sweep of stale
- * temporary files (exactly those, once per directory and run).  Owner and
+ * temporary files (exactly those, once per directory and run), and a group
+ * stopping between its members when the run's stop signal fired.  Owner and
  * group tests need root and say so when skipped.
  */
 #include "config.h"
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1003,6 +1005,109 @@ START_TEST(stale_temporaries_once)
 }
 END_TEST
 
+#define NSTOP 300
+
+static int stop_efd = -1;
+static bool stop_armed;
+static mgmt_res *stop_res[NSTOP];
+
+static int stop_fd_test(void)
+{
+	return stop_efd;
+}
+
+static size_t stop_members(const mgmt_res *res, mgmt_res *const **members)
+{
+	*members = stop_res;
+	return NSTOP;
+}
+
+/* Asked just before each member is checked: the first one fires the
+ * stop signal, once. */
+static bool stop_at_first(const mgmt_res *res)
+{
+	if (res == stop_res[0] && stop_armed) {
+		stop_armed = false;
+		ck_assert_int_eq(eventfd_write(stop_efd, 1), 0);
+	}
+	return true;
+}
+
+START_TEST(group_stops_between_members)
+{
+	static struct mgmt_host th;
+	static char yaml[NSTOP * 96];
+	const struct kind_entry *k;
+	struct graph_cfg *cfg;
+	eventfd_t v;
+	char want[64], name[32];
+	size_t len, done, n;
+	int r;
+
+	registry_free(&reg);
+	th = *host_table();
+	th.group_members = stop_members;
+	th.member_dirty = stop_at_first;
+	th.stop_fd = stop_fd_test;
+	load(&th);
+	k = registry_find(&reg, "file");
+	ck_assert_int_eq(mkdir(path("s"), 0755), 0);
+	len = (size_t)snprintf(yaml, sizeof(yaml), "resources:\n  file:\n");
+	for (int i = 0; i < NSTOP; i++)
+		len += (size_t)snprintf(yaml + len, sizeof(yaml) - len,
+					"  - {name: m%d, path: DIR/s/m%d, "
+					"content: \"i am m%d\\n\"}\n",
+					i, i, i);
+	ck_assert_int_lt(len, sizeof(yaml));
+	cfg = compile(yaml);
+	ck_assert_int_eq(cfg->nres, NSTOP);
+	for (int i = 0; i < NSTOP; i++) {
+		stop_res[i] = cfg->res[i];
+		ck_assert_int_eq(k->k.init(cfg->res[i], cfg->res[i]->params),
+				 0);
+	}
+	stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(stop_efd, 0);
+	stop_armed = true;
+
+	r = k->k.check_apply(stop_res[0], stop_res[0]->params, true);
+	ck_assert_int_eq(r, -ECANCELED);
+	/* a prefix of the members, each complete; nothing else, not even
+	 * a temporary file */
+	for (done = 0; done < NSTOP; done++) {
+		snprintf(name, sizeof(name), "s/m%zu", done);
+		if (!exists(name))
+			break;
+	}
+	ck_assert_uint_ge(done, 1);
+	ck_assert_uint_lt(done, NSTOP);
+	for (size_t i = 0; i < done; i++) {
+		snprintf(name, sizeof(name), "s/m%zu", i);
+		snprintf(want, sizeof(want), "i am m%zu\n", i);
+		ck_assert_str_eq(get(name), want);
+	}
+	listing_n("s", &n);
+	ck_assert_uint_eq(n, done);
+	snprintf(want, sizeof(want), "stop signal: %zu of %d files left",
+		 NSTOP - done, NSTOP);
+	ck_logged(want);
+
+	/* the next run does the rest */
+	ck_assert_int_eq(eventfd_read(stop_efd, &v), 0);
+	ck_assert_int_eq(k->k.check_apply(stop_res[0], stop_res[0]->params,
+					  true),
+			 MGMT_CHANGED);
+	listing_n("s", &n);
+	ck_assert_uint_eq(n, NSTOP);
+
+	for (int i = 0; i < NSTOP; i++)
+		k->k.cleanup(cfg->res[i], cfg->res[i]->params);
+	graph_cfg_free(cfg);
+	close(stop_efd);
+	stop_efd = -1;
+}
+END_TEST
+
 #define BIG (4 << 20)
 
 static atomic_int reads, stop, bad;
@@ -1104,6 +1209,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, group_one_pass);
 	tcase_add_test(tc, stale_temporaries_swept);
 	tcase_add_test(tc, stale_temporaries_once);
+	tcase_add_test(tc, group_stops_between_members);
 	tcase_add_test(tc, atomic_rewrite);
 	suite_add_tcase(s, tc);
 	return s;
