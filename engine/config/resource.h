@@ -60,6 +60,12 @@ struct mgmt_res {
 	bool early_event;    /* an event came from inside that hook */
 	bool inited;         /* init succeeded: cleanup is owed */
 	uint32_t rt_index;   /* in graph_cfg.res */
+	/* the runtime's, across reloads: */
+	void *job;           /* the run covering it now, or NULL */
+	bool doomed;         /* changed or removed while that run went on: it
+			      * is cleaned up and freed when the run ends */
+	struct mgmt_res *heir;     /* doomed: what replaces it, waiting */
+	struct mgmt_res *ancestor; /* what it replaces, still running */
 };
 
 /* Free the parameter values (per schema), params, name, positions, meta

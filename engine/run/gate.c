@@ -75,13 +75,24 @@ bool gate_sema_take(struct sched *s, struct vertex *v)
 	return true;
 }
 
-/* Give back `v`'s semaphores; whoever waited tries again from the run
- * queue (in the order they came). */
-void gate_sema_give(struct sched *s, struct vertex *v)
+static struct sema *sema_find(struct sched *s, const char *id)
 {
-	for (uint32_t i = 0; i < v->nsemas; i++) {
-		struct sema *m = &s->semas[v->semas[i]];
+	for (uint32_t x = 0; x < s->nsemas; x++)
+		if (strcmp(s->semas[x].id, id) == 0)
+			return &s->semas[x];
+	return NULL;
+}
 
+/* Give back the semaphores `ids` (by id: the job may be of the graph
+ * before); whoever waited tries again from the run queue (in the order
+ * they came). */
+void gate_sema_give(struct sched *s, const char *const *ids, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct sema *m = sema_find(s, ids[i]);
+
+		if (!m || m->used == 0)
+			continue; /* not named by this graph */
 		m->used--;
 		while (m->wait_head) {
 			struct vertex *w = m->wait_head;
@@ -93,6 +104,16 @@ void gate_sema_give(struct sched *s, struct vertex *v)
 				sched_enqueue(s, w);
 		}
 		m->wait_tail = NULL;
+	}
+}
+
+void gate_sema_hold(struct sched *s, const char *const *ids, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct sema *m = sema_find(s, ids[i]);
+
+		if (m)
+			m->used++;
 	}
 }
 
@@ -123,11 +144,11 @@ int gate_setup_semas(struct sched *s, const struct graph_cfg *cfg)
 
 			for (size_t k = 0; k < sv->n; k++) {
 				const char *id = sv->v[k], *colon;
+				struct sema *found = sema_find(s, id);
 				uint32_t x, y;
 
-				for (x = 0; x < s->nsemas; x++)
-					if (strcmp(s->semas[x].id, id) == 0)
-						break;
+				x = found ? (uint32_t)(found - s->semas) :
+					    s->nsemas;
 				if (x == s->nsemas) {
 					colon = strrchr(id, ':');
 					s->semas[x].id = id;

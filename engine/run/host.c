@@ -299,15 +299,11 @@ static void h_invalid(mgmt_res *res, const char *param, const char *fmt, ...)
 
 static size_t h_group_members(const mgmt_res *res, mgmt_res *const **members)
 {
-	const struct vertex *v;
-
-	if (!res_ok(res, "group_members") || !res->vertex) {
+	if (!res_ok(res, "group_members")) {
 		*members = NULL;
 		return 0;
 	}
-	v = res->vertex;
-	*members = v->members;
-	return v->nmembers;
+	return sched_group_members(res, members);
 }
 
 static bool h_refreshed(const mgmt_res *res)

@@ -79,7 +79,7 @@ static const char *kind_label(const struct mgmt_res *r, bool upper, char *buf)
 	return buf;
 }
 
-int plan_build(const struct graph_cfg *cfg, bool autogroup, struct plan *p)
+int plan_group(const struct graph_cfg *cfg, bool autogroup, struct plan *p)
 {
 	struct autogroup_input in = {
 		.g = &p->rg,
@@ -105,38 +105,50 @@ int plan_build(const struct graph_cfg *cfg, bool autogroup, struct plan *p)
 	if (rc == 0)
 		rc = autogroup ? autogroup_default.run(&in, &p->ag) :
 				 autogroup_none(&in, &p->ag);
-	if (rc < 0) {
+	if (rc < 0)
 		plan_free(p);
-		return rc;
-	}
-	/* Tell each kind of its groups, and say so as mgmt does. */
-	for (uint32_t k = 0; k < p->ag.ngroups; k++) {
-		uint32_t s = p->ag.member_start[k], e = p->ag.member_start[k + 1];
-		struct mgmt_res *l = cfg->res[p->ag.members[s]];
-		char kl[64];
+	return rc;
+}
 
-		for (uint32_t i = s + 1; i < e; i++) {
-			struct mgmt_res *m = cfg->res[p->ag.members[i]];
-			int r = l->kind->k.group ?
-					l->kind->k.group(l, l->params, m,
-							 m->params) :
-					0;
+/* mgmt logs every member it groups; a thousand files are a thousand lines,
+ * so that detail is debug, and the group gets one line. */
+void plan_join(const struct plan *p, uint32_t k)
+{
+	const struct graph_cfg *cfg = p->cfg;
+	uint32_t s = p->ag.member_start[k], e = p->ag.member_start[k + 1];
+	struct mgmt_res *l = cfg->res[p->ag.members[s]];
+	char kl[64], km[64];
 
-			if (r < 0)
-				log_error("Grouping: %s[%s] refused %s[%s] "
-					  "after group_cmp accepted it "
-					  "(error %d); it runs in the group "
-					  "anyway",
-					  kind_label(l, true, kl), l->name,
-					  kind_label(m, true, kl), m->name, r);
-			else
-				log_info("Grouping: Success for: %s[%s] into "
-					 "%s[%s]",
-					 kind_label(m, true, kl), m->name,
-					 kind_label(l, true, kl), l->name);
-		}
+	if (e - s < 2)
+		return;
+	for (uint32_t i = s + 1; i < e; i++) {
+		struct mgmt_res *m = cfg->res[p->ag.members[i]];
+		int r = l->kind->k.group ?
+				l->kind->k.group(l, l->params, m, m->params) :
+				0;
+
+		if (r < 0)
+			log_error("Grouping: %s[%s] refused %s[%s] after "
+				  "group_cmp accepted it (error %d); it runs "
+				  "in the group anyway",
+				  kind_label(l, true, kl), l->name,
+				  kind_label(m, true, km), m->name, r);
+		else
+			log_debug("Grouping: Success for: %s[%s] into %s[%s]",
+				  kind_label(m, true, km), m->name,
+				  kind_label(l, true, kl), l->name);
 	}
-	return 0;
+	log_info("Grouping: %u resources into %s[%s]", e - s,
+		 kind_label(l, true, kl), l->name);
+}
+
+int plan_build(const struct graph_cfg *cfg, bool autogroup, struct plan *p)
+{
+	int rc = plan_group(cfg, autogroup, p);
+
+	for (uint32_t k = 0; rc == 0 && k < p->ag.ngroups; k++)
+		plan_join(p, k);
+	return rc;
 }
 
 void plan_free(struct plan *p)

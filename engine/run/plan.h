@@ -21,9 +21,13 @@ struct plan {
 };
 
 /* Build the resource graph and group it (autogroup false: every resource
- * alone).  Each kind's group hook is told of its new members, and every
- * grouping is logged as mgmt does.  0 or -ENOMEM. */
+ * alone), then plan_join every group.  0 or -ENOMEM. */
 int plan_build(const struct graph_cfg *cfg, bool autogroup, struct plan *p);
+/* The same without telling the kinds (plan_join does, group by group). */
+int plan_group(const struct graph_cfg *cfg, bool autogroup, struct plan *p);
+/* Tell the kind of group `k`'s leader of each member (its group hook), and
+ * log it: one line per group at info, one per member at debug. */
+void plan_join(const struct plan *p, uint32_t k);
 void plan_free(struct plan *p);
 
 /* "Kind[name]" for a group of one, "Kind[autogroup:(a,b,c)]" otherwise

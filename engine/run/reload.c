@@ -21,7 +21,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -38,16 +37,14 @@ static void want(struct sched *s)
 	ev_timer_start(s->loop, &s->reload_timer);
 }
 
+static void reload_now(struct sched *s);
+
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sched *s = w->data;
 
-	s->reload_wanted = true;
-	/* What runs long (a command) is cut short, as at shutdown, so the
-	 * swap need not wait for it; it runs again in the new graph. */
-	if (s->inflight && s->stop_fd >= 0 && eventfd_write(s->stop_fd, 1) < 0)
-		log_warn("reload: cannot ask running resources to stop: %s",
-			 strerror(errno));
+	if (!s->stopping)
+		reload_now(s);
 	sched_kick(s);
 }
 
@@ -149,35 +146,46 @@ static void repoint(struct mgmt_res *r, const char *file)
 		r->param_pos[i].file = file;
 }
 
-/* Carry over the unchanged resources of `old` into `new` (their slots in
- * `old` become NULL); stop what `old` still holds afterwards. */
-static int carry_over(struct graph_cfg *old, struct graph_cfg *new,
-		      unsigned n[4])
+/* Index the resources of `g` by key ("kind\037name" -> index + 1). */
+static int index_res(const struct graph_cfg *g, struct shash *idx, char **keys)
 {
-	struct shash idx = { 0 };
-	char **keys = calloc(old->nres ? old->nres : 1, sizeof(*keys));
-	int rc = 0;
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < old->nres && rc == 0; i++) {
+	for (size_t i = 0; i < g->nres; i++) {
 		size_t len;
 		bool found;
 		void **slot;
 
-		if (!old->res[i])
+		if (!g->res[i])
 			continue;
-		keys[i] = res_key(old->res[i], &len);
-		slot = keys[i] ? shash_slot(&idx, keys[i], len, &found) : NULL;
+		keys[i] = res_key(g->res[i], &len);
+		slot = keys[i] ? shash_slot(idx, keys[i], len, &found) : NULL;
 		if (!slot)
-			rc = -ENOMEM;
-		else
-			*slot = (void *)(uintptr_t)(i + 1);
+			return -ENOMEM;
+		*slot = (void *)(uintptr_t)(i + 1);
 	}
+	return 0;
+}
+
+/* What became of each resource: match[i] is the index + 1 in `old` of new
+ * resource i's namesake, or 0; kept[i] whether it is unchanged. */
+struct changes {
+	size_t *match;
+	bool *kept;
+	unsigned n[4]; /* new, changed, removed, kept */
+};
+
+static int diff(const struct graph_cfg *old, const struct graph_cfg *new,
+		struct changes *c)
+{
+	struct shash idx = { 0 };
+	char **keys = calloc(old->nres ? old->nres : 1, sizeof(*keys));
+	int rc;
+
+	c->match = calloc(new->nres ? new->nres : 1, sizeof(*c->match));
+	c->kept = calloc(new->nres ? new->nres : 1, sizeof(*c->kept));
+	rc = keys && c->match && c->kept ? index_res(old, &idx, keys) : -ENOMEM;
 	for (size_t i = 0; i < new->nres && rc == 0; i++) {
-		struct mgmt_res *nr = new->res[i], *o;
-		size_t len, j;
-		char *key = res_key(nr, &len);
+		size_t len;
+		char *key = res_key(new->res[i], &len);
 		void *v = key ? shash_get(&idx, key, len) : NULL;
 
 		free(key);
@@ -185,91 +193,178 @@ static int carry_over(struct graph_cfg *old, struct graph_cfg *new,
 			rc = -ENOMEM;
 			break;
 		}
-		if (!v) {
-			n[0]++; /* new */
-			continue;
-		}
-		j = (uintptr_t)v - 1;
-		o = old->res[j];
-		if (!o || !res_equal(o, nr)) {
-			n[1]++; /* changed */
-			continue;
-		}
-		repoint(o, new->file);
-		new->res[i] = o;
-		old->res[j] = NULL;
-		res_free(nr);
-		n[3]++; /* kept */
+		c->match[i] = (uintptr_t)v;
+		if (!v)
+			c->n[0]++;
+		else if (!res_equal(old->res[(uintptr_t)v - 1], new->res[i]))
+			c->n[1]++;
+		else
+			c->kept[i] = true, c->n[3]++;
 	}
-	if (rc == 0) {
-		/* Whatever is left was removed or replaced by a changed one. */
-		for (size_t i = old->nres; i-- > 0;)
-			if (old->res[i]) {
-				sched_stop_resource(old->res[i]);
-				n[2]++;
-			}
-		n[2] -= n[1]; /* a changed one is not also removed */
-	}
+	c->n[2] = (unsigned)(old->nres - c->n[1] - c->n[3]);
 	shash_free(&idx);
-	for (size_t i = 0; i < old->nres; i++)
+	for (size_t i = 0; keys && i < old->nres; i++)
 		free(keys[i]);
 	free(keys);
 	return rc;
 }
 
-/* The running graph stays: what a cut-short run left dirty is queued
- * again. */
-static void keep_running(struct sched *s)
+/* An edge as (from, to, notify) in `old`'s numbering. */
+static int edge_cmp(const void *a, const void *b)
 {
-	for (uint32_t i = 0; i < s->n; i++)
-		if (s->v[i].state == V_DIRTY && s->v[i].nblock == 0)
-			sched_enqueue(s, &s->v[i]);
+	const size_t *x = a, *y = b;
+
+	for (int i = 0; i < 3; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
 }
 
-void reload_if_wanted(struct sched *s)
+/* Does `new`, with every resource kept, have the edges of `old`? */
+static bool same_edges(const struct graph_cfg *old, const struct graph_cfg *new,
+		       const struct changes *c)
+{
+	size_t n = old->nedges, *a, *b;
+	bool same;
+
+	if (new->nedges != n)
+		return false;
+	if (n == 0)
+		return true;
+	a = calloc(3 * n, sizeof(*a));
+	b = calloc(3 * n, sizeof(*b));
+	same = a && b;
+	for (size_t i = 0; same && i < n; i++) {
+		a[3 * i] = old->edges[i].from;
+		a[3 * i + 1] = old->edges[i].to;
+		a[3 * i + 2] = old->edges[i].notify;
+		b[3 * i] = c->match[new->edges[i].from] - 1;
+		b[3 * i + 1] = c->match[new->edges[i].to] - 1;
+		b[3 * i + 2] = new->edges[i].notify;
+	}
+	if (same) {
+		qsort(a, n, 3 * sizeof(*a), edge_cmp);
+		qsort(b, n, 3 * sizeof(*b), edge_cmp);
+		same = memcmp(a, b, 3 * n * sizeof(*a)) == 0;
+	}
+	free(a);
+	free(b);
+	return same;
+}
+
+/* Carry the unchanged resources of `old` over into `new` (their slots in
+ * `old` become NULL) and stop what `old` still holds.  One that runs is
+ * taken out of `old` too: its run is stopped (a job that had not started is
+ * put on `dropped`) and it is cleaned up when the run ends, and its
+ * replacement, if any, waits for that. */
+static void carry_over(struct sched *s, struct graph_cfg *old,
+		       struct graph_cfg *new, const struct changes *c,
+		       struct run_job **dropped)
+{
+	for (size_t i = 0; i < new->nres; i++) {
+		struct mgmt_res *nr = new->res[i], *o;
+
+		if (!c->match[i])
+			continue;
+		o = old->res[c->match[i] - 1];
+		old->res[c->match[i] - 1] = c->kept[i] ? NULL : o;
+		if (c->kept[i]) {
+			repoint(o, new->file);
+			new->res[i] = o;
+			res_free(nr);
+		} else if (o->job) {
+			o->heir = nr;
+			nr->ancestor = o;
+		} else if (o->ancestor) {
+			/* o waited for a run of its own ancestor: nr does */
+			nr->ancestor = o->ancestor;
+			o->ancestor->heir = nr;
+			o->ancestor = NULL;
+		}
+	}
+	/* Whatever is left was removed or replaced by a changed one. */
+	for (size_t i = old->nres; i-- > 0;) {
+		struct mgmt_res *o = old->res[i];
+
+		if (!o)
+			continue;
+		if (o->job) {
+			o->doomed = true;
+			o->vertex = NULL;
+			o->pos.file = NULL; /* the old graph's, freed */
+			old->res[i] = NULL;
+		} else if (o->ancestor) {
+			o->ancestor->heir = NULL; /* removed before it started */
+			o->ancestor = NULL;
+		} else {
+			sched_stop_resource(s, o);
+		}
+	}
+	for (struct run_job *j = s->jobs; j; j = j->next)
+		for (uint32_t k = 0; k < j->n; k++)
+			if (j->members[k]->doomed) {
+				struct run_job *d = sched_job_stop(s, j);
+
+				if (d) {
+					d->job.next = (struct job *)*dropped;
+					*dropped = d;
+				}
+				break;
+			}
+}
+
+static void reload_now(struct sched *s)
 {
 	struct graph_cfg *ncfg = NULL, *old = s->cfg;
 	struct diag d = { 0 };
-	unsigned n[4] = { 0 }; /* new, changed, removed, kept */
+	struct changes c = { 0 };
+	struct run_job *dropped = NULL;
 
-	s->reload_wanted = false;
-	/* Nothing runs now: clear the stop request for the runs to come. */
-	if (s->stop_fd >= 0) {
-		eventfd_t cleared;
-
-		(void)eventfd_read(s->stop_fd, &cleared);
-	}
 	if (config_load_file(s->o.yaml, s->o.registry, &ncfg, &d) < 0) {
 		for (size_t i = 0; i < d.n; i++)
 			log_error("%s", d.msgs[i]);
 		log_error("reload: %s: %zu error%s; the running graph stays",
 			  s->o.yaml, d.n, d.n == 1 ? "" : "s");
 		diag_free(&d);
-		keep_running(s);
 		return;
 	}
 	diag_free(&d);
 	if (s->o.prepare && s->o.prepare(s->o.hook_ctx, ncfg) < 0) {
 		log_error("reload: %s: the running graph stays", s->o.yaml);
 		graph_cfg_free(ncfg);
-		keep_running(s);
 		return;
 	}
-	if (carry_over(old, ncfg, n) < 0) {
+	if (diff(old, ncfg, &c) < 0) {
 		log_error("reload: out of memory; the running graph stays");
-		graph_cfg_free(ncfg);
-		keep_running(s);
-		return;
+		goto out;
 	}
+	if (c.n[0] == 0 && c.n[1] == 0 && c.n[2] == 0 &&
+	    same_edges(old, ncfg, &c)) {
+		log_info("reload: %s: unchanged (%zu resources)", s->o.yaml,
+			 ncfg->nres);
+		goto out;
+	}
+	carry_over(s, old, ncfg, &c, &dropped);
 	sched_graph_teardown(s);
 	if (old != s->first_cfg)
 		graph_cfg_free(old);
 	if (sched_graph_setup(s, ncfg) < 0) {
 		log_error("reload: cannot set up the new graph; stopping");
 		s->stopping = true;
-		return;
+	} else {
+		log_info("reload: %s: %zu resources (%u new, %u changed, "
+			 "%u removed, %u kept)",
+			 s->o.yaml, ncfg->nres, c.n[0], c.n[1], c.n[2], c.n[3]);
 	}
-	log_info("reload: %s: %zu resources (%u new, %u changed, %u removed, "
-		 "%u kept)",
-		 s->o.yaml, ncfg->nres, n[0], n[1], n[2], n[3]);
+	ncfg = NULL;
+	while (dropped) {
+		struct run_job *next = (struct run_job *)dropped->job.next;
+
+		sched_job_done(s, dropped);
+		dropped = next;
+	}
+out:
+	graph_cfg_free(ncfg);
+	free(c.match);
+	free(c.kept);
 }

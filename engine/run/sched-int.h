@@ -23,6 +23,21 @@ struct sema {
 	struct vertex *wait_head, *wait_tail;
 };
 
+/* One check_apply in flight: the leader and the members it covers, copied
+ * at dispatch, so the run can end in a graph swapped in meanwhile (its
+ * result then goes to wherever its resources are now). */
+struct run_job {
+	struct job job;              /* first: the workers' link */
+	struct run_job *prev, *next; /* every job in flight (sched.jobs) */
+	bool apply;
+	bool stopped;                /* its stop signal was sent */
+	int result;
+	const char **semas;          /* ids of the semaphores it holds */
+	uint32_t nsemas;
+	uint32_t n;
+	struct mgmt_res *members[];  /* leader first */
+};
+
 struct sched {
 	struct ev_loop *loop;
 	struct sched_opts o;
@@ -38,6 +53,7 @@ struct sched {
 	ev_prepare prepare;
 	ev_signal sigint, sigterm;
 	ev_timer conv_timer;
+	ev_timer abort_timer;      /* after a second signal: exit anyway */
 	pthread_t loop_thread;
 	int stop_fd;               /* eventfd, written once stopping begins */
 	int abort_fd;              /* eventfd, written at a second signal */
@@ -46,6 +62,8 @@ struct sched {
 	uint32_t rq_head, rq_tail;
 	uint32_t *stack; /* n entries, for propagate */
 	uint32_t *order; /* n entries: the vertices in dependency order */
+	struct vertex **touched; /* n entries: scratch for job_done */
+	struct run_job *jobs;    /* in flight, of this graph or one before */
 	struct graph_cfg *cfg; /* the graph running now */
 	struct graph_cfg *first_cfg; /* the caller's (never freed here) */
 	/* reload (reload.c) */
@@ -53,13 +71,13 @@ struct sched {
 	const char *yaml_base;
 	ev_signal sighup;
 	ev_timer reload_timer;
-	bool reload_wanted;
 	struct sema *semas;
 	uint32_t nsemas;
 	uint32_t *sema_idx; /* backing store of every vertex's semas */
 	int inflight, max_inflight;
 	uint32_t nretry, npending, nlimited;
 	bool started, converged, stopping;
+	bool interrupted;          /* stopped by a signal before converging */
 	bool spin;                 /* jobs finish fast: poll for them */
 
 	/* dirty marks from threads other than the loop's */
@@ -73,21 +91,27 @@ struct sched {
 void sched_enqueue(struct sched *s, struct vertex *v);
 void sched_kick(struct sched *s);
 
-/* sched.c: build and undo the vertices of a graph; stop one resource. */
+/* sched.c: build and undo the vertices of a graph; stop one resource (its
+ * watches and cleanup hook; events it had sent are forgotten). */
 int sched_graph_setup(struct sched *s, struct graph_cfg *cfg);
 void sched_graph_teardown(struct sched *s);
-void sched_stop_resource(struct mgmt_res *m);
+void sched_stop_resource(struct sched *s, struct mgmt_res *m);
 /* sched.c: take every finished job and outside event now. */
 bool sched_drain(struct sched *s);
+/* sched.c: send `j` its stop signal (once); a job that had not started is
+ * taken off the queue and returned, for the caller to sched_job_done once
+ * the graph is set up; NULL otherwise. */
+struct run_job *sched_job_stop(struct sched *s, struct run_job *j);
+/* sched.c: a job ended (or was dropped): its result goes to the vertices
+ * its resources are in now. */
+void sched_job_done(struct sched *s, struct run_job *j);
 
-/* reload.c: watch the graph file and SIGHUP; swap in a new graph once
- * nothing runs. */
+/* reload.c: watch the graph file and SIGHUP; compile a changed graph aside
+ * and swap it in (debounced), without waiting for what runs. */
 void reload_watch_start(struct sched *s);
 void reload_watch_stop(struct sched *s);
 /* Ask for a reload (debounced), as a change of the file does. */
 void reload_request(struct sched *s);
-/* Called by the scheduler whenever nothing runs: do a wanted reload. */
-void reload_if_wanted(struct sched *s);
 
 /* gate.c: take a token of v's meta.limit bucket, or start its timer and
  * return false; take all of v's semaphores, or none and wait for one;
@@ -95,7 +119,10 @@ void reload_if_wanted(struct sched *s);
 bool gate_limit_take(struct sched *s, struct vertex *v);
 void gate_on_limit(struct ev_loop *loop, ev_timer *w, int revents);
 bool gate_sema_take(struct sched *s, struct vertex *v);
-void gate_sema_give(struct sched *s, struct vertex *v);
+void gate_sema_give(struct sched *s, const char *const *ids, uint32_t n);
 int gate_setup_semas(struct sched *s, const struct graph_cfg *cfg);
+/* A job of the graph before holds semaphores `ids`: count them as used in
+ * this graph's (a reload must not let more run than a semaphore allows). */
+void gate_sema_hold(struct sched *s, const char *const *ids, uint32_t n);
 
 #endif /* ENGINE_SCHED_INT_H */

@@ -20,6 +20,15 @@
  * watches stay per member.  Before it runs, a vertex passes its gates
  * (gate.c: meta.limit and meta.sema).
  *
+ * Runs.  A run is a job of its own (struct run_job) that copies the
+ * members it covers, so a reload swaps in the new graph without waiting for
+ * it: a run of kept resources goes on, and its result goes to the vertices
+ * those resources are in now (sched_job_done), which wait (V_WAIT) until
+ * every run they depend on has ended.  Only a run covering a changed or
+ * removed resource gets its stop signal (each worker has its own, see
+ * workers.h); such a resource is cleaned up when its run ends, and what
+ * replaces it starts only then.
+ *
  * Convergence.  Nothing is running, queued, waiting to retry, waiting for
  * its watch or for a rate-limit token.  Dirty vertices that remain are then
  * blocked by failures only.
@@ -122,26 +131,78 @@ static void set_state(struct vertex *v, enum vstate st)
 static void on_retry(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents);
 
+/* The run on this worker thread, for the host services it calls. */
+static __thread struct run_job *tl_job;
+
 static void run_job(struct job *job)
 {
-	struct vertex *v = (struct vertex *)job;
-	const struct mgmt_kind *k = &v->res->kind->k;
-	int r = k->check_apply(v->res, v->res->params, v->job_apply);
+	struct run_job *j = (struct run_job *)job;
+	struct mgmt_res *lead = j->members[0];
+	int r;
 
-	v->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
+	tl_job = j;
+	r = lead->kind->k.check_apply(lead, lead->params, j->apply);
+	tl_job = NULL;
+	j->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
 }
+
+/* A job for `v`'s members, with room for the ids of their semaphores. */
+static struct run_job *job_new(const struct vertex *v)
+{
+	size_t nsema = 0;
+	struct run_job *j;
+
+	for (uint32_t i = 0; i < v->nmembers; i++)
+		nsema += v->members[i]->meta.sema.n;
+	j = calloc(1, sizeof(*j) + v->nmembers * sizeof(j->members[0]) +
+			      nsema * sizeof(j->semas[0]));
+	if (!j)
+		return NULL;
+	j->job.run = run_job;
+	j->n = v->nmembers;
+	memcpy(j->members, v->members, v->nmembers * sizeof(j->members[0]));
+	j->semas = (const char **)(j->members + j->n);
+	/* By id, each once: what v took in gate_sema_take. */
+	for (uint32_t i = 0; i < v->nmembers; i++) {
+		const struct mgmt_strv *sv = &v->members[i]->meta.sema;
+
+		for (size_t k = 0; k < sv->n; k++) {
+			uint32_t x = 0;
+
+			while (x < j->nsemas && strcmp(j->semas[x], sv->v[k]))
+				x++;
+			if (x == j->nsemas)
+				j->semas[j->nsemas++] = sv->v[k];
+		}
+	}
+	return j;
+}
+
+static void settle(struct sched *s, struct vertex *v);
 
 static void dispatch(struct sched *s)
 {
 	while (!s->stopping && s->inflight < s->max_inflight &&
 	       s->rq_head != s->rq_tail) {
 		struct vertex *v = &s->v[s->runq[s->rq_head]];
+		struct run_job *j;
 
 		s->rq_head = (s->rq_head + 1) % (s->n + 1);
 		v->queued = false;
-		if (v->state != V_DIRTY || v->nblock || !gate_limit_take(s, v) ||
-		    !gate_sema_take(s, v))
+		if (v->state != V_DIRTY || v->nblock || !gate_limit_take(s, v))
 			continue;
+		j = job_new(v);
+		if (!j) {
+			vlog(v, MGMT_LOG_ERROR, "out of memory: cannot run");
+			v->state = V_RUNNING; /* open before and after */
+			v->err = -ENOMEM;
+			settle(s, v);
+			continue;
+		}
+		if (!gate_sema_take(s, v)) {
+			free(j);
+			continue;
+		}
 		/* What this run sees; what comes meanwhile waits for the
 		 * next one. */
 		for (uint32_t i = 0; i < v->nmembers; i++) {
@@ -150,26 +211,59 @@ static void dispatch(struct sched *s)
 			m->job_dirty = m->rt_dirty;
 			m->job_refresh = m->rt_refresh;
 			m->rt_dirty = m->rt_refresh = false;
+			m->job = j;
 		}
-		v->job_apply = !(s->o.noop || v->res->meta.noop);
+		j->apply = !(s->o.noop || v->res->meta.noop);
+		j->next = s->jobs;
+		if (s->jobs)
+			s->jobs->prev = j;
+		s->jobs = j;
 		v->state = V_RUNNING; /* open before and after */
 		s->inflight++;
-		workers_submit(&s->w, &v->job);
+		workers_submit(&s->w, &j->job);
 	}
+}
+
+/* "converged", and when something failed, what: the first failed resource
+ * and how many resources its failures hold back. */
+static void log_converged(const struct sched *s)
+{
+	const struct vertex *first = NULL;
+	uint32_t nfailed = 0, nheld = 0;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct vertex *v = &s->v[i];
+
+		if (v->failing) {
+			nfailed += v->nmembers;
+			if (!first)
+				first = v;
+		} else if (v->state != V_CLEAN) {
+			nheld += v->nmembers;
+		}
+	}
+	if (!first) {
+		log_info("converged");
+		return;
+	}
+	log_info("converged with failures: %u resource(s) failed (the first: "
+		 "%s[%s]) and %u wait for them; an event on a failed one tries "
+		 "it again",
+		 nfailed, first->res->kind->k.name, first->res->name, nheld);
 }
 
 static void check_converged(struct sched *s)
 {
 	bool conv = s->inflight == 0 && s->rq_head == s->rq_tail &&
 		    s->nretry == 0 && s->npending == 0 && s->nlimited == 0 &&
-		    !s->reload_wanted && !ev_is_active(&s->reload_timer) &&
+		    !ev_is_active(&s->reload_timer) &&
 		    !(s->o.busy && s->o.busy(s->o.hook_ctx));
 
 	if (conv == s->converged)
 		return;
 	s->converged = conv;
 	if (conv) {
-		log_info("converged");
+		log_converged(s);
 		if (s->o.converged_timeout >= 0) {
 			ev_timer_set(&s->conv_timer, s->o.converged_timeout,
 				     0.);
@@ -191,12 +285,6 @@ void sched_kick(struct sched *s)
 			ev_break(s->loop, EVBREAK_ALL);
 		return;
 	}
-	/* A reload waits for what runs, and starts nothing meanwhile. */
-	if (s->reload_wanted) {
-		if (s->inflight)
-			return;
-		reload_if_wanted(s);
-	}
 	dispatch(s);
 	check_converged(s);
 }
@@ -205,6 +293,7 @@ static void make_dirty(struct sched *s, struct vertex *v)
 {
 	switch (v->state) {
 	case V_RUNNING:
+	case V_WAIT:
 		v->redo = true;
 		return;
 	case V_DIRTY:
@@ -235,6 +324,8 @@ static void member_event(struct sched *s, struct mgmt_res *res)
 {
 	struct vertex *v = res->vertex;
 
+	if (!v)
+		return; /* changed or removed by a reload; its run goes on */
 	res->rt_dirty = true;
 	/* From inside its own watch hook: the watch is ready already, even if
 	 * the hook goes on to return MGMT_WATCH_PENDING. */
@@ -246,32 +337,37 @@ static void member_event(struct sched *s, struct mgmt_res *res)
 	make_dirty(s, v);
 }
 
-/* `v` ran and `changed` something (`applied`: for real, not in noop mode):
- * along the original (per resource) edges, send refreshes on notify edges,
- * and wake the resources after it that run whenever something before them
- * changed.  A run that found everything right wakes nobody: a file
- * re-checked after its own write must not run the exec after it again. */
-static void tell_successors(struct sched *s, struct vertex *v, bool changed,
-			    bool applied)
+/* Job `j` ran and `changed` something (`applied`: for real, not in noop
+ * mode): along the (per resource) edges of the graph its resources are in
+ * now, send refreshes on notify edges, and wake the resources after it that
+ * run whenever something before them changed.  A run that found everything
+ * right wakes nobody: a file re-checked after its own write must not run
+ * the exec after it again. */
+static void tell_successors(struct sched *s, const struct run_job *j,
+			   bool changed, bool applied)
 {
 	const struct graph *rg = s->rg;
 
-	for (uint32_t i = 0; i < v->nmembers; i++) {
-		uint32_t from = v->members[i]->rt_index;
+	if (!changed)
+		return;
+	for (uint32_t i = 0; i < j->n; i++) {
+		const struct mgmt_res *m = j->members[i];
+		uint32_t from = m->rt_index;
 
+		if (m->doomed || !m->vertex)
+			continue; /* not in this graph */
 		for (uint32_t e = rg->out_start[from];
 		     e < rg->out_start[from + 1]; e++) {
 			struct mgmt_res *t = s->plan.cfg->res[rg->edges[e].to];
 			struct vertex *tv = t->vertex;
-			bool notify = changed && applied &&
+			bool notify = applied &&
 				      (rg->edges[e].flags & GRAPH_EDGE_NOTIFY);
 
-			if (tv == v)
+			if (tv == m->vertex)
 				continue;
 			if (notify)
 				t->rt_refresh = true;
-			if (notify || (changed &&
-				       (t->flags & MGMT_RES_RUN_WHEN_REACHED))) {
+			if (notify || (t->flags & MGMT_RES_RUN_WHEN_REACHED)) {
 				t->rt_dirty = true;
 				make_dirty(s, tv);
 			}
@@ -279,22 +375,65 @@ static void tell_successors(struct sched *s, struct vertex *v, bool changed,
 	}
 }
 
-static void finish(struct sched *s, struct vertex *v)
+/* Does a member of `v`, or what a member replaces, still run in a job? */
+static bool waits(const struct vertex *v)
+{
+	for (uint32_t i = 0; i < v->nmembers; i++)
+		if (v->members[i]->job || v->members[i]->ancestor)
+			return true;
+	return false;
+}
+
+static bool start_members(struct sched *s, struct vertex *v);
+static void start_poll(struct sched *s, struct vertex *v);
+
+/* A vertex that waited for runs of the graph before: its members start now
+ * (init, watch and the group hook, which must not run beside a member's
+ * check_apply).  Returns true when it goes on to take the runs' result. */
+static bool wake(struct sched *s, struct vertex *v)
+{
+	if (s->stopping) {
+		set_state(v, V_DIRTY); /* its new members never start */
+		return false;
+	}
+	if (!start_members(s, v)) {
+		v->failing = true;
+		set_state(v, V_FAILED);
+		return false;
+	}
+	start_poll(s, v);
+	if (v->npending) {
+		s->npending++;
+		set_state(v, V_PENDING);
+		return false;
+	}
+	return true;
+}
+
+/* Every run `v` waited for has ended (its own, or runs of the graph before
+ * a reload): take the result gathered in v->err and v->cut. */
+static void settle(struct sched *s, struct vertex *v)
 {
 	const struct meta *m = &v->res->meta;
-	int r = v->result;
+	int r = v->err;
+	bool cut = v->cut;
 
-	s->inflight--;
-	gate_sema_give(s, v);
-	if (r >= 0) {
-		if (r == MGMT_CHANGED)
-			vlog(v, MGMT_LOG_INFO, "%s",
-			     v->job_apply ? "changed" : "would change (noop)");
-		else
-			vlog(v, MGMT_LOG_DEBUG, "converged");
+	v->err = 0;
+	v->cut = false;
+	if (v->state == V_WAIT && !wake(s, v))
+		return;
+	if (r == 0 && cut) {
+		/* Cut short by a reload or the shutdown: not the resource's
+		 * failure; it runs again, being dirty. */
+		v->redo = false;
+		set_state(v, V_DIRTY);
+		if (v->nblock == 0)
+			sched_enqueue(s, v);
+		return;
+	}
+	if (r == 0) {
 		v->retries_left = m->retry;
 		v->failing = false;
-		tell_successors(s, v, r == MGMT_CHANGED, v->job_apply);
 		if (v->redo) {
 			v->redo = false;
 			set_state(v, V_DIRTY);
@@ -302,23 +441,6 @@ static void finish(struct sched *s, struct vertex *v)
 		} else {
 			set_state(v, V_CLEAN);
 		}
-		return;
-	}
-
-	/* The run failed: what it saw is still to be seen. */
-	for (uint32_t i = 0; i < v->nmembers; i++) {
-		struct mgmt_res *mm = v->members[i];
-
-		mm->rt_dirty |= mm->job_dirty;
-		mm->rt_refresh |= mm->job_refresh;
-	}
-	/* Cut short by shutdown or a reload (host->stop_fd): not the
-	 * resource's failure, and nothing is retried now (after a reload it
-	 * runs again, being dirty). */
-	if (s->stopping || s->reload_wanted) {
-		vlog(v, MGMT_LOG_INFO, "stopped by the %s",
-		     s->stopping ? "shutdown" : "reload");
-		set_state(v, V_DIRTY);
 		return;
 	}
 	v->failing = true;
@@ -352,6 +474,87 @@ static void finish(struct sched *s, struct vertex *v)
 	}
 }
 
+struct run_job *sched_job_stop(struct sched *s, struct run_job *j)
+{
+	if (j->stopped)
+		return NULL;
+	j->stopped = true;
+	return workers_cancel(&s->w, &j->job) ? j : NULL;
+}
+
+void sched_job_done(struct sched *s, struct run_job *j)
+{
+	const struct mgmt_res *lead = j->members[0];
+	int r = j->job.cancelled ? -ECANCELED : j->result;
+	bool cut = r < 0 && j->stopped;
+	uint32_t ntouched = 0;
+
+	s->inflight--;
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		s->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	gate_sema_give(s, j->semas, j->nsemas);
+	if (j->job.cancelled)
+		log_msg(MGMT_LOG_DEBUG, lead->kind->k.name, lead->name,
+			"dropped before it started");
+	else if (cut)
+		log_msg(MGMT_LOG_INFO, lead->kind->k.name, lead->name,
+			"stopped by the %s", s->stopping ? "shutdown" :
+			"reload (changed or removed)");
+	else if (r == MGMT_CHANGED)
+		log_msg(MGMT_LOG_INFO, lead->kind->k.name, lead->name, "%s",
+			j->apply ? "changed" : "would change (noop)");
+	else if (r == MGMT_CONVERGED)
+		log_msg(MGMT_LOG_DEBUG, lead->kind->k.name, lead->name,
+			"converged");
+	for (uint32_t i = 0; i < j->n; i++) {
+		struct mgmt_res *m = j->members[i];
+
+		m->job = NULL;
+		if (r < 0) { /* what the run saw is still to be seen */
+			m->rt_dirty |= m->job_dirty;
+			m->rt_refresh |= m->job_refresh;
+		}
+	}
+	if (r >= 0)
+		tell_successors(s, j, r == MGMT_CHANGED, j->apply);
+	/* Where the result goes: each member's vertex now, or for one that a
+	 * reload changed or removed, the vertex of what replaces it. */
+	for (uint32_t i = 0; i < j->n; i++) {
+		struct mgmt_res *m = j->members[i];
+		struct vertex *v = m->vertex;
+
+		if (m->doomed) {
+			v = NULL;
+			if (m->heir) {
+				m->heir->ancestor = NULL;
+				v = m->heir->vertex;
+			}
+			sched_stop_resource(s, m);
+			res_free(m);
+		}
+		if (!v || v->mark || !s->touched)
+			continue;
+		v->mark = true;
+		s->touched[ntouched++] = v;
+		if (cut || (j->job.cancelled && r < 0))
+			v->cut = true;
+		else if (r < 0 && v->err == 0)
+			v->err = r;
+	}
+	free(j);
+	for (uint32_t i = 0; i < ntouched; i++) {
+		struct vertex *v = s->touched[i];
+
+		v->mark = false;
+		if ((v->state == V_RUNNING || v->state == V_WAIT) && !waits(v))
+			settle(s, v);
+	}
+}
+
 /* Take finished jobs and events from other threads; returns true if there
  * were any. */
 bool sched_drain(struct sched *s)
@@ -379,7 +582,7 @@ bool sched_drain(struct sched *s)
 		s->spin = true;
 	for (struct job *j = done, *next; j; j = next) {
 		next = j->next;
-		finish(s, (struct vertex *)j);
+		sched_job_done(s, (struct run_job *)j);
 	}
 	sched_kick(s);
 	return done || nremote;
@@ -426,7 +629,36 @@ void sched_poke(void)
 
 int sched_stop_fd(void)
 {
+	int fd = workers_stop_fd();
+
+	if (fd >= 0)
+		return fd;
 	return cur ? cur->stop_fd : -1;
+}
+
+size_t sched_group_members(const struct mgmt_res *res,
+			   struct mgmt_res *const **members)
+{
+	const struct run_job *j = tl_job;
+	const struct vertex *v;
+
+	if (workers_on_worker()) {
+		/* The run's own copy: the graph may be swapped meanwhile. */
+		for (uint32_t i = 0; j && i < j->n; i++)
+			if (j->members[i] == res) {
+				*members = j->members + i;
+				return i == 0 ? j->n : 1;
+			}
+		*members = NULL;
+		return 0;
+	}
+	v = res->vertex;
+	if (!v) {
+		*members = NULL;
+		return 0;
+	}
+	*members = v->members;
+	return v->nmembers;
 }
 
 int sched_abort_fd(void)
@@ -498,22 +730,72 @@ static void on_converged_timeout(struct ev_loop *loop, ev_timer *w,
 	sched_kick(s);
 }
 
+/* Drop every job that has not started and send the running ones their
+ * stop signal; the engine's own stop signal too. */
+static void stop_all(struct sched *s)
+{
+	struct job *dropped = workers_cancel_all(&s->w);
+
+	for (struct run_job *j = s->jobs; j; j = j->next)
+		j->stopped = true;
+	if (s->stop_fd >= 0 && eventfd_write(s->stop_fd, 1) < 0)
+		log_warn("cannot signal running resources to stop: %s",
+			 strerror(errno));
+	for (struct job *j = dropped, *next; j; j = next) {
+		next = j->next;
+		sched_job_done(s, (struct run_job *)j);
+	}
+}
+
+/* Exit status from the last runs: an event may have made a failed vertex
+ * dirty again just as the engine stopped, so not from the states. */
+static int exit_status(const struct sched *s)
+{
+	int nfailed = 0;
+
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->v[i].failing)
+			nfailed += (int)s->v[i].nmembers;
+	if (nfailed)
+		log_error("%d resource(s) failed", nfailed);
+	if (nfailed)
+		return 1;
+	return s->interrupted ? SCHED_EXIT_INTERRUPTED : 0;
+}
+
+static void on_abort_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sched *s = w->data;
+
+	log_error("exiting with %d resource(s) still running", s->inflight);
+	/* Their threads are inside plugins: nothing may be freed or cleaned
+	 * up under them, so leave it all to the kernel. */
+	_exit(exit_status(s));
+}
+
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct sched *s = w->data;
 
 	if (s->stopping) {
-		log_warn("%s again: still waiting for %d running resource(s)",
+		if (ev_is_active(&s->abort_timer))
+			return;
+		log_warn("%s again: stopping %d running resource(s) at once",
 			 strsignal(w->signum), s->inflight);
+		if (s->abort_fd >= 0 && eventfd_write(s->abort_fd, 1) < 0)
+			log_warn("cannot signal running resources to abort: "
+				 "%s", strerror(errno));
+		ev_timer_set(&s->abort_timer, 1., 0.);
+		ev_timer_start(s->loop, &s->abort_timer);
 		return;
 	}
-	log_info("%s: shutting down (waiting for %d running resource(s))",
+	log_info("%s: shutting down (stopping %d running resource(s))",
 		 strsignal(w->signum), s->inflight);
 	s->stopping = true;
-	/* Long check_applies poll this and cut their work short. */
-	if (s->stop_fd >= 0 && eventfd_write(s->stop_fd, 1) < 0)
-		log_warn("cannot signal running resources to stop: %s",
-			 strerror(errno));
+	s->interrupted = s->o.converged_timeout >= 0 && !s->converged;
+	/* Nothing starts any more; long check_applies poll their stop
+	 * signal and cut their work short. */
+	stop_all(s);
 	sched_kick(s);
 }
 
@@ -539,59 +821,98 @@ static int online_cpus(void)
 	return n > 0 ? (int)n : 1;
 }
 
-/* init and watch hooks of every member that is new (a resource kept by a
- * reload is already watched), in dependency order.  A resource whose init
- * or watch fails fails its vertex, which blocks its descendants. */
+/* The group hook, then init and watch hooks of every member of `v` that is
+ * new (a resource kept by a reload is already watched).  A member whose
+ * init or watch fails fails the vertex (returns false), which blocks its
+ * descendants.  Sets v->npending. */
+static bool start_members(struct sched *s, struct vertex *v)
+{
+	bool ok = true;
+
+	plan_join(&s->plan, v->id);
+	v->npending = 0;
+	for (uint32_t j = 0; j < v->nmembers; j++) {
+		struct mgmt_res *m = v->members[j];
+		const struct mgmt_kind *k = &m->kind->k;
+		int r;
+
+		if (m->inited) {
+			v->npending += m->watch_pending;
+			continue;
+		}
+		r = k->init ? k->init(m, m->params) : 0;
+		if (r < 0) {
+			log_msg(MGMT_LOG_ERROR, k->name, m->name,
+				"init failed (error %d)", r);
+			ok = false;
+			continue;
+		}
+		m->inited = true;
+		m->in_watch = true;
+		r = k->watch ? k->watch(m, m->params) : 0;
+		m->in_watch = false;
+		if (r < 0) {
+			log_msg(MGMT_LOG_ERROR, k->name, m->name,
+				"watch failed (error %d)", r);
+			ok = false;
+		} else if (r == MGMT_WATCH_PENDING && !m->early_event) {
+			m->watch_pending = true;
+			v->npending++;
+		}
+	}
+	return ok;
+}
+
+static void start_poll(struct sched *s, struct vertex *v)
+{
+	if (v->res->meta.poll_s > 0) {
+		double p = (double)v->res->meta.poll_s;
+
+		ev_timer_set(&v->poll_timer, p, p);
+		ev_timer_start(s->loop, &v->poll_timer);
+	}
+}
+
+/* Start every vertex, in dependency order, except those that wait for runs
+ * of the graph before a reload (they start when those end). */
 static void start_resources(struct sched *s)
 {
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[s->order[i]];
 
-		for (uint32_t j = 0; j < v->nmembers; j++) {
-			struct mgmt_res *m = v->members[j];
-			const struct mgmt_kind *k = &m->kind->k;
-			int r;
-
-			if (m->inited)
-				continue;
-			r = k->init ? k->init(m, m->params) : 0;
-			if (r < 0) {
-				log_msg(MGMT_LOG_ERROR, k->name, m->name,
-					"init failed (error %d)", r);
-				v->state = V_FAILED;
-				v->failing = true;
-				continue;
-			}
-			m->inited = true;
-			m->in_watch = true;
-			r = k->watch ? k->watch(m, m->params) : 0;
-			m->in_watch = false;
-			if (r < 0) {
-				log_msg(MGMT_LOG_ERROR, k->name, m->name,
-					"watch failed (error %d)", r);
-				v->state = V_FAILED;
-				v->failing = true;
-			} else if (r == MGMT_WATCH_PENDING && !m->early_event) {
-				m->watch_pending = true;
-			}
+		if (waits(v)) {
+			for (uint32_t j = 0; j < v->nmembers; j++)
+				v->redo |= v->members[j]->rt_dirty;
+			v->state = V_WAIT;
+			continue;
 		}
-		for (uint32_t j = 0; j < v->nmembers; j++)
-			v->npending += v->members[j]->watch_pending;
-		if (v->npending && v->state == V_DIRTY) {
+		if (!start_members(s, v)) {
+			v->state = V_FAILED;
+			v->failing = true;
+		} else if (v->npending && v->state == V_DIRTY) {
 			v->state = V_PENDING;
 			s->npending++;
 		}
-		if (v->res->meta.poll_s > 0) {
-			double p = (double)v->res->meta.poll_s;
-
-			ev_timer_set(&v->poll_timer, p, p);
-			ev_timer_start(s->loop, &v->poll_timer);
-		}
+		start_poll(s, v);
 	}
 }
 
+/* Forget the events `m` sent from other threads that are not taken yet:
+ * it is about to be freed. */
+static void forget_events(struct sched *s, const struct mgmt_res *m)
+{
+	size_t k = 0;
+
+	pthread_mutex_lock(&s->rlock);
+	for (size_t i = 0; i < s->nremote; i++)
+		if (s->remote[i] != m)
+			s->remote[k++] = s->remote[i];
+	s->nremote = k;
+	pthread_mutex_unlock(&s->rlock);
+}
+
 /* Watches and cleanup hook of one resource. */
-void sched_stop_resource(struct mgmt_res *m)
+void sched_stop_resource(struct sched *s, struct mgmt_res *m)
 {
 	const struct mgmt_kind *k = &m->kind->k;
 
@@ -600,6 +921,7 @@ void sched_stop_resource(struct mgmt_res *m)
 		k->cleanup(m, m->params);
 	m->inited = false;
 	m->vertex = NULL;
+	forget_events(s, m);
 }
 
 /* Build the vertices of `cfg`: group it, lay out the vertices, start new
@@ -610,7 +932,7 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 	const struct autogroup_result *ag = &s->plan.ag;
 
 	s->cfg = cfg;
-	if (plan_build(cfg, !s->o.no_autogroup, &s->plan) < 0)
+	if (plan_group(cfg, !s->o.no_autogroup, &s->plan) < 0)
 		return -ENOMEM;
 	s->g = &ag->grouped;
 	s->rg = &s->plan.rg;
@@ -620,7 +942,9 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 	s->runq = calloc((size_t)s->n + 1, sizeof(*s->runq));
 	s->stack = calloc((size_t)s->n + 1, sizeof(*s->stack));
 	s->order = calloc(s->n ? s->n : 1, sizeof(*s->order));
-	if (!s->v || !s->members || !s->runq || !s->stack || !s->order)
+	s->touched = calloc(s->n ? s->n : 1, sizeof(*s->touched));
+	if (!s->v || !s->members || !s->runq || !s->stack || !s->order ||
+	    !s->touched)
 		return -ENOMEM;
 	s->rq_head = s->rq_tail = 0;
 	for (uint32_t i = 0; i < cfg->nres; i++) {
@@ -632,15 +956,17 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 			r->rt_refresh = false;
 			r->watch_pending = false;
 		}
-		r->job_dirty = r->job_refresh = false;
+		if (!r->job) /* what a running job sees stays */
+			r->job_dirty = r->job_refresh = false;
 	}
 	if (gate_setup_semas(s, cfg) < 0)
 		return -ENOMEM;
+	for (struct run_job *j = s->jobs; j; j = j->next)
+		gate_sema_hold(s, j->semas, j->nsemas);
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[i];
 		uint32_t first = ag->member_start[i];
 
-		v->job.run = run_job;
 		v->s = s;
 		v->members = s->members + first;
 		v->nmembers = ag->member_start[i + 1] - first;
@@ -702,8 +1028,12 @@ void sched_graph_teardown(struct sched *s)
 		ev_timer_stop(s->loop, &v->retry_timer);
 		ev_timer_stop(s->loop, &v->poll_timer);
 		ev_timer_stop(s->loop, &v->limit_timer);
+		/* What had not settled runs again in the next graph; what
+		 * runs (or waits for a run) keeps its own marks: its run's
+		 * result still comes. */
 		for (uint32_t j = 0; j < v->nmembers; j++) {
-			if (v->state != V_CLEAN || v->failing)
+			if ((v->state != V_CLEAN || v->failing) &&
+			    v->state != V_RUNNING && v->state != V_WAIT)
 				v->members[j]->rt_dirty = true;
 			v->members[j]->vertex = NULL;
 		}
@@ -712,12 +1042,14 @@ void sched_graph_teardown(struct sched *s)
 	free(s->runq);
 	free(s->stack);
 	free(s->order);
+	free(s->touched);
 	free(s->members);
 	free(s->semas);
 	free(s->sema_idx);
 	plan_free(&s->plan);
 	s->v = NULL;
 	s->runq = s->stack = s->order = s->sema_idx = NULL;
+	s->touched = NULL;
 	s->members = NULL;
 	s->semas = NULL;
 	s->n = s->nsemas = 0;
@@ -728,7 +1060,7 @@ void sched_graph_teardown(struct sched *s)
 int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 {
 	struct sched s = { .first_cfg = cfg };
-	int status = 2, nthreads, nfailed = 0;
+	int status = 2, nthreads;
 
 	s.o = *o;
 	s.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -771,6 +1103,8 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	ev_signal_start(s.loop, &s.sigterm);
 	ev_init(&s.conv_timer, on_converged_timeout);
 	s.conv_timer.data = &s;
+	ev_init(&s.abort_timer, on_abort_timeout);
+	s.abort_timer.data = &s;
 	if (o->yaml)
 		reload_watch_start(&s);
 
@@ -784,19 +1118,13 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 
 	workers_stop(&s.w);
 	reload_watch_stop(&s);
-	/* By the last run, not the state: an event may have made a failed
-	 * vertex dirty again just as the engine stopped. */
-	for (uint32_t i = 0; i < s.n; i++)
-		if (s.v[i].failing)
-			nfailed += (int)s.v[i].nmembers;
-	if (nfailed)
-		log_error("%d resource(s) failed", nfailed);
-	status = nfailed ? 1 : 0;
+	status = exit_status(&s);
 out:
 	/* (stopping a watcher that never started is a no-op) */
 	ev_signal_stop(s.loop, &s.sigint);
 	ev_signal_stop(s.loop, &s.sigterm);
 	ev_timer_stop(s.loop, &s.conv_timer);
+	ev_timer_stop(s.loop, &s.abort_timer);
 	ev_async_stop(s.loop, &s.wake);
 	ev_prepare_stop(s.loop, &s.prepare);
 	/* Cleanup hooks in reverse dependency order, also when the run could
@@ -804,7 +1132,8 @@ out:
 	for (uint32_t i = s.n; s.v && s.order && i-- > 0;)
 		for (uint32_t j = s.v[s.order[i]].nmembers; j-- > 0;)
 			if (s.v[s.order[i]].members[j]->inited)
-				sched_stop_resource(s.v[s.order[i]].members[j]);
+				sched_stop_resource(&s,
+						    s.v[s.order[i]].members[j]);
 	sched_graph_teardown(&s);
 	cur = NULL;
 	free(s.remote);

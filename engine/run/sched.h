@@ -38,6 +38,8 @@ enum vstate {
 	V_PENDING,  /* its watch is not ready yet */
 	V_DIRTY,    /* must run when nothing before it is unsettled */
 	V_RUNNING,  /* check_apply on a worker */
+	V_WAIT,     /* after a reload: a run of the graph before (of a member,
+		     * or of what a member replaces) has not ended yet */
 	V_RETRY,    /* failed; waiting meta.delay before trying again */
 	V_CLEAN,    /* its last run succeeded */
 	V_FAILED,   /* retries used up; blocks its descendants */
@@ -47,9 +49,10 @@ struct sched;
 
 /* A vertex is a group of resources (most often of one) that runs as one:
  * one check_apply of the leader handles every member.  Events, refreshes
- * and watches stay per member (flags in struct mgmt_res). */
+ * and watches stay per member (flags in struct mgmt_res).  A run is a job of
+ * its own (struct run_job in sched-int.h), so it can outlive the vertex
+ * across a reload. */
 struct vertex {
-	struct job job;            /* first: a job is its vertex */
 	struct sched *s;
 	struct mgmt_res *res;      /* the leader */
 	struct mgmt_res **members; /* leader first */
@@ -60,8 +63,10 @@ struct vertex {
 	uint32_t nblock;           /* parents that are not settled */
 	bool queued;               /* in the run queue */
 	bool redo;                 /* an event arrived while running */
-	bool job_apply;            /* apply as seen by the running job */
 	bool failing;              /* its last run (or init) failed */
+	bool cut;                  /* a run it waits for was stopped */
+	bool mark;                 /* scratch, while a run is delivered */
+	int err;                   /* of a run it waits for: the first error */
 	bool sema_wait;            /* queued on a semaphore, not the runq */
 	uint32_t *semas;           /* indexes into the graph's semaphores: the
 				    * union of its members' meta.sema */
@@ -70,20 +75,30 @@ struct vertex {
 	double tokens;             /* meta.limit/burst token bucket */
 	double tokens_at;          /* when tokens was last filled */
 	ev_timer limit_timer;      /* waiting for a token */
-	int result;                /* of the last check_apply */
 	int64_t retries_left;
 	ev_timer retry_timer;
 	ev_timer poll_timer;
 };
 
+/* Exit status of a one-shot run (converged_timeout >= 0) stopped by a
+ * signal before it converged, when nothing failed. */
+#define SCHED_EXIT_INTERRUPTED 3
+
 /* Run `cfg` until converged-timeout or a signal.  The caller keeps `cfg`
  * and frees it afterwards, but a reload may take resources out of it (their
  * slots become NULL, which graph_cfg_free skips).  Returns the process exit
- * status: 0, 1 when a resource failed, 2 when the run could not start. */
+ * status: 0, 1 when a resource failed, 2 when the run could not start,
+ * SCHED_EXIT_INTERRUPTED. */
 int sched_run(struct graph_cfg *cfg, const struct sched_opts *o);
 
 /* From the host table: the real state of `res` may have moved.  Any thread. */
 void sched_dirty(struct mgmt_res *res);
+
+/* From the host table: the members of the group `res` leads, as the run on
+ * this thread sees them (a worker in check_apply) or as the graph has them
+ * (the loop thread). */
+size_t sched_group_members(const struct mgmt_res *res,
+			   struct mgmt_res *const **members);
 
 /* From the outside source (loop thread): compile the graph file again,
  * with what prepare merges, and swap it in (DESIGN.md section 3). */
@@ -92,7 +107,8 @@ void sched_reload(void);
 /* From the outside source (loop thread): what busy says has changed. */
 void sched_poke(void);
 
-/* From the host table: readable once the engine is stopping, or -1. */
+/* From the host table: the stop signal of the run on this thread (a worker
+ * in check_apply), else the engine's, readable once it is stopping; or -1. */
 int sched_stop_fd(void);
 /* From the host table: readable once the engine must stop at once, or -1. */
 int sched_abort_fd(void);

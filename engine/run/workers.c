@@ -10,10 +10,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "log.h"
 #include "run/workers.h"
+
+static __thread struct worker *self;
 
 static void list_push(struct job_list *l, struct job *j)
 {
@@ -75,10 +80,21 @@ static void wait_for_job(struct workers *w)
 		pthread_cond_wait(&w->cond, &w->lock);
 }
 
+/* Write the stop signal of worker `i` (lock held, so the job it runs cannot
+ * change meanwhile). */
+static void stop_worker(struct workers *w, int i)
+{
+	if (eventfd_write(w->threads[i].stop_fd, 1) < 0)
+		log_error("cannot stop a running job: eventfd: %s",
+			  strerror(errno));
+}
+
 static void *worker_main(void *arg)
 {
-	struct workers *w = arg;
+	struct worker *me = arg;
+	struct workers *w = me->w;
 
+	self = me;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct job *j;
@@ -93,11 +109,21 @@ static void *worker_main(void *arg)
 		if (!w->todo.head)
 			w->todo.tail = NULL;
 		atomic_fetch_sub(&w->ntodo, 1);
+		/* A stop meant for the previous job must not stop this one: the
+		 * loop writes the signal only while the lock shows which job
+		 * runs, so clearing it here, under the lock, is exact. */
+		{
+			eventfd_t stale;
+
+			(void)eventfd_read(me->stop_fd, &stale);
+		}
+		j->worker = me->index;
 		pthread_mutex_unlock(&w->lock);
 
 		j->run(j);
 
 		pthread_mutex_lock(&w->lock);
+		j->worker = -1;
 		/* Only the first job onto an empty done list needs to wake the
 		 * loop: it drains the whole list. */
 		wake = w->done.head == NULL;
@@ -138,9 +164,20 @@ int workers_start(struct workers *w, int n, struct ev_loop *loop,
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (int i = 0; i < n; i++) {
-		err = -pthread_create(&w->threads[i], NULL, worker_main, w);
-		if (err)
+		struct worker *me = &w->threads[i];
+
+		me->w = w;
+		me->index = i;
+		me->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (me->stop_fd < 0) {
+			err = -errno;
 			break;
+		}
+		err = -pthread_create(&me->thread, NULL, worker_main, me);
+		if (err) {
+			close(me->stop_fd);
+			break;
+		}
 		w->nthreads++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -157,6 +194,8 @@ int workers_start(struct workers *w, int n, struct ev_loop *loop,
 
 void workers_submit(struct workers *w, struct job *job)
 {
+	job->worker = -1;
+	job->cancelled = false;
 	pthread_mutex_lock(&w->lock);
 	list_push(&w->todo, job);
 	atomic_fetch_add(&w->ntodo, 1);
@@ -191,6 +230,68 @@ bool workers_wait_done(struct workers *w)
 	return got || atomic_load(&w->ndone) > 0;
 }
 
+/* Take `job` off the queue (lock held); false when it is not queued. */
+static bool unqueue(struct workers *w, struct job *job)
+{
+	struct job *prev = NULL;
+
+	for (struct job *j = w->todo.head; j; prev = j, j = j->next) {
+		if (j != job)
+			continue;
+		if (prev)
+			prev->next = j->next;
+		else
+			w->todo.head = j->next;
+		if (w->todo.tail == j)
+			w->todo.tail = prev;
+		atomic_fetch_sub(&w->ntodo, 1);
+		j->next = NULL;
+		j->cancelled = true;
+		return true;
+	}
+	return false;
+}
+
+bool workers_cancel(struct workers *w, struct job *job)
+{
+	bool taken;
+
+	pthread_mutex_lock(&w->lock);
+	taken = unqueue(w, job);
+	if (!taken && job->worker >= 0)
+		stop_worker(w, job->worker);
+	pthread_mutex_unlock(&w->lock);
+	return taken;
+}
+
+struct job *workers_cancel_all(struct workers *w)
+{
+	struct job *head;
+
+	pthread_mutex_lock(&w->lock);
+	head = w->todo.head;
+	for (struct job *j = head; j; j = j->next)
+		j->cancelled = true;
+	w->todo.head = w->todo.tail = NULL;
+	atomic_store(&w->ntodo, 0);
+	/* Every worker: an idle one clears its signal unread at its next
+	 * pick-up (and nothing is submitted after this). */
+	for (int i = 0; i < w->nthreads; i++)
+		stop_worker(w, i);
+	pthread_mutex_unlock(&w->lock);
+	return head;
+}
+
+int workers_stop_fd(void)
+{
+	return self ? self->stop_fd : -1;
+}
+
+bool workers_on_worker(void)
+{
+	return self != NULL;
+}
+
 void workers_stop(struct workers *w)
 {
 	if (!w->threads)
@@ -200,8 +301,10 @@ void workers_stop(struct workers *w)
 	w->todo.head = w->todo.tail = NULL;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
-	for (int i = 0; i < w->nthreads; i++)
-		pthread_join(w->threads[i], NULL);
+	for (int i = 0; i < w->nthreads; i++) {
+		pthread_join(w->threads[i].thread, NULL);
+		close(w->threads[i].stop_fd);
+	}
 	free(w->threads);
 	w->threads = NULL;
 	pthread_cond_destroy(&w->cond);

@@ -8,6 +8,10 @@
  * Jobs are intrusive (embedded in the caller's struct), so submitting never
  * allocates; the number of jobs in flight is bounded by the caller.
  *
+ * Each worker has its own stop signal (an eventfd), which a job's code polls
+ * through workers_stop_fd(): the loop can stop one running job without
+ * touching the others, and drop jobs that have not started yet.
+ *
  * Short jobs (a converged check) make the hand-off itself the cost: a futex
  * wake-up and an eventfd write per job.  So both sides spin briefly before
  * sleeping: at most one idle worker polls for new jobs, and the loop may poll
@@ -28,6 +32,16 @@
 struct job {
 	struct job *next;
 	void (*run)(struct job *job); /* on a worker thread */
+	int worker;     /* index of the worker running it, or -1 (lock held) */
+	bool cancelled; /* dropped before it started: run never called */
+};
+
+/* One thread and its stop signal. */
+struct worker {
+	pthread_t thread;
+	int stop_fd;         /* eventfd: written to stop the job it runs */
+	struct workers *w;
+	int index;
 };
 
 struct job_list {
@@ -35,7 +49,7 @@ struct job_list {
 };
 
 struct workers {
-	pthread_t *threads;
+	struct worker *threads;
 	int nthreads;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -60,6 +74,20 @@ struct job *workers_take_done(struct workers *w);
 /* Loop thread: poll up to WORKERS_SPIN_NS for a finished job.  Returns
  * true when one is there to take. */
 bool workers_wait_done(struct workers *w);
+/* Loop thread: stop `job`.  Returns true when it had not started: it is
+ * taken off the queue, marked cancelled, and the caller finishes it now.
+ * Otherwise, if it runs, its worker's stop signal is written (a job that is
+ * already done is left alone) and false is returned. */
+bool workers_cancel(struct workers *w, struct job *job);
+/* Loop thread: stop everything.  Returns the jobs that had not started
+ * (marked cancelled, linked through next) and writes the stop signal of
+ * every worker that runs one. */
+struct job *workers_cancel_all(struct workers *w);
+/* The stop signal of the job running on the calling thread, or -1 when it
+ * is not a worker. */
+int workers_stop_fd(void);
+/* Is the calling thread one of the workers? */
+bool workers_on_worker(void);
 /* Let running jobs finish, then join the threads.  Queued jobs not yet
  * started are dropped (returned in the done list untouched is not needed:
  * the caller only stops when nothing is queued). */

@@ -85,7 +85,11 @@ Y
 engine graph --format json "$TMP/group.yaml" >"$TMP/group.json" 2>"$TMP/group.err"
 printf '%s\n' '{"vertices": [{"id": "noop[autogroup:(a,c)]", "kind": "noop", "members": ["a", "c"]}, {"id": "noop[b]", "kind": "noop", "members": ["b"]}, {"id": "noop[z]", "kind": "noop", "members": ["z"]}], "edges": [{"from": "noop[autogroup:(a,c)]", "to": "noop[z]", "notify": false}, {"from": "noop[b]", "to": "noop[autogroup:(a,c)]", "notify": true}]}' >"$TMP/group.want"
 ok "graph --format json: groups, ids, members, edges" cmp -s "$TMP/group.json" "$TMP/group.want"
-ok "grouping is logged as mgmt does" grep -q "Grouping: Success for: Noop\[c\] into Noop\[a\]" "$TMP/group.err"
+ok "grouping: one line per group" sh -c \
+	'grep -q " info Grouping: 2 resources into Noop\[a\]$" "$1" && [ "$(grep -c Grouping "$1")" -eq 1 ]' _ "$TMP/group.err"
+engine --log-level debug graph --format json "$TMP/group.yaml" >/dev/null 2>"$TMP/group.dbg"
+ok "each member as mgmt logs it, at debug" \
+	grep -q "debug Grouping: Success for: Noop\[c\] into Noop\[a\]" "$TMP/group.dbg"
 engine graph --no-autogroup --format json "$TMP/group.yaml" >"$TMP/nogroup.json" 2>/dev/null
 ok "graph --no-autogroup: every resource alone" sh -c '! grep -q autogroup "$1"' _ "$TMP/nogroup.json"
 

@@ -43,8 +43,9 @@ ok "the log says why" grep -q "shutting down: stopping its process group" "$TMP/
 kill -KILL "$(cat "$TMP/grandchild")" 2>/dev/null
 [ -e /proc/"$(cat "$TMP/grandchild")" ] && diag_file "$TMP/log"
 
-# A reload does not wait for the command either: it is stopped, the new
-# graph is swapped in, and the command runs again there.
+# A reload keeps a running command that it did not change: the new graph is
+# swapped in beside it.  A reload that changes the command stops it (its
+# whole group), and the new command runs after it ended.
 rm -f "$TMP/pid" "$TMP/grandchild"
 "$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$TMP/long.yaml" \
 	2>"$TMP/log2" &
@@ -65,15 +66,20 @@ while ! grep -q "reload: .*(1 new, 0 changed, 0 removed, 1 kept)" "$TMP/log2" 2>
 done
 ok "reload: swapped in without waiting for the command" \
 	grep -q "reload: .*(1 new, 0 changed, 0 removed, 1 kept)" "$TMP/log2"
-ok "reload: the running command was stopped" gone "$first"
-ok "reload: and its grandchild" gone "$first_gc"
+alive() { ! gone "$1"; }
+ok "reload: the kept command runs on" alive "$first"
+ok "reload: and its grandchild" alive "$first_gc"
+sed 's/sleep 300/sleep 301/' "$TMP/long.yaml" >"$TMP/long.tmp"
+mv "$TMP/long.tmp" "$TMP/long.yaml"
 i=0
 while { [ ! -s "$TMP/pid" ] || [ "$(cat "$TMP/pid")" = "$first" ]; } &&
 	[ $i -lt 1500 ]; do
 	sleep 0.02
 	i=$((i + 1))
 done
-ok "reload: the command runs again in the new graph" \
+ok "reload: a changed command is stopped" gone "$first"
+ok "reload: with its grandchild" gone "$first_gc"
+ok "reload: and the new one runs" \
 	sh -c '[ -s "$1" ] && [ "$(cat "$1")" != "$2" ]' _ "$TMP/pid" "$first"
 kill -TERM $engine_pid
 wait $engine_pid

@@ -11,6 +11,8 @@
  *   end NAME RUN NS RESULT   it returned RESULT
  *   ready NAME NS            its (pending) watch became ready
  *   init NAME / cleanup NAME
+ *   stopped NAME RUN         its run saw its stop signal (host->stop_fd)
+ *   joined LEADER MEMBER     the group hook took MEMBER in
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,6 +50,8 @@ struct test {
 	char *after;         /* autoedge: comes after the test resource with this uid */
 	char *poke;          /* send an event to the test resource of this name */
 	int64_t poke_runs;   /* ... in each of the first N runs */
+	char *hold;          /* the first run waits until this file exists,
+			      * or until its stop signal */
 	/* runtime */
 	atomic_int runs;
 	mgmt_res *self;
@@ -89,6 +94,8 @@ static const struct mgmt_param test_params[] = {
 		   "test resource to send an event to"),
 	MGMT_PARAM(struct test, poke_runs, MGMT_PARAM_INT, "0", 0,
 		   "poke in each of the first N runs"),
+	MGMT_PARAM(struct test, hold, MGMT_PARAM_STRING, NULL, 0,
+		   "the first run waits for this file or its stop signal"),
 	MGMT_PARAM_END,
 };
 
@@ -163,6 +170,26 @@ static int barrier_wait(mgmt_res *res, const struct test *t)
 	return MGMT_ERROR;
 }
 
+/* Wait (guarded: 60 s) until `t->hold` exists or the run's stop signal
+ * fires; returns MGMT_ERROR in the second case. */
+static int hold(mgmt_res *res, const struct test *t, int run)
+{
+	int fd = mgmt_host->stop_fd();
+
+	for (int i = 0; i < 12000; i++) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+		if (access(t->hold, F_OK) == 0)
+			return MGMT_CONVERGED;
+		if (poll(&pf, 1, 5) > 0) {
+			record(t, "stopped %s %d\n", mgmt_res_name(res), run);
+			return MGMT_ERROR;
+		}
+	}
+	mgmt_error(res, "hold %s: gave up waiting", t->hold);
+	return MGMT_ERROR;
+}
+
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct test *live;
 
@@ -191,6 +218,8 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 			mgmt_dirty(res); /* from a worker thread */
 	if (t->barrier && t->barrier_count > 0 && run == 1)
 		r = barrier_wait(res, t);
+	if (r == 0 && t->hold && run == 1)
+		r = hold(res, t, run);
 	if (t->sleep_ms > 0) {
 		struct timespec ts = { t->sleep_ms / 1000,
 				       (t->sleep_ms % 1000) * 1000000 };
@@ -307,6 +336,13 @@ static bool test_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other,
 	return a->group && b->group && strcmp(a->group, b->group) == 0;
 }
 
+static int test_group(mgmt_res *leader, void *lp, mgmt_res *member, void *mp)
+{
+	record(lp, "joined %s %s\n", mgmt_res_name(leader),
+	       mgmt_res_name(member));
+	return 0;
+}
+
 static const struct mgmt_kind test_kind = {
 	MGMT_KIND_HEADER,
 	.name = "test",
@@ -320,6 +356,7 @@ static const struct mgmt_kind test_kind = {
 	.uid = test_uid,
 	.autoedges = test_autoedges,
 	.group_cmp = test_group_cmp,
+	.group = test_group,
 };
 
 static const struct mgmt_kind *const test_kinds[] = { &test_kind, NULL };
