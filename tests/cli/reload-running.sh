@@ -119,6 +119,29 @@ ok "it was cleaned up after its run" wait_for "^cleanup gone" 1 "$REC"
 ok "cleanup came after the run's end" before "^end gone 1 " "^cleanup gone"
 ok "nothing else was stopped" [ "$(count "^stopped" "$REC")" -eq 2 ]
 
+# A group whose leader runs: a member added by a reload joins (the group
+# hook) only after that run ended, and the next run covers it.
+V3="$V1
+  - {name: busy, record: $REC, changes: 1}
+  - {name: ga, record: $REC, group: g, hold: $TMP/go2}
+  - {name: gb, record: $REC, group: g}"
+echo "$V3
+$E" | save
+ok "the group's run started" wait_for "^start ga 1 " 1 "$REC"
+echo "$V3
+  - {name: gc, record: $REC, group: g}
+$E" | save
+ok "a new member: reloaded" \
+	wait_for "reload: .*(1 new, 0 changed, 0 removed, 6 kept)" 1
+ok "it has not joined while the leader runs" \
+	[ "$(count "^joined ga gc" "$REC")" -eq 0 ]
+touch "$TMP/go2"
+ok "the next run covers it" wait_for "^member ga 2 gc 1" 1 "$REC"
+ok "the held run covered gb, not gc" sh -c \
+	'grep -q "^member ga 1 gb " "$1" && ! grep -q "^member ga 1 gc " "$1"' _ "$REC"
+ok "it joined after the run ended" before "^end ga 1 " "^joined ga gc"
+ok "the group's run was never stopped" [ "$(count "^stopped ga" "$REC")" -eq 0 ]
+
 kill -TERM $pid
 wait $pid
 ok "shuts down cleanly" [ $? -eq 0 ]
