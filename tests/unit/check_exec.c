@@ -909,6 +909,24 @@ START_TEST(graph8_parallel)
 }
 END_TEST
 
+/* Under ThreadSanitizer (MGMT_TSAN=1) the cases that start a watchcmd are
+ * left out, saying so: the loop thread starts it with clone(CLONE_VM |
+ * CLONE_VFORK), and TSan's clone() runs its after-fork code in that child,
+ * on the memory it shares with us, which leaves TSan ignoring the loop
+ * thread's locks for good: it then reports races that are not there. */
+static bool tsan_skip(const char *name)
+{
+	if (!getenv("MGMT_TSAN"))
+		return false;
+	printf("# %s: skipped under ThreadSanitizer: it starts a watchcmd by "
+	       "clone(CLONE_VM), after which TSan stops tracking the loop "
+	       "thread's locks\n",
+	       name);
+	/* before Check forks a child that would flush it again */
+	fflush(stdout);
+	return true;
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("exec");
@@ -928,12 +946,15 @@ static Suite *suite(void)
 	tcase_add_test(tc, ifcmd_decides);
 	tcase_add_test(tc, refresh_runs_cmd_despite_ifcmd);
 	tcase_add_test(tc, runs_when_reached_without_ifcmd);
-	tcase_add_test(tc, watchcmd_lines_are_events);
-	tcase_add_test(tc, watchcmd_restarts_with_backoff);
+	if (!tsan_skip("watchcmd_lines_are_events"))
+		tcase_add_test(tc, watchcmd_lines_are_events);
+	if (!tsan_skip("watchcmd_restarts_with_backoff"))
+		tcase_add_test(tc, watchcmd_restarts_with_backoff);
 	tcase_add_test(tc, pollint_reruns);
 	tcase_add_test(tc, user_and_group);
 	tcase_add_test(tc, noop_mode_does_not_run);
-	tcase_add_test(tc, no_fd_leaks);
+	if (!tsan_skip("no_fd_leaks"))
+		tcase_add_test(tc, no_fd_leaks);
 	tcase_add_test(tc, output_is_capped);
 	tcase_add_test(tc, validate_errors);
 	tcase_add_test(tc, runtime_faults);
