@@ -23,26 +23,27 @@ bool gate_limit_take(struct sched *s, struct vertex *v)
 
 	if (m->limit <= 0)
 		return true; /* +Inf: no limit */
-	if (ev_is_active(&v->limit_timer))
+	if (stimer_active(&v->limit_timer))
 		return false;
 	now = sched_clock();
 	v->tokens += (now - v->tokens_at) * m->limit;
 	if (v->tokens > burst)
 		v->tokens = burst;
 	v->tokens_at = now;
-	if (v->tokens >= 1.) {
-		v->tokens -= 1.;
+	/* (1 - tokens) / limit can be too small to move the clock: a token
+	 * short by a rounding error is a token. */
+	if (v->tokens >= 1. - 1e-9) {
+		v->tokens = v->tokens > 1. ? v->tokens - 1. : 0.;
 		return true;
 	}
-	ev_timer_set(&v->limit_timer, (1. - v->tokens) / m->limit, 0.);
-	ev_timer_start(s->loop, &v->limit_timer);
+	stimer_start(s->loop, &v->limit_timer, (1. - v->tokens) / m->limit, 0.);
 	s->nlimited++;
 	return false;
 }
 
-void gate_on_limit(struct ev_loop *loop, ev_timer *w, int revents)
+void gate_on_limit(struct stimer *t)
 {
-	struct vertex *v = w->data;
+	struct vertex *v = t->data;
 	struct sched *s = v->s;
 
 	s->nlimited--;

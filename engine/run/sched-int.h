@@ -54,6 +54,7 @@ struct sched {
 	ev_signal sigint, sigterm;
 	ev_timer conv_timer;
 	ev_timer abort_timer;      /* after a second signal: exit anyway */
+	ev_idle advance;           /* virtual time: nothing to do but wait */
 	pthread_t loop_thread;
 	int stop_fd;               /* eventfd, written once stopping begins */
 	int abort_fd;              /* eventfd, written at a second signal */
@@ -117,7 +118,7 @@ void reload_request(struct sched *s);
  * return false; take all of v's semaphores, or none and wait for one;
  * give them back (waking who waited); build every vertex's semaphores. */
 bool gate_limit_take(struct sched *s, struct vertex *v);
-void gate_on_limit(struct ev_loop *loop, ev_timer *w, int revents);
+void gate_on_limit(struct stimer *t);
 bool gate_sema_take(struct sched *s, struct vertex *v);
 void gate_sema_give(struct sched *s, const char *const *ids, uint32_t n);
 int gate_setup_semas(struct sched *s, const struct graph_cfg *cfg);

@@ -52,16 +52,6 @@
 
 static struct sched *cur;
 
-double sched_clock_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double (*sched_clock)(void) = sched_clock_monotonic;
-
 static void vlog(const struct vertex *v, int level, const char *fmt, ...)
 	MGMT_PRINTF(3, 4);
 static void vlog(const struct vertex *v, int level, const char *fmt, ...)
@@ -128,8 +118,8 @@ static void set_state(struct vertex *v, enum vstate st)
 	propagate(v->s, v, was);
 }
 
-static void on_retry(struct ev_loop *loop, ev_timer *w, int revents);
-static void on_poll(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_retry(struct stimer *t);
+static void on_poll(struct stimer *t);
 
 /* The run on this worker thread, for the host services it calls. */
 static __thread struct run_job *tl_job;
@@ -281,12 +271,30 @@ void sched_kick(struct sched *s)
 	if (!s->started)
 		return;
 	if (s->stopping) {
+		ev_idle_stop(s->loop, &s->advance);
 		if (s->inflight == 0)
 			ev_break(s->loop, EVBREAK_ALL);
 		return;
 	}
 	dispatch(s);
 	check_converged(s);
+	/* Virtual time moves only when nothing runs or waits to: then the
+	 * next timer is all that can happen. */
+	if (clock_is_virtual()) {
+		if (s->inflight == 0 && s->rq_head == s->rq_tail)
+			ev_idle_start(s->loop, &s->advance);
+		else
+			ev_idle_stop(s->loop, &s->advance);
+	}
+}
+
+static void on_advance(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct sched *s = w->data;
+
+	if (!clock_advance(loop))
+		ev_idle_stop(loop, w);
+	sched_kick(s);
 }
 
 static void make_dirty(struct sched *s, struct vertex *v)
@@ -304,7 +312,7 @@ static void make_dirty(struct sched *s, struct vertex *v)
 		s->npending--;
 		break;
 	case V_RETRY:
-		ev_timer_stop(s->loop, &v->retry_timer);
+		stimer_stop(s->loop, &v->retry_timer);
 		s->nretry--;
 		break;
 	case V_FAILED:
@@ -464,8 +472,8 @@ static void settle(struct sched *s, struct vertex *v)
 			     (long long)v->retries_left);
 		set_state(v, V_RETRY);
 		s->nretry++;
-		ev_timer_set(&v->retry_timer, (double)m->delay_ms / 1000., 0.);
-		ev_timer_start(s->loop, &v->retry_timer);
+		stimer_start(s->loop, &v->retry_timer,
+			     (double)m->delay_ms / 1000., 0.);
 	} else {
 		vlog(v, MGMT_LOG_ERROR, "failed (error %d)%s; resources after "
 		     "it wait until it succeeds", r,
@@ -696,9 +704,9 @@ void sched_dirty(struct mgmt_res *res)
 	ev_async_send(s->loop, &s->wake);
 }
 
-static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+static void on_retry(struct stimer *t)
 {
-	struct vertex *v = w->data;
+	struct vertex *v = t->data;
 	struct sched *s = v->s;
 
 	if (v->state == V_RETRY) {
@@ -710,9 +718,9 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	sched_kick(s);
 }
 
-static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
+static void on_poll(struct stimer *t)
 {
-	struct vertex *v = w->data;
+	struct vertex *v = t->data;
 
 	for (uint32_t i = 0; i < v->nmembers; i++)
 		v->members[i]->rt_dirty = true;
@@ -868,8 +876,7 @@ static void start_poll(struct sched *s, struct vertex *v)
 	if (v->res->meta.poll_s > 0) {
 		double p = (double)v->res->meta.poll_s;
 
-		ev_timer_set(&v->poll_timer, p, p);
-		ev_timer_start(s->loop, &v->poll_timer);
+		stimer_start(s->loop, &v->poll_timer, p, p);
 	}
 }
 
@@ -980,12 +987,9 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 		v->res = v->members[0];
 		v->id = i;
 		v->retries_left = v->res->meta.retry;
-		ev_init(&v->retry_timer, on_retry);
-		v->retry_timer.data = v;
-		ev_init(&v->poll_timer, on_poll);
-		v->poll_timer.data = v;
-		ev_init(&v->limit_timer, gate_on_limit);
-		v->limit_timer.data = v;
+		stimer_init(&v->retry_timer, on_retry, v);
+		stimer_init(&v->poll_timer, on_poll, v);
+		stimer_init(&v->limit_timer, gate_on_limit, v);
 		v->tokens = v->res->meta.burst > 0 ? (double)v->res->meta.burst : 1.;
 		v->tokens_at = sched_clock();
 	}
@@ -1025,9 +1029,9 @@ void sched_graph_teardown(struct sched *s)
 	for (uint32_t i = 0; s->v && i < s->n; i++) {
 		struct vertex *v = &s->v[i];
 
-		ev_timer_stop(s->loop, &v->retry_timer);
-		ev_timer_stop(s->loop, &v->poll_timer);
-		ev_timer_stop(s->loop, &v->limit_timer);
+		stimer_stop(s->loop, &v->retry_timer);
+		stimer_stop(s->loop, &v->poll_timer);
+		stimer_stop(s->loop, &v->limit_timer);
 		/* What had not settled runs again in the next graph; what
 		 * runs (or waits for a run) keeps its own marks: its run's
 		 * result still comes. */
@@ -1063,6 +1067,7 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	int status = 2, nthreads;
 
 	s.o = *o;
+	clock_virtual(o->virtual_time);
 	s.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s.abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s.loop = EV_DEFAULT;
@@ -1105,6 +1110,8 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	s.conv_timer.data = &s;
 	ev_init(&s.abort_timer, on_abort_timeout);
 	s.abort_timer.data = &s;
+	ev_idle_init(&s.advance, on_advance);
+	s.advance.data = &s;
 	if (o->yaml)
 		reload_watch_start(&s);
 
@@ -1125,6 +1132,7 @@ out:
 	ev_signal_stop(s.loop, &s.sigterm);
 	ev_timer_stop(s.loop, &s.conv_timer);
 	ev_timer_stop(s.loop, &s.abort_timer);
+	ev_idle_stop(s.loop, &s.advance);
 	ev_async_stop(s.loop, &s.wake);
 	ev_prepare_stop(s.loop, &s.prepare);
 	/* Cleanup hooks in reverse dependency order, also when the run could
@@ -1136,6 +1144,7 @@ out:
 						    s.v[s.order[i]].members[j]);
 	sched_graph_teardown(&s);
 	cur = NULL;
+	clock_virtual(false);
 	free(s.remote);
 	/* a graph swapped in by a reload is ours; the first is the caller's */
 	if (s.cfg != s.first_cfg)

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "graph/graph.h"
+#include "run/clock.h"
 #include "run/plan.h"
 #include "run/workers.h"
 
@@ -32,6 +33,9 @@ struct sched_opts {
 	int (*prepare)(void *ctx, struct graph_cfg *cfg);
 	bool (*busy)(void *ctx);
 	void *hook_ctx;
+	/* Tests: meta.delay, meta.poll and meta.limit on virtual time (see
+	 * run/clock.h), which host->now reports too. */
+	bool virtual_time;
 };
 
 enum vstate {
@@ -74,10 +78,10 @@ struct vertex {
 	struct vertex *sema_next;  /* in a semaphore's wait list */
 	double tokens;             /* meta.limit/burst token bucket */
 	double tokens_at;          /* when tokens was last filled */
-	ev_timer limit_timer;      /* waiting for a token */
+	struct stimer limit_timer; /* waiting for a token */
 	int64_t retries_left;
-	ev_timer retry_timer;
-	ev_timer poll_timer;
+	struct stimer retry_timer;
+	struct stimer poll_timer;
 };
 
 /* Exit status of a one-shot run (converged_timeout >= 0) stopped by a
@@ -112,10 +116,6 @@ void sched_poke(void);
 int sched_stop_fd(void);
 /* From the host table: readable once the engine must stop at once, or -1. */
 int sched_abort_fd(void);
-
-/* The one clock (monotonic seconds); tests may replace it. */
-extern double (*sched_clock)(void);
-double sched_clock_monotonic(void);
 
 /* Write the plan's graph as dot to `path` ("-": stdout). */
 int sched_write_dot(const struct plan *p, const char *path);

@@ -258,18 +258,36 @@ START_TEST(retry_then_succeed)
 }
 END_TEST
 
+/* Virtual time (run/clock.h): the scheduler's timers fire in order, at
+ * their exact due times, and a test of seconds takes none. */
+static int run_virtual(const char *yaml, double converged_timeout)
+{
+	struct sched_opts o = { .workers = 2,
+				.converged_timeout = converged_timeout,
+				.virtual_time = true };
+
+	return run_graph_opts(yaml, o);
+}
+
+/* Virtual nanoseconds from the end (or start) of one run to the start of
+ * the next: exactly the timer's interval. */
+static long long gap(const char *from, const char *name, int run)
+{
+	return recs[find("start", name, run + 1)].ns -
+	       recs[find(from, name, run)].ns;
+}
+
 START_TEST(delay_spaces_retries)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, fail: 2, meta: {retry: 2, delay: 200}}\n"),
+	ck_assert_int_eq(run_virtual("resources:\n"
+				     "  test:\n"
+				     "  - {name: a, record: REC, fail: 2, meta: {retry: 2, delay: 10000}}\n",
+				     0),
 			 0);
 	ck_assert_int_eq(count("start", "a"), 3);
-	/* each retry waits meta.delay after the failure */
-	for (int run = 2; run <= 3; run++)
-		ck_assert_int_ge(recs[find("start", "a", run)].ns -
-					 recs[find("end", "a", run - 1)].ns,
-				 195000000LL);
+	/* each retry waits meta.delay (10 s) after the failure, no more */
+	for (int run = 1; run <= 2; run++)
+		ck_assert_int_eq(gap("end", "a", run), 10000000000LL);
 }
 END_TEST
 
@@ -624,42 +642,48 @@ END_TEST
 
 START_TEST(poll_reruns_without_events)
 {
-	struct sched_opts o = { .workers = 2, .converged_timeout = -1 };
-
 	/* no watch events at all: only meta.poll makes it run again; the
 	 * third run stops the engine */
-	ck_assert_int_eq(run_graph_opts("resources:\n"
-					"  test:\n"
-					"  - {name: p, record: REC, stop_after: 3, meta: {poll: 1}}\n",
-					o),
+	ck_assert_int_eq(run_virtual("resources:\n"
+				     "  test:\n"
+				     "  - {name: p, record: REC, stop_after: 3, meta: {poll: 60}}\n",
+				     -1),
 			 0);
 	ck_assert_int_eq(count("start", "p"), 3);
-	/* a second apart, give or take the clock's resolution */
-	ck_assert(recs[find("start", "p", 2)].ns - recs[find("start", "p", 1)].ns >
-		  900000000LL);
+	/* every 60 s from the first check, exactly */
+	for (int run = 1; run <= 2; run++)
+		ck_assert_int_eq(gap("start", "p", run), 60000000000LL);
 }
 END_TEST
 
 START_TEST(limit_spaces_runs)
 {
 	/* six runs of a flapping resource at 20 per second, burst 1: the
-	 * engine starts each 50 ms after the one before.  The record is taken
-	 * when a worker picks the run up, a little later and by a varying
-	 * amount on a loaded machine, so the assertions leave room for that:
-	 * every gap well above what back-to-back runs take (well under 1 ms
-	 * without a limit), and the five gaps together most of 250 ms. */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: f, record: REC, reruns: 5, meta: {limit: 20, burst: 1}}\n"),
+	 * engine starts each 50 ms after the one before */
+	ck_assert_int_eq(run_virtual("resources:\n"
+				     "  test:\n"
+				     "  - {name: f, record: REC, reruns: 5, meta: {limit: 20, burst: 1}}\n",
+				     0),
 			 0);
 	ck_assert_int_eq(count("start", "f"), 6);
-	for (int run = 2; run <= 6; run++)
-		ck_assert_int_ge(recs[find("start", "f", run)].ns -
-					 recs[find("start", "f", run - 1)].ns,
-				 20000000LL);
-	ck_assert_int_ge(recs[find("start", "f", 6)].ns -
-				 recs[find("start", "f", 1)].ns,
-			 200000000LL);
+	for (int run = 1; run <= 5; run++)
+		ck_assert_int_eq(gap("start", "f", run), 50000000LL);
+}
+END_TEST
+
+START_TEST(retry_delay_in_order)
+{
+	/* two resources retrying with different delays: the shorter retries
+	 * first, whatever order they failed in */
+	ck_assert_int_eq(run_virtual("resources:\n"
+				     "  test:\n"
+				     "  - {name: slow, record: REC, fail: 1, meta: {retry: 1, delay: 3000, autogroup: false}}\n"
+				     "  - {name: fast, record: REC, fail: 1, meta: {retry: 1, delay: 1000, autogroup: false}}\n",
+				     0),
+			 0);
+	ck_assert_int_eq(gap("end", "slow", 1), 3000000000LL);
+	ck_assert_int_eq(gap("end", "fast", 1), 1000000000LL);
+	ck_assert_int_lt(find("start", "fast", 2), find("start", "slow", 2));
 }
 END_TEST
 
@@ -746,6 +770,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sema_holds_across_a_group);
 	tcase_add_test(tc, poll_reruns_without_events);
 	tcase_add_test(tc, limit_spaces_runs);
+	tcase_add_test(tc, retry_delay_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

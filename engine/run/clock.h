@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * clock.h - the scheduler's one clock and the timers that run on it
+ * (meta.delay, meta.poll, meta.limit).
+ *
+ * Normally the clock is CLOCK_MONOTONIC and a timer is a libev timer.  A
+ * test may switch to virtual time: the clock then stands still while
+ * anything happens and jumps to the next timer's due time whenever the
+ * scheduler has nothing else to do, so a test of a 10 s retry delay takes
+ * no time and can assert the exact spacing of runs.
+ */
+#ifndef ENGINE_CLOCK_H
+#define ENGINE_CLOCK_H
+
+#include <stdbool.h>
+
+#include <ev.h>
+
+/* Monotonic seconds: real, or virtual after clock_virtual(true).  Any
+ * thread. */
+double sched_clock(void);
+double sched_clock_monotonic(void);
+
+/* Loop thread, before a run starts: use virtual time (from 0) or not. */
+void clock_virtual(bool on);
+bool clock_is_virtual(void);
+
+struct stimer {
+	ev_timer ev;           /* real time */
+	double due, repeat;    /* virtual time */
+	bool active;
+	struct stimer *next;   /* virtual: in the list of active timers */
+	void (*cb)(struct stimer *t);
+	void *data;
+};
+
+void stimer_init(struct stimer *t, void (*cb)(struct stimer *t), void *data);
+/* First after `after` seconds, then every `repeat` seconds (0: once). */
+void stimer_start(struct ev_loop *loop, struct stimer *t, double after,
+		  double repeat);
+void stimer_stop(struct ev_loop *loop, struct stimer *t);
+bool stimer_active(const struct stimer *t);
+
+/* Virtual time: the scheduler has nothing to do but wait for a timer.
+ * Moves the clock to the earliest due time and fires every timer due then.
+ * Returns false when no timer is active. */
+bool clock_advance(struct ev_loop *loop);
+
+#endif /* ENGINE_CLOCK_H */
