@@ -677,15 +677,16 @@ int sched_abort_fd(void)
 void sched_dirty(struct mgmt_res *res)
 {
 	struct sched *s = cur;
-	struct vertex *v = res->vertex;
 
-	if (!s || !v)
+	if (!s)
 		return;
 	if (pthread_equal(pthread_self(), s->loop_thread)) {
 		member_event(s, res);
 		sched_kick(s);
 		return;
 	}
+	/* res->vertex belongs to the loop (a reload may change it now):
+	 * member_event looks at it when the loop takes the event. */
 	pthread_mutex_lock(&s->rlock);
 	if (s->nremote == s->remote_cap) {
 		size_t cap = s->remote_cap ? s->remote_cap * 2 : 16;
@@ -693,7 +694,8 @@ void sched_dirty(struct mgmt_res *res)
 
 		if (!p) {
 			pthread_mutex_unlock(&s->rlock);
-			vlog(v, MGMT_LOG_ERROR, "out of memory: event lost");
+			log_msg(MGMT_LOG_ERROR, res->kind->k.name, res->name,
+				"out of memory: event lost");
 			return;
 		}
 		s->remote = p;
