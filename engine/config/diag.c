@@ -5,7 +5,8 @@
  * Messages are formatted when added, so they never point into the document
  * or the graph they describe: both can be freed before the errors are
  * printed.  A flood of errors (a generated file gone wrong) is cut at
- * `max`, with one line saying so.
+ * `max`, with one line saying so; they are still counted, so the summary
+ * tells how many there were, not how many were kept.
  */
 
 /* The build's config.h (with _GNU_SOURCE), not config/config.h beside this
@@ -91,6 +92,7 @@ void diag_vadd(struct diag *d, struct pos pos, const char *fmt, va_list ap)
 
 	if (!d)
 		return;
+	d->found++;
 	max = d->max ? d->max : DIAG_DEFAULT_MAX;
 	if (d->n > max)
 		return;
@@ -125,6 +127,19 @@ void diag_add(struct diag *d, struct pos pos, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *diag_summary(const struct diag *d, char *buf, size_t len)
+{
+	size_t found = d ? d->found : 0;
+	size_t max = d && d->max ? d->max : DIAG_DEFAULT_MAX;
+
+	if (found > max)
+		snprintf(buf, len, "%zu errors (the first %zu shown)", found,
+			 max);
+	else
+		snprintf(buf, len, "%zu error%s", found, found == 1 ? "" : "s");
+	return buf;
+}
+
 void diag_print(const struct diag *d, FILE *f)
 {
 	for (size_t i = 0; d && i < d->n; i++)
@@ -141,5 +156,5 @@ void diag_free(struct diag *d)
 	free(d->where);
 	d->msgs = NULL;
 	d->where = NULL;
-	d->n = d->cap = 0;
+	d->n = d->cap = d->found = 0;
 }

@@ -25,6 +25,7 @@ struct diag {
 	struct pos *where; /* of each message (file not kept) */
 	size_t n, cap;
 	size_t max;       /* stop collecting after this many (0 = 1000) */
+	size_t found;     /* messages added, kept or not: the count to tell */
 };
 
 /* Add `pos: message`.  Never fails visibly (out of memory drops it). */
@@ -34,6 +35,9 @@ void diag_vadd(struct diag *d, struct pos pos, const char *fmt, va_list ap);
 /* Put messages [from, n) in document order (line, then column; messages
  * without a line last), keeping the order of equal positions. */
 void diag_sort(struct diag *d, size_t from);
+/* "1 error", "12 errors", or when more were found than kept "100000
+ * errors (the first 1000 shown)", into buf; returns buf. */
+const char *diag_summary(const struct diag *d, char *buf, size_t len);
 /* Print each message as one line to `f`. */
 void diag_print(const struct diag *d, FILE *f);
 void diag_free(struct diag *d);

@@ -4,8 +4,8 @@
  * (engine/config): every error message with its exact FILE:LINE:COL, the
  * values of every parameter type as stored in a plugin's struct, defaults,
  * positions, meta parameters, edges and cycles, aliases and their limits,
- * files, and a generated graph of 100,000 resources.  The registry is built
- * by hand from three test kinds, so no plugin is loaded.
+ * files, error counts, and a generated graph of 100,000 resources.  The
+ * registry is built by hand from three test kinds, so no plugin is loaded.
  */
 #include "config.h"
 
@@ -958,6 +958,7 @@ END_TEST
 START_TEST(test_diag)
 {
 	struct diag d = { .max = 2 };
+	char buf[64];
 
 	diag_add(&d, (struct pos){ "f", 0, 0 }, "a %d", 1);
 	diag_add(&d, (struct pos){ "f", 3, 4 }, "b");
@@ -967,8 +968,49 @@ START_TEST(test_diag)
 	ck_assert_str_eq(d.msgs[0], "f: a 1");
 	ck_assert_str_eq(d.msgs[1], "f:3:4: b");
 	ck_assert_str_eq(d.msgs[2], "too many errors; the rest are not shown");
+	/* every one is counted, shown or not */
+	ck_assert_uint_eq(d.found, 4);
+	ck_assert_str_eq(diag_summary(&d, buf, sizeof(buf)),
+			 "4 errors (the first 2 shown)");
 	diag_free(&d);
 	ck_assert_uint_eq(d.n, 0);
+	ck_assert_str_eq(diag_summary(&d, buf, sizeof(buf)), "0 errors");
+	diag_add(&d, (struct pos){ "f", 1, 1 }, "a");
+	ck_assert_str_eq(diag_summary(&d, buf, sizeof(buf)), "1 error");
+	diag_add(&d, (struct pos){ "f", 1, 1 }, "b");
+	ck_assert_str_eq(diag_summary(&d, buf, sizeof(buf)), "2 errors");
+	diag_add(&d, (struct pos){ "f", 1, 1 }, "c");
+	ck_assert_str_eq(diag_summary(&d, buf, sizeof(buf)),
+			 "3 errors (the first 2 shown)");
+	diag_free(&d);
+	ck_assert_str_eq(diag_summary(NULL, buf, sizeof(buf)), "0 errors");
+}
+END_TEST
+
+/* A graph with 100,000 errors: 1,000 are kept, all are counted. */
+START_TEST(test_error_count)
+{
+	size_t cap = (size_t)100000 * 48, o = 0;
+	char *b = malloc(cap), buf[64];
+
+	ck_assert_ptr_nonnull(b);
+	o += (size_t)snprintf(b, cap, "resources:\n  file:\n");
+	for (int i = 0; i < 100000; i++)
+		o += (size_t)snprintf(b + o, cap - o,
+				      "  - {name: f%d, path: /%d, mode: x}\n",
+				      i, i);
+	ck_assert_uint_lt(o, cap - 1);
+	ck_assert_int_eq(compile(b), -1);
+	free(b);
+	ck_assert_uint_eq(D.found, 100000);
+	ck_assert_uint_eq(D.n, 1001); /* and the line saying so */
+	ck_assert_str_eq(D.msgs[1000],
+			 "too many errors; the rest are not shown");
+	ck_assert_str_eq(diag_summary(&D, buf, sizeof(buf)),
+			 "100000 errors (the first 1000 shown)");
+	/* exactly at the cap nothing is left out */
+	D.found = 1000;
+	ck_assert_str_eq(diag_summary(&D, buf, sizeof(buf)), "1000 errors");
 }
 END_TEST
 
@@ -1108,6 +1150,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_bad_default);
 	tcase_add_test(tc, test_diag);
+	tcase_add_test(tc, test_error_count);
 	tcase_add_test(tc, test_files);
 	tcase_add_test(tc, test_big);
 	suite_add_tcase(s, tc);
