@@ -509,13 +509,27 @@ static int file_watch(mgmt_res *res, void *p)
 	return fwatch_add(res, p);
 }
 
+/* The path without a directory's trailing '/': a file and a directory at
+ * one path are one thing on the machine, so they must have one uid and
+ * conflict (mgmt/plugin.h).  The engine copies the uid before it calls
+ * again, so one buffer does (loop thread only). */
 static const char *file_uid(mgmt_res *res, void *p)
 {
-	return ((struct file *)p)->path;
+	static char buf[PATH_MAX];
+	const char *path = ((struct file *)p)->path;
+	size_t len = strlen(path);
+
+	if (len < 2 || path[len - 1] != '/' || len > sizeof(buf))
+		return path;
+	memcpy(buf, path, len - 1);
+	buf[len - 1] = '\0';
+	return buf;
 }
 
 /* After the resource managing each ancestor directory: the nearest one
- * that exists in the graph is enough, it comes after the ones above. */
+ * that exists in the graph is enough, it comes after the ones above.
+ * Each is named by its uid (file_uid), without the trailing '/'; "/"
+ * itself is never a resource (validate). */
 static void file_autoedges(mgmt_res *res, void *p, mgmt_autoedge_cb add,
 			   void *ctx)
 {
@@ -526,14 +540,12 @@ static void file_autoedges(mgmt_res *res, void *p, mgmt_autoedge_cb add,
 	if (len >= sizeof(buf))
 		return;
 	memcpy(buf, f->path, len);
-	buf[len] = '\0';
-	while (len > 0) {
+	while (len > 1) {
+		buf[--len] = '\0'; /* the directory's '/' */
 		if (add(ctx, MGMT_EDGE_AFTER, "file", buf) > 0)
 			return;
-		len--; /* drop the '/', then the component before it */
 		while (len > 0 && buf[len - 1] != '/')
 			len--;
-		buf[len] = '\0';
 	}
 }
 
