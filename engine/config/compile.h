@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * compile.h - what the compiler's parts share: config.c (resources, the
- * root, streaming, the entry points) and edges.c (edges, collect and the
- * cycle check).  Not used outside engine/config/.
+ * root, streaming, the entry points), edges.c (edges, collect and the
+ * cycle check), autoedge.c (the uid index: conflicts and automatic edges)
+ * and merge.c.  Not used outside engine/config/.
  */
 #ifndef ENGINE_COMPILE_H
 #define ENGINE_COMPILE_H
@@ -22,7 +23,9 @@ struct compile {
 	const struct registry *reg;
 	struct diag *d;
 	struct shash *names; /* per kind (index in reg->kinds): name -> res+1 */
-	size_t cap_res, cap_edges, cap_collect;
+	bool *no_uid;        /* per resource: keep out of the uid index (it
+			      * did not compile, or is not managed here) */
+	size_t cap_res, cap_no_uid, cap_edges, cap_collect;
 	unsigned nerr;
 	unsigned edge_nerr;   /* errors in edges taken while streaming */
 	bool resources_done;  /* the root's `resources` value is complete */
@@ -39,6 +42,9 @@ bool cfg_grow(void **arr, size_t *cap, size_t n, size_t size);
 /* Concatenate the NULL-terminated strings after `len` into buf. */
 const char *cfg_cat(char *buf, size_t len, ...);
 const char *cfg_utoa(size_t v, char buf[24]);
+/* `s` for a message: control characters escaped, cut with "..." to fit
+ * `len`.  Returns buf. */
+const char *cfg_show(const char *s, char *buf, size_t len);
 void cfg_unknown_key(struct compile *c, const struct ynode *key,
 		     const char *prefix, const char *what,
 		     const char *const *names);
@@ -56,5 +62,26 @@ void compile_collect(struct compile *c, size_t idx, const struct ynode *n);
 void compile_list(struct compile *c, const struct ynode *n, const char *what,
 		  void (*one)(struct compile *, size_t, const struct ynode *));
 void check_cycles(struct compile *c);
+
+/* autoedge.c: the (kind, uid) index (DESIGN.md section 6, the uid hook). */
+struct uid_index;
+
+/* Resource `later` has the kind and uid of resource `first` (indexes into
+ * graph_cfg.res, first < later); `uid` is the kind's, valid during the
+ * call. */
+typedef void (*uid_clash_cb)(void *ctx, size_t first, size_t later,
+			     const char *uid);
+
+/* Index every resource of `g` whose kind has a uid hook, in order, except
+ * those `skip` marks (NULL: none).  One whose (kind, uid) is taken already
+ * goes to `clash` and is left out: it is never matched and asks for no
+ * edge.  *out is set even on failure; free it with uid_index_free.  0 or
+ * -ENOMEM. */
+int uid_index_build(struct graph_cfg *g, const bool *skip,
+		    uid_clash_cb clash, void *ctx, struct uid_index **out);
+/* Add the edges each kind's autoedges hook names, for every resource with
+ * meta.autoedge that was not left out.  0 or -ENOMEM. */
+int uid_index_edges(struct uid_index *ix);
+void uid_index_free(struct uid_index *ix);
 
 #endif /* ENGINE_COMPILE_H */

@@ -10,6 +10,9 @@
  * linear in the size of the file (graphs of 100,000 resources are normal).
  * Resource and edge items are compiled as the parser finishes them (see
  * struct ydoc_hook); edges, collect and the cycle check are in edges.c.
+ * Conflicts (two resources of one kind with one uid) are found in the index
+ * the automatic edges use (autoedge.c), among the resources that compiled,
+ * even when others did not, so all errors still show at once.
  */
 
 /* The build's config.h (with _GNU_SOURCE), not config/config.h beside this
@@ -33,6 +36,14 @@
 
 #define CONFIG_MAX_FILE (256u * 1024u * 1024u)
 #define CONFIG_TOO_BIG "larger than the limit of 256 MiB"
+
+/* False when this host runs with etcd (see config.h). */
+static bool exports_managed = true;
+
+void config_set_exports_managed(bool managed)
+{
+	exports_managed = managed;
+}
 
 void cfg_err(struct compile *c, struct pos pos, const char *fmt, ...)
 {
@@ -101,6 +112,15 @@ const char *cfg_utoa(size_t v, char buf[24])
 		*--p = (char)('0' + v % 10);
 	while (v /= 10);
 	return p;
+}
+
+const char *cfg_show(const char *s, char *buf, size_t len)
+{
+	struct ynode n = { .kind = YNODE_SCALAR };
+
+	n.scalar.text = (char *)s;
+	n.scalar.len = (uint32_t)strnlen(s, UINT32_MAX);
+	return yscalar_show(&n, buf, len);
 }
 
 const char *res_label(const struct mgmt_res *r, char *buf, size_t len)
@@ -212,6 +232,7 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 			const struct ynode *n)
 {
 	const struct kind_entry *k = c->reg->kinds[kidx];
+	size_t at = c->g->nres;
 	char label[256];
 	struct mgmt_res *r;
 	int rc;
@@ -222,8 +243,10 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 		     k->k.name, idx + 1, ynode_kind_name(n));
 		return;
 	}
-	if (!cfg_grow((void **)&c->g->res, &c->cap_res, c->g->nres,
-		  sizeof(*c->g->res))) {
+	if (!cfg_grow((void **)&c->g->res, &c->cap_res, at,
+		      sizeof(*c->g->res)) ||
+	    !cfg_grow((void **)&c->no_uid, &c->cap_no_uid, at,
+		      sizeof(*c->no_uid))) {
 		c->nomem = true;
 		return;
 	}
@@ -235,6 +258,7 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 	/* Listed even when invalid: freeing the graph frees it, and edges
 	 * naming it find it rather than adding errors of their own. */
 	c->g->res[c->g->nres++] = r;
+	c->no_uid[at] = true; /* until it passed validate */
 	cfg_count(c, rc);
 	if (r->name && r->name[0]) {
 		bool found;
@@ -257,8 +281,11 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 		}
 		*slot = (void *)(uintptr_t)c->g->nres;
 	}
-	if (rc == 0)
-		cfg_count(c, res_validate(r, c->d));
+	if (rc == 0) {
+		rc = res_validate(r, c->d);
+		cfg_count(c, rc);
+		c->no_uid[at] = rc < 0 || (r->meta.export_ && !exports_managed);
+	}
 }
 
 static void compile_resources(struct compile *c, const struct ynode *n)
@@ -292,6 +319,34 @@ static void compile_resources(struct compile *c, const struct ynode *n)
 		for (size_t j = 0; j < list->seq.n && !c->nomem; j++)
 			compile_res(c, (size_t)kidx, j, list->seq.items[j]);
 	}
+}
+
+/* ---- conflicts and automatic edges ---- */
+
+static void on_clash(void *ctx, size_t first, size_t later, const char *uid)
+{
+	struct compile *c = ctx;
+	const struct mgmt_res *a = c->g->res[first], *b = c->g->res[later];
+	char la[256], lb[256], show[512];
+
+	cfg_err(c, b->pos, "%s: %s is also managed by %s (%s:%d:%d)",
+		res_label(b, lb, sizeof(lb)), cfg_show(uid, show, sizeof(show)),
+		res_label(a, la, sizeof(la)), a->pos.file ? a->pos.file : "-",
+		a->pos.line, a->pos.col);
+}
+
+/* Report conflicts; with no error at all, add the automatic edges (before
+ * the cycle check, so a cycle they close is reported with its path). */
+static void uids(struct compile *c)
+{
+	struct uid_index *ix;
+	int rc = uid_index_build(c->g, c->no_uid, on_clash, c, &ix);
+
+	if (rc == 0 && c->nerr == 0)
+		rc = uid_index_edges(ix);
+	uid_index_free(ix);
+	if (rc < 0)
+		c->nomem = true;
 }
 
 /* ---- the root ---- */
@@ -388,10 +443,8 @@ static void compile_root(struct compile *c, const struct ynode *root)
 	before = c->nerr;
 	if (edges && !c->nomem)
 		compile_list(c, edges, "edges", compile_edge);
-	/* Automatic edges join the explicit ones before the cycle check, so
-	 * a cycle they close is reported with its path. */
-	if (c->nerr == 0 && !c->nomem && config_autoedges(c->g) < 0)
-		c->nomem = true;
+	if (!c->nomem)
+		uids(c);
 	if (c->nerr == before && c->edge_nerr == 0 && !c->nomem)
 		check_cycles(c);
 	if (collect && !c->nomem)
@@ -451,6 +504,7 @@ out:
 	for (size_t i = 0; c.names && i < reg->nkinds; i++)
 		shash_free(&c.names[i]);
 	free(c.names);
+	free(c.no_uid);
 	if (c.nerr || c.nomem) {
 		/* Streaming finds errors in parse order, the tree walk after:
 		 * show them all in document order. */

@@ -6,8 +6,9 @@
  * keeps FILE:LINE:COL; the compiler (config.c) walks it: kinds are looked up
  * in the registry, parameters parsed and type-checked by each kind's schema
  * straight into the plugin's struct, meta parameters parsed, each kind's
- * validate hook run, edges resolved and the graph checked for cycles.  Every
- * error is collected in a struct diag; a graph with any error is not returned.
+ * validate hook run, resources of one kind with one uid reported as
+ * conflicts, edges resolved and the graph checked for cycles.  Every error
+ * is collected in a struct diag; a graph with any error is not returned.
  */
 #ifndef ENGINE_CONFIG_H
 #define ENGINE_CONFIG_H
@@ -45,7 +46,9 @@ struct graph_cfg {
 };
 
 /* Compile `path`.  On success returns 0 and *out; on any error returns -1,
- * leaves *out NULL and every error in `d`.  Runs each kind's validate. */
+ * leaves *out NULL and every error in `d`.  Runs each kind's validate, and
+ * its uid hook on every resource that passed it: two resources of one kind
+ * with one uid are an error at the second, naming the first. */
 int config_load_file(const char *path, const struct registry *reg,
 		     struct graph_cfg **out, struct diag *d);
 
@@ -56,9 +59,11 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 
 void graph_cfg_free(struct graph_cfg *g);
 
-/* Add the edges each kind's autoedges hook names (autoedge.c), for every
- * resource whose meta.autoedge is true.  0 or -ENOMEM. */
-int config_autoedges(struct graph_cfg *g);
+/* Does this host manage the resources a graph exports (meta.export, "@@"
+ * names)?  Yes (the default), unless it runs with etcd: then they are only
+ * published (DESIGN.md section 9), so the graphs compiled afterwards leave
+ * them out of the conflict check and the automatic edges.  Loop thread. */
+void config_set_exports_managed(bool managed);
 
 /* "file[f1]" (lowercase kind, as in errors) into buf; returns buf. */
 const char *res_label(const struct mgmt_res *r, char *buf, size_t len);
@@ -81,8 +86,11 @@ int config_res_from_text(const struct kind_entry *k, const char *origin,
 			 struct mgmt_res **out);
 
 /* Append the `n` resources of `add` (taken over) to `g`, make the
- * automatic edges again and check for cycles.  On a cycle the added
- * resources are freed, `g` is as it was and -ELOOP returns with the
+ * automatic edges again and check for cycles.  An added resource whose
+ * kind and uid a resource before it has (a local one, or one added
+ * earlier) is skipped and freed, with a warning naming both: what another
+ * host exports must never make this host's graph fail.  On a cycle the
+ * added resources are freed, `g` is as it was and -ELOOP returns with the
  * cycle in `d`.  0, -ELOOP, -ENOMEM. */
 int config_merge(struct graph_cfg *g, struct mgmt_res **add, size_t n,
 		 struct diag *d);

@@ -4,7 +4,10 @@
  * exported resources are taken out (they are published, not managed here,
  * as mgmt does with "@@" resources), and resources collected from etcd are
  * built from their JSON by the kind's schema and merged in, with automatic
- * edges and the cycle check done again over the whole graph.
+ * edges and the cycle check done again over the whole graph.  A collected
+ * resource in conflict with one already in the graph (one kind, one uid) is
+ * left out with a warning rather than failing the graph: another host must
+ * not be able to stop this one's graph from running.
  *
  * JSON is a subset of the YAML that the front end reads, so a collected
  * resource goes through exactly the parameter parser, defaults and
@@ -15,6 +18,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,48 +130,121 @@ int config_res_from_text(const struct kind_entry *k, const char *origin,
 	return rc;
 }
 
-/* Edges the kinds' autoedges hooks added are made again over the merged
- * graph: a collected file comes after its local directory. */
-static int redo_autoedges(struct graph_cfg *g)
+/* One merge: which added resources a conflict leaves out. */
+struct merging {
+	struct graph_cfg *g;
+	size_t before;  /* resources [0, before) are this host's */
+	bool *drop;     /* per resource: skipped for a conflict */
+	size_t *map;    /* per kept added resource: its index after drops */
+};
+
+static void on_clash(void *ctx, size_t first, size_t later, const char *uid)
 {
+	struct merging *m = ctx;
+	const struct mgmt_res *a = m->g->res[first], *b = m->g->res[later];
+	char la[256], lb[256], show[512], at[48] = "";
+
+	if (later < m->before)
+		return; /* two local ones: the compile reported them */
+	m->drop[later] = true;
+	/* A collected resource has no line worth showing: its origin
+	 * (the etcd key) says where it came from. */
+	if (first < m->before)
+		snprintf(at, sizeof(at), ":%d:%d", a->pos.line, a->pos.col);
+	log_warn("%s: %s: %s is also managed by %s (%s%s); not collected",
+		 b->pos.file ? b->pos.file : "-", res_label(b, lb, sizeof(lb)),
+		 cfg_show(uid, show, sizeof(show)), res_label(a, la, sizeof(la)),
+		 a->pos.file ? a->pos.file : "-", at);
+}
+
+/* Edges the kinds' autoedges hooks added are made again over the merged
+ * graph (a collected file comes after its local directory), over one
+ * index that also finds the collected resources in conflict. */
+static int redo_autoedges(struct merging *m)
+{
+	struct graph_cfg *g = m->g;
+	struct uid_index *ix;
 	size_t o = 0;
+	int rc;
 
 	for (size_t i = 0; i < g->nedges; i++)
 		if (!g->edges[i].automatic)
 			g->edges[o++] = g->edges[i];
 	g->nedges = o;
-	return config_autoedges(g);
+	rc = uid_index_build(g, NULL, on_clash, m, &ix);
+	if (rc == 0)
+		rc = uid_index_edges(ix);
+	uid_index_free(ix);
+	return rc;
+}
+
+/* Free the dropped resources and close the gaps.  Only added resources
+ * are dropped, and only automatic edges name them, none a dropped one. */
+static void drop_clashed(struct merging *m)
+{
+	struct graph_cfg *g = m->g;
+	size_t o = m->before;
+
+	for (size_t i = m->before; i < g->nres; i++) {
+		if (m->drop[i]) {
+			res_free(g->res[i]);
+			continue;
+		}
+		m->map[i] = o;
+		g->res[o++] = g->res[i];
+	}
+	if (o == g->nres)
+		return;
+	for (size_t i = 0; i < g->nedges; i++) {
+		struct edge_cfg *e = &g->edges[i];
+
+		if (e->from >= m->before)
+			e->from = m->map[e->from];
+		if (e->to >= m->before)
+			e->to = m->map[e->to];
+	}
+	g->nres = o;
 }
 
 int config_merge(struct graph_cfg *g, struct mgmt_res **add, size_t n,
 		 struct diag *d)
 {
 	struct compile c = { .g = g, .d = d };
+	struct merging m = { .g = g, .before = g->nres };
 	struct mgmt_res **res;
-	size_t before = g->nres;
 
 	if (n == 0)
 		return 0;
 	res = realloc(g->res, (g->nres + n) * sizeof(*res));
-	if (!res) {
+	if (res)
+		g->res = res;
+	m.drop = calloc(g->nres + n, sizeof(*m.drop));
+	m.map = calloc(g->nres + n, sizeof(*m.map));
+	if (!res || !m.drop || !m.map) {
+		free(m.drop);
+		free(m.map);
 		for (size_t i = 0; i < n; i++)
 			res_free(add[i]);
 		return -ENOMEM;
 	}
-	g->res = res;
 	memcpy(g->res + g->nres, add, n * sizeof(*add));
 	g->nres += n;
-	if (redo_autoedges(g) < 0)
+	if (redo_autoedges(&m) < 0) {
 		c.nomem = true;
-	else
+	} else {
+		drop_clashed(&m);
 		check_cycles(&c);
+	}
+	free(m.drop);
+	free(m.map);
+	m.drop = NULL;
 	if (c.nerr == 0 && !c.nomem)
 		return 0;
-	/* Back to the graph as it was. */
-	for (size_t i = before; i < g->nres; i++)
+	/* Back to the graph as it was (it has no conflict of its own). */
+	for (size_t i = m.before; i < g->nres; i++)
 		res_free(g->res[i]);
-	g->nres = before;
-	if (redo_autoedges(g) < 0)
+	g->nres = m.before;
+	if (redo_autoedges(&m) < 0)
 		c.nomem = true;
 	return c.nomem ? -ENOMEM : -ELOOP;
 }

@@ -4,7 +4,8 @@
  * (engine/config): every error message with its exact FILE:LINE:COL, the
  * values of every parameter type as stored in a plugin's struct, defaults,
  * positions, meta parameters, edges and cycles, aliases and their limits,
- * files, error counts, and a generated graph of 100,000 resources.  The
+ * files, conflicts (one kind, one uid) in a graph file and among collected
+ * resources, error counts, and a generated graph of 100,000 resources.  The
  * registry is built by hand from three test kinds, so no plugin is loaded.
  */
 #include "config.h"
@@ -12,6 +13,7 @@
 #include "config/config.h"
 #include "config/params.h"
 #include "config/yaml.h"
+#include "log.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -94,6 +96,47 @@ static int file_validate(mgmt_res *res, void *p)
 	return 0;
 }
 
+static int uid_calls;
+
+/* Normalised as the file kind does: "/d/" and "/d" are one thing. */
+static const char *file_uid(mgmt_res *res, void *p)
+{
+	static char buf[256];
+	const char *path = ((struct tfile *)p)->path;
+	size_t len = strlen(path);
+
+	uid_calls++;
+	/* asked only of resources that passed validate */
+	ck_assert_str_ne(path, "/silent");
+	if (len < 2 || path[len - 1] != '/')
+		return path;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len - 1), path);
+	return buf;
+}
+
+/* After the resource managing its directory, named by its uid. */
+static void file_autoedges(mgmt_res *res, void *p, mgmt_autoedge_cb add,
+			   void *ctx)
+{
+	const char *path = ((struct tfile *)p)->path;
+	size_t len = strlen(path);
+	char dir[256];
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	if (len < 2 || len > sizeof(dir))
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(len - 1), path);
+	add(ctx, MGMT_EDGE_AFTER, "file", dir);
+}
+
+static const char *noop_uid(mgmt_res *res, void *p)
+{
+	return res->name;
+}
+
 struct texec {
 	char *cmd;
 	int64_t timeout;
@@ -123,11 +166,12 @@ static struct kind_entry k_exec = {
 };
 static struct kind_entry k_file = {
 	.k = { MGMT_KIND_HEADER, .name = "file", .params = file_params,
-	       .params_size = sizeof(struct tfile), .validate = file_validate },
+	       .params_size = sizeof(struct tfile), .validate = file_validate,
+	       .uid = file_uid, .autoedges = file_autoedges },
 	.nparams = 12,
 };
 static struct kind_entry k_noop = {
-	.k = { MGMT_KIND_HEADER, .name = "noop" },
+	.k = { MGMT_KIND_HEADER, .name = "noop", .uid = noop_uid },
 };
 static struct kind_entry *kinds[] = { &k_exec, &k_file, &k_noop };
 static const struct registry reg = { .kinds = kinds, .nkinds = 3 };
@@ -141,11 +185,13 @@ static void setup(void)
 {
 	memset(&D, 0, sizeof(D));
 	G = NULL;
-	validate_calls = t_invalid_calls = exec_cmp_calls = 0;
+	validate_calls = t_invalid_calls = exec_cmp_calls = uid_calls = 0;
 }
 
 static void teardown(void)
 {
+	config_set_exports_managed(true);
+	log_set_sink(NULL, NULL);
 	graph_cfg_free(G);
 	G = NULL;
 	diag_free(&D);
@@ -812,9 +858,10 @@ START_TEST(test_aliases)
 	expect_ok("resources:\n  file:\n  - name: f1\n    path: &p /same\n"
 		  "    args: &a [x, y]\n    env: &e {K: v}\n"
 		  "    meta: &m {retry: 4}\n"
-		  "  - name: f2\n    path: *p\n    args: *a\n    env: *e\n"
-		  "    meta: *m\n");
-	ck_assert_str_eq(TF(G->res[1])->path, "/same");
+		  "  - name: f2\n    path: /other\n    content: *p\n"
+		  "    args: *a\n    env: *e\n    meta: *m\n");
+	/* (not path: one path twice is a conflict) */
+	ck_assert_str_eq(TF(G->res[1])->content, "/same");
 	ck_assert_uint_eq(TF(G->res[1])->args.n, 2);
 	ck_assert_str_eq(TF(G->res[1])->args.v[1], "y");
 	ck_assert_str_eq(TF(G->res[1])->env.values[0], "v");
@@ -1066,6 +1113,173 @@ START_TEST(test_files)
 }
 END_TEST
 
+/* ---- conflicts: one kind, one uid ---- */
+
+START_TEST(test_conflicts)
+{
+	/* One line per conflict, at the later resource, naming the first. */
+	expect_only(F1 "  - name: f2\n    path: /q\n  - name: f3\n    path: /p\n",
+		    "t.yaml:7:5: file[f3]: /p is also managed by file[f1] "
+		    "(t.yaml:3:5)");
+	expect_err(F1 "  - {name: f2, path: /p}\n  - {name: f3, path: /q}\n"
+		      "  - {name: f4, path: /p}\n  - {name: f5, path: /q}\n",
+		   "t.yaml:5:5: file[f2]: /p is also managed by file[f1] "
+		   "(t.yaml:3:5)");
+	ck_assert(has_msg("t.yaml:7:5: file[f4]: /p is also managed by "
+			  "file[f1] (t.yaml:3:5)"));
+	ck_assert(has_msg("t.yaml:8:5: file[f5]: /q is also managed by "
+			  "file[f3] (t.yaml:6:5)"));
+	ck_assert_uint_eq(D.n, 3);
+	/* the kind's normalised uid decides: a directory and a file */
+	expect_only(F1 "  - name: d\n    path: /p/\n",
+		    "t.yaml:5:5: file[d]: /p is also managed by file[f1] "
+		    "(t.yaml:3:5)");
+	/* whatever meta.autoedge says */
+	expect_only("resources:\n  file:\n"
+		    "  - {name: a, path: /x, meta: {autoedge: false}}\n"
+		    "  - {name: b, path: /x, meta: {autoedge: false}}\n",
+		    "t.yaml:4:5: file[b]: /x is also managed by file[a] "
+		    "(t.yaml:3:5)");
+	/* a uid is per kind */
+	expect_ok("resources:\n  file:\n  - {name: a, path: /x}\n"
+		  "  noop:\n  - name: /x\n");
+	/* control characters in a uid do not break the line */
+	expect_only("resources:\n  file:\n  - {name: a, path: \"/x\\ny\"}\n"
+		    "  - {name: b, path: \"/x\\ny\"}\n",
+		    "t.yaml:4:5: file[b]: /x\\ny is also managed by file[a] "
+		    "(t.yaml:3:5)");
+}
+END_TEST
+
+START_TEST(test_conflicts_with_errors)
+{
+	/* Found among the resources that compiled, along with every other
+	 * error; one that did not is never asked for its uid. */
+	expect_err(F1 "    mode: 9\n  - {name: f2, path: /p}\n"
+		      "  - {name: f3, path: /p}\n  - {name: f4, path: /silent}\n"
+		      "  - {name: f5, path: /silent}\n",
+		   "t.yaml:5:11: file[f1]: mode \"9\" is not an octal mode");
+	ck_assert(has_msg("t.yaml:7:5: file[f3]: /p is also managed by "
+			  "file[f2] (t.yaml:6:5)"));
+	ck_assert_uint_eq(D.n, 4); /* mode, conflict, two failed validates */
+	ck_assert_int_eq(uid_calls, 2);
+	/* and a duplicate name is not a conflict too */
+	expect_only(F1 "  - {name: f1, path: /p}\n",
+		    "t.yaml:5:5: file[f1]: duplicate name (first defined at "
+		    "3:5)");
+}
+END_TEST
+
+START_TEST(test_conflicts_exported)
+{
+	static const char y[] = F1 "  - {name: '@@e', path: /p}\n"
+				   "  - {name: '@@f', path: /p}\n";
+
+	/* Without etcd this host manages what it exports too. */
+	expect_err(y, "t.yaml:5:5: file[@@e]: /p is also managed by file[f1] "
+		      "(t.yaml:3:5)");
+	ck_assert(has_msg("t.yaml:6:5: file[@@f]: /p is also managed by "
+			  "file[f1] (t.yaml:3:5)"));
+	ck_assert_uint_eq(D.n, 2);
+	/* With etcd it only publishes them: no conflict among them or with
+	 * its own resources, which still conflict among themselves. */
+	config_set_exports_managed(false);
+	expect_ok(y);
+	ck_assert_uint_eq(G->nres, 3);
+	expect_only(F1 "  - {name: '@@e', path: /p}\n  - {name: f2, path: /p}\n",
+		    "t.yaml:6:5: file[f2]: /p is also managed by file[f1] "
+		    "(t.yaml:3:5)");
+}
+END_TEST
+
+/* Automatic edges name resources by uid, and skip what is not indexed. */
+START_TEST(test_autoedges_by_uid)
+{
+	expect_ok("resources:\n  file:\n  - {name: a, path: /d/a}\n"
+		  "  - {name: d, path: /d/}\n  - {name: e, path: /e/b}\n"
+		  "  - {name: f, path: /e/, meta: {autoedge: false}}\n");
+	ck_assert_uint_eq(G->nedges, 2);
+	ck_assert_uint_eq(G->edges[0].from, 1);
+	ck_assert_uint_eq(G->edges[0].to, 0);
+	ck_assert(G->edges[0].automatic);
+	ck_assert_int_eq(G->edges[0].pos.line, 3);
+	ck_assert_uint_eq(G->edges[1].from, 3);
+	ck_assert_uint_eq(G->edges[1].to, 2);
+	/* with etcd, an exported directory is not this host's to order */
+	config_set_exports_managed(false);
+	expect_ok("resources:\n  file:\n  - {name: a, path: /d/a}\n"
+		  "  - {name: '@@d', path: /d/}\n");
+	ck_assert_uint_eq(G->nedges, 0);
+}
+END_TEST
+
+static char logbuf[4096];
+
+static void sink(int level, const char *line, void *ctx)
+{
+	size_t o = strlen(logbuf);
+
+	snprintf(logbuf + o, sizeof(logbuf) - o, "%s\n", line);
+}
+
+static struct mgmt_res *collected(const char *origin, const char *text)
+{
+	struct mgmt_res *r = NULL;
+
+	ck_assert_int_eq(config_res_from_text(&k_file, origin, text,
+					      strlen(text), &D, &r),
+			 0);
+	ck_assert_int_eq(res_validate(r, &D), 0);
+	return r;
+}
+
+/* A collected resource with the uid of one in the graph is skipped with a
+ * warning naming both; the rest are merged, their edges renumbered. */
+START_TEST(test_merge_conflicts)
+{
+	struct mgmt_res *add[5];
+	bool seen[4] = { false };
+
+	logbuf[0] = '\0';
+	log_set_sink(sink, NULL);
+	expect_ok("resources:\n  file:\n  - {name: d, path: /d/}\n"
+		  "  - {name: a, path: /d/a}\n");
+	add[0] = collected("etcd:/x/c1", "{name: c1, path: /d/a}");
+	add[1] = collected("etcd:/x/c2", "{name: c2, path: /d/b}");
+	add[2] = collected("etcd:/x/c3", "{name: c3, path: /d/b/}");
+	add[3] = collected("etcd:/x/c4", "{name: c4, path: /d/c}");
+	add[4] = collected("etcd:/x/c5", "{name: c5, path: /d/}");
+	ck_assert_int_eq(config_merge(G, add, 5, &D), 0);
+	ck_assert_uint_eq(D.n, 0);
+	ck_assert_uint_eq(G->nres, 4);
+	ck_assert_str_eq(G->res[0]->name, "d");
+	ck_assert_str_eq(G->res[1]->name, "a");
+	ck_assert_str_eq(G->res[2]->name, "c2");
+	ck_assert_str_eq(G->res[3]->name, "c4");
+	/* d comes before each of the others, no edge names a dropped one */
+	ck_assert_uint_eq(G->nedges, 3);
+	for (size_t i = 0; i < G->nedges; i++) {
+		ck_assert_uint_eq(G->edges[i].from, 0);
+		ck_assert_uint_lt(G->edges[i].to, G->nres);
+		ck_assert(!seen[G->edges[i].to]);
+		seen[G->edges[i].to] = true;
+	}
+	ck_assert(seen[1] && seen[2] && seen[3]);
+	ck_assert_msg(strstr(logbuf, "etcd:/x/c1: file[c1]: /d/a is also "
+				     "managed by file[a] (t.yaml:4:5); not "
+				     "collected"),
+		      "log:\n%s", logbuf);
+	ck_assert_msg(strstr(logbuf, "etcd:/x/c3: file[c3]: /d/b is also "
+				     "managed by file[c2] (etcd:/x/c2); not "
+				     "collected"),
+		      "log:\n%s", logbuf);
+	ck_assert_msg(strstr(logbuf, "etcd:/x/c5: file[c5]: /d is also "
+				     "managed by file[d] (t.yaml:3:5); not "
+				     "collected"),
+		      "log:\n%s", logbuf);
+}
+END_TEST
+
 #define BIG 100000
 
 /* A generated graph: BIG resources in a chain of BIG - 1 edges. */
@@ -1152,6 +1366,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_diag);
 	tcase_add_test(tc, test_error_count);
 	tcase_add_test(tc, test_files);
+	tcase_add_test(tc, test_conflicts);
+	tcase_add_test(tc, test_conflicts_with_errors);
+	tcase_add_test(tc, test_conflicts_exported);
+	tcase_add_test(tc, test_autoedges_by_uid);
+	tcase_add_test(tc, test_merge_conflicts);
 	tcase_add_test(tc, test_big);
 	suite_add_tcase(s, tc);
 	return s;

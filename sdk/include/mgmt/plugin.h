@@ -161,7 +161,16 @@ struct mgmt_kind {
 	int (*group)(mgmt_res *leader, void *lp, mgmt_res *member, void *mp);
 
 	/* The key other resources' autoedges use to name this one (a file's
-	 * path, a unit's name).  Loop thread.  May be NULL (never matched). */
+	 * path, a unit's name), and what it manages on the machine: two
+	 * resources of one kind with equal uids are a compile error naming
+	 * both (since 1.3), and a collected resource with the uid of one
+	 * already in the graph is skipped.  So normalise: things that are
+	 * one thing on the machine must have one uid (the file kind's never
+	 * ends in '/', so a file and a directory at one path collide), and
+	 * autoedges hooks must name uids the same way.  Called only for
+	 * resources that passed validate.  The string is the plugin's; the
+	 * engine copies it before it calls this hook again.  Loop thread.
+	 * May be NULL (never matched, never in conflict). */
 	const char *(*uid)(mgmt_res *res, void *p);
 
 	/* Name the resources this one comes after or before, by calling
