@@ -44,6 +44,16 @@ temporaries() {
 		grep -vxF "$looks_alike"
 }
 
+# any_temporary: a quick look for one (a glob: no process to start, so the
+# test can look often, however fast the disk is).
+any_temporary() {
+	for t in "$D"/.mgmt-f[0-9]*.??????; do
+		case "$looks_alike" in *"${t##*/}"*) continue ;; esac
+		[ -f "$t" ] && return 0
+	done
+	return 1
+}
+
 # state FILE: the state letter in a /proc stat file ("" when gone).
 state() {
 	sed 's/.*) //' "$1" 2>/dev/null | cut -d' ' -f1
@@ -77,7 +87,7 @@ whole() {
 # try where it finished before being caught starts over.
 caught=
 try=0
-while [ -z "$caught" ] && [ $try -lt 5 ]; do
+while [ -z "$caught" ] && [ $try -lt 10 ]; do
 	try=$((try + 1))
 	i=0
 	while [ $i -lt $N ]; do
@@ -88,7 +98,7 @@ while [ -z "$caught" ] && [ $try -lt 5 ]; do
 		--yaml "$TMP/g.yaml" --converged-timeout 0 2>"$TMP/run1.log" &
 	PID=$!
 	while alive; do
-		if [ -n "$(temporaries)" ]; then
+		if any_temporary; then
 			kill -STOP "$PID"
 			while alive && ! all_stopped; do sleep 0.01; done
 			if alive && [ -n "$(temporaries)" ]; then
@@ -98,7 +108,6 @@ while [ -z "$caught" ] && [ $try -lt 5 ]; do
 			fi
 			kill -CONT "$PID"
 		fi
-		sleep 0.01
 	done
 	wait "$PID" 2>/dev/null
 	PID=
