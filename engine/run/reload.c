@@ -321,10 +321,12 @@ static void reload_now(struct sched *s)
 	struct run_job *dropped = NULL;
 
 	if (config_load_file(s->o.yaml, s->o.registry, &ncfg, &d) < 0) {
+		char sum[64];
+
 		for (size_t i = 0; i < d.n; i++)
 			log_error("%s", d.msgs[i]);
-		log_error("reload: %s: %zu error%s; the running graph stays",
-			  s->o.yaml, d.n, d.n == 1 ? "" : "s");
+		log_error("reload: %s: %s; the running graph stays", s->o.yaml,
+			  diag_summary(&d, sum, sizeof(sum)));
 		diag_free(&d);
 		return;
 	}
