@@ -102,10 +102,13 @@ const char *exec_path_of(const struct mgmt_strmap *env);
 /* A started child: the leader of its own process group (EXEC_WAITER: the
  * waiter, with the command in its group). */
 struct exec_child {
-	pid_t pid;  /* also its process group id */
-	int pidfd;  /* readable once it exited; reap with exec_child_reap */
-	int out;    /* read end of its stdout+stderr (O_NONBLOCK), or -1 */
-	int status; /* EXEC_WAITER: where the waiter reports, or -1 */
+	pid_t pid; /* also its process group id; 0: none */
+	int out;   /* read end of its stdout+stderr (O_NONBLOCK), or -1 */
+	/* EXEC_WAITER: where the waiter reports (readable once it did, at
+	 * EOF once it died); -1 for EXEC_DIRECT */
+	int status;
+	void *stack; /* a "vm" waiter's stack, unmapped once it is reaped */
+	size_t stack_len;
 };
 
 /* How a command is started and reaped (see spawn.c). */
@@ -123,11 +126,11 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	       const struct exec_cmd *c, enum exec_mode mode,
 	       struct exec_child *child);
 
-/* Reap an exited child (its pidfd is readable, or will be: this blocks)
- * and close its fds but `out`.  *wstatus is as from waitpid: of the command
- * (EXEC_WAITER: as the waiter reported it, or the waiter's own if it was
- * killed before it could).  Loop thread only for EXEC_DIRECT children, and
- * only when the engine did not reap it.  Returns 0 or -errno. */
+/* Reap an exited child (this blocks until it exited) and close its fds
+ * but `out`.  *wstatus is as from waitpid: of the command (EXEC_WAITER: as
+ * the waiter reported it, or the waiter's own if it was killed before it
+ * could).  Loop thread only for EXEC_DIRECT children, and only when the
+ * engine did not reap it.  Returns 0 or -errno. */
 int exec_child_reap(struct exec_child *child, int *wstatus);
 
 /* Stop a child's whole process group: SIGTERM, up to `grace_ms` for the

@@ -11,76 +11,86 @@
  * the kernel resets exit_signal to SIGCHLD on exec (de_thread), so the
  * command itself cannot be such a child.  Hence two ways to start one:
  *
- * - EXEC_WAITER (check_apply, on workers): clone3(CLONE_PIDFD) with
- *   exit_signal 0 starts a *waiter*, which never execs and so stays a clone
- *   child: it makes itself a process group leader, closes every fd it does
- *   not need, starts the command as its own ordinary child, waits for it
- *   (nobody else can), writes the wait status into a pipe and exits.  The
- *   worker polls the waiter's pidfd (with the command's output pipe, which
- *   gives timeouts and capture in one poll) and reaps the waiter with
- *   waitid(P_PIDFD, ..., __WALL); libev never sees either process.  The
- *   waiter keeps every signal blocked, so SIGTERM to the group stops the
- *   command and its children while the waiter stays to report; SIGKILL
- *   ends it too.  Unreaped until we reap it, the waiter's pid names the
- *   group: kill(-pid) never hits a recycled id.  Cost: one more process,
- *   which holds a copy-on-write view of the engine's memory while the
- *   command runs.
+ * - EXEC_WAITER (check_apply, on workers): a *waiter*, started with
+ *   exit_signal 0, never execs and so stays a clone child: it makes itself a
+ *   process group leader, closes every fd it does not need, starts the
+ *   command as its own ordinary child, waits for it (nobody else can),
+ *   writes the wait status into a pipe and exits.  The worker polls that
+ *   pipe (readable once the waiter reported; at EOF if it was killed first)
+ *   with the command's output pipe and the stop signal, which gives
+ *   timeouts, capture and shutdown in one poll, and reaps the waiter with
+ *   waitid(__WALL); libev never sees either process.  The waiter keeps
+ *   every signal blocked, so SIGTERM to the group stops the command and its
+ *   children while the waiter stays to report; SIGKILL ends it too.
+ *   Unreaped until we reap it, the waiter's pid names the group: kill(-pid)
+ *   never hits a recycled id.
  * - EXEC_DIRECT (watchcmd, on the loop thread): the command is a plain
  *   child (exit_signal SIGCHLD); its owner registers host->watch_child
  *   before returning to the loop, so the engine reaps it and hands over
  *   the status.  Only when stopping it in cleanup (the loop is not running
  *   then) do we reap it ourselves.
  *
- * The command itself is started as posix_spawn does, with clone(CLONE_VM |
- * CLONE_VFORK) on a stack of its own: it borrows its parent's memory until
- * execve instead of copying the engine's page tables (twice, with the
- * waiter), and its parent is suspended until then.  From clone to execve a
- * child (the waiter throughout) is a copy of a multi-threaded process in
- * which only the calling thread exists, or shares its memory.  It must not
- * take a lock, touch malloc or errno-dependent libc state, or call a libc
- * function that believes other threads exist (glibc's setuid would signal
- * the parent's threads).  So that code makes raw system calls only, on
- * memory prepared by the parent, and is not instrumented by sanitizers: the
- * command resets signal handlers and mask, dup2s onto 0/1/2, marks every
- * other fd close-on-exec (close_range; our fds are O_CLOEXEC anyway, this
- * covers code that forgot), drops to the user and group, changes into cwd
- * and execs.  If a step fails it writes {step, errno} into a close-on-exec
- * pipe and exits 127; the parent reads that pipe until EOF, which also
- * means the command has exec'ed (or died) and its process group exists
- * before anyone signals it.
+ * How a waiter starts: one choice per process.
+ * - "vm", the default (x86-64, raw.h): clone3(CLONE_VM) on a stack of its
+ *   own.  It shares the engine's memory like a thread that is not one, so
+ *   starting it copies nothing.  A forked waiter copies the engine's page
+ *   tables (with 500 workers, 500 thread stacks), holds the engine's mmap
+ *   lock meanwhile, and leaves the engine's memory copy-on-write, so the
+ *   loop and every worker stall on page faults while many commands start:
+ *   500 `sleep 2` at once took 8 s instead of 2 (bench/exec.c).
+ * - "fork": the old clone system call with exit_signal 0 and no CLONE_VM,
+ *   a fork libev cannot see.  Taken where clone3 fails with ENOSYS or EPERM
+ *   (valgrind, seccomp profiles, Linux before 5.3): noticed at the first
+ *   waiter, logged once, kept for the process.  Also on architectures
+ *   raw.h has no assembly for, and when MGMT_EXEC_SPAWN=fork is in the
+ *   environment as the first command starts (read once; the tests run the
+ *   exec suite through both; "vm" or unset: the default).
+ *
+ * The command itself is started as posix_spawn does, with CLONE_VM |
+ * CLONE_VFORK on a stack of its own: it borrows its parent's memory until
+ * execve instead of copying it, and its parent is suspended until then.
+ * From clone to execve a child (the waiter throughout) is a copy of a
+ * multi-threaded process in which only the calling thread exists, or
+ * shares its memory.  It must not take a lock, touch malloc or errno, or
+ * call a libc function that believes other threads exist (glibc's setuid
+ * would signal the parent's threads).  So that code makes raw system calls
+ * only (raw.h), on memory prepared by the parent, and is not instrumented
+ * by sanitizers: the command resets signal handlers and mask, dup2s onto
+ * 0/1/2, marks every other fd close-on-exec (close_range; our fds are
+ * O_CLOEXEC anyway, this covers code that forgot), drops to the user and
+ * group, changes into cwd and execs.  If a step fails it writes {step,
+ * errno} into a close-on-exec pipe and exits 127; the parent reads that
+ * pipe until EOF, which also means the command has exec'ed (or died) and
+ * its process group exists before anyone signals it.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "exec.h"
+#include "raw.h"
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
-
-/* The kernel's struct clone_args as of clone3's first version. */
-struct clone_args_v0 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
-		stack_size, tls;
-};
 
 /* The kernel's sigset_t: 64 signals everywhere but MIPS. */
 #ifdef __mips__
@@ -90,15 +100,25 @@ struct clone_args_v0 {
 #endif
 #define KSIG_MAX (KSIGSET_BYTES * 8)
 
-/* Code that runs between clone and execve (see above). */
-#define CHILD_CODE __attribute__((no_sanitize_address, no_sanitize_undefined))
 /* Stack of a command between clone and execve. */
 #define CMD_STACK (32 * 1024)
+/* Stack of a "vm" waiter: the command's stack is on it, and a guard page
+ * below it turns an overflow into a crash of the waiter alone. */
+#define WAITER_STACK (128 * 1024)
 
 /* The kernel's struct sigaction, all zero: SIG_DFL, no flags, empty mask
  * (the field order differs between architectures; zeros do not). */
 struct ksigaction_dfl {
 	unsigned long words[4 + KSIGSET_BYTES / sizeof(unsigned long)];
+};
+
+/* The kernel's struct linux_dirent64. */
+struct kdirent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
 };
 
 enum step {
@@ -125,6 +145,7 @@ struct plan {
 	const struct exec_ids *ids;
 	int in, out, err; /* all >= 3 */
 	int status;       /* the waiter's report pipe, or -1 (direct) */
+	bool vm;          /* started from a waiter that shares our memory */
 };
 
 struct child_err {
@@ -132,12 +153,14 @@ struct child_err {
 	int err;
 };
 
-CHILD_CODE __attribute__((noreturn)) static void child_fail(int fd, int step)
+/* `rc` is what the failed raw system call returned: -errno. */
+CHILD_CODE __attribute__((noreturn)) static void child_fail(int fd, int step,
+							    long rc)
 {
-	struct child_err ce = { step, errno };
+	struct child_err ce = { step, (int)-rc };
 
-	(void)syscall(SYS_write, fd, &ce, sizeof(ce));
-	syscall(SYS_exit_group, 127);
+	(void)raw3(SYS_write, fd, &ce, sizeof(ce));
+	raw1(SYS_exit_group, 127);
 	__builtin_unreachable();
 }
 
@@ -145,11 +168,13 @@ CHILD_CODE __attribute__((noreturn)) static void child_fail(int fd, int step)
 CHILD_CODE static void child_dup(const struct plan *p, int from, int to)
 {
 #ifdef SYS_dup2
-	if (syscall(SYS_dup2, from, to) < 0)
+	long rc = raw2(SYS_dup2, from, to);
 #else
-	if (syscall(SYS_dup3, from, to, 0) < 0)
+	long rc = raw3(SYS_dup3, from, to, 0);
 #endif
-		child_fail(p->err, STEP_FDS);
+
+	if (rc < 0)
+		child_fail(p->err, STEP_FDS, rc);
 }
 
 /* The command, from clone to execve. */
@@ -159,66 +184,141 @@ CHILD_CODE static int child_main(void *arg)
 	struct ksigaction_dfl dfl = { { 0 } };
 	unsigned char empty[KSIGSET_BYTES] = { 0 };
 	const struct exec_ids *ids = p->ids;
+	long rc;
 
 	/* Handlers of the engine (libev's among them) must not run here,
 	 * and ignored signals must not stay ignored in the command. */
 	for (int sig = 1; sig <= KSIG_MAX; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, KSIGSET_BYTES);
-	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, empty, NULL,
-		      KSIGSET_BYTES);
+		(void)raw4(SYS_rt_sigaction, sig, &dfl, NULL, KSIGSET_BYTES);
+	(void)raw4(SYS_rt_sigprocmask, SIG_SETMASK, empty, NULL, KSIGSET_BYTES);
 	if (p->status < 0) /* direct: lead a group; else the waiter's */
-		(void)syscall(SYS_setpgid, 0, 0);
+		(void)raw2(SYS_setpgid, 0, 0);
 	child_dup(p, p->in, 0);
 	child_dup(p, p->out, 1);
 	child_dup(p, p->out, 2);
-	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	(void)raw3(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (ids->set_gid) {
-		if (syscall(SYS_setgroups, ids->ngroups, ids->groups) < 0)
-			child_fail(p->err, STEP_GROUPS);
-		if (syscall(SYS_setresgid, ids->gid, ids->gid, ids->gid) < 0)
-			child_fail(p->err, STEP_GID);
+		rc = raw2(SYS_setgroups, ids->ngroups, ids->groups);
+		if (rc < 0)
+			child_fail(p->err, STEP_GROUPS, rc);
+		rc = raw3(SYS_setresgid, ids->gid, ids->gid, ids->gid);
+		if (rc < 0)
+			child_fail(p->err, STEP_GID, rc);
 	}
-	if (ids->set_uid &&
-	    syscall(SYS_setresuid, ids->uid, ids->uid, ids->uid) < 0)
-		child_fail(p->err, STEP_UID);
-	if (p->cwd && syscall(SYS_chdir, p->cwd) < 0)
-		child_fail(p->err, STEP_CHDIR);
-	syscall(SYS_execve, p->prog, p->argv, p->envp);
-	child_fail(p->err, STEP_EXEC);
+	if (ids->set_uid) {
+		rc = raw3(SYS_setresuid, ids->uid, ids->uid, ids->uid);
+		if (rc < 0)
+			child_fail(p->err, STEP_UID, rc);
+	}
+	if (p->cwd) {
+		rc = raw1(SYS_chdir, p->cwd);
+		if (rc < 0)
+			child_fail(p->err, STEP_CHDIR, rc);
+	}
+	rc = raw3(SYS_execve, p->prog, p->argv, p->envp);
+	child_fail(p->err, STEP_EXEC, rc);
 }
 
-/* Start the command; returns its pid (it has exec'ed or died by then), or
- * -1.  `flags` adds to CLONE_VM | CLONE_VFORK | SIGCHLD. */
-CHILD_CODE static long start_command(const struct plan *p, int flags,
-				     int *pidfd)
+/* Start the command with CLONE_VM | CLONE_VFORK, from the waiter or (direct)
+ * from the loop thread.  Returns its pid (it has exec'ed or died by then),
+ * or -errno. */
+CHILD_CODE static long start_command(const struct plan *p)
 {
 	char stack[CMD_STACK] __attribute__((aligned(64)));
+	long pid;
 
-	return clone(child_main, stack + sizeof(stack),
-		     CLONE_VM | CLONE_VFORK | SIGCHLD | flags, (void *)p,
-		     pidfd);
+#if RAW_HAVE_VM
+	if (p->vm) {
+		/* glibc's clone would set errno, which is the worker's */
+		struct clone_args_v0 ca = {
+			.flags = CLONE_VM | CLONE_VFORK,
+			.exit_signal = SIGCHLD,
+			.stack = (uint64_t)(uintptr_t)stack,
+			.stack_size = sizeof(stack),
+		};
+
+		return raw_clone3(&ca, child_main, (void *)p);
+	}
+#endif
+	pid = clone(child_main, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)p);
+	return pid < 0 ? -errno : pid;
+}
+
+CHILD_CODE static bool kept(int fd, const int *keep, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (keep[i] == fd)
+			return true;
+	return false;
+}
+
+/* close_range's stand-in before Linux 5.9: close what /proc/self/fd lists,
+ * reading it again after each batch (closing changes the listing). */
+CHILD_CODE static void close_listed(int lo, const int *keep, int n)
+{
+	char buf[2048] __attribute__((aligned(8)));
+	long dfd = raw4(SYS_openat, AT_FDCWD, "/proc/self/fd",
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	bool closed = true;
+
+	if (dfd < 0)
+		return; /* no /proc: nothing better to do */
+	while (closed) {
+		long len;
+
+		closed = false;
+		(void)raw3(SYS_lseek, dfd, 0, SEEK_SET);
+		while ((len = raw3(SYS_getdents64, dfd, buf, sizeof(buf))) > 0)
+			for (long off = 0; off < len;) {
+				const struct kdirent64 *d =
+					(const void *)(buf + off);
+				const char *c = d->name;
+				long fd = 0;
+
+				off += d->reclen;
+				for (; *c >= '0' && *c <= '9' && fd < INT_MAX;
+				     c++)
+					fd = fd * 10 + (*c - '0');
+				if (*c || c == d->name || fd < lo ||
+				    fd == dfd || kept((int)fd, keep, n))
+					continue;
+				(void)raw1(SYS_close, fd);
+				closed = true;
+			}
+	}
+	(void)raw1(SYS_close, dfd);
 }
 
 /* Close every fd from `lo` up but those in keep[] (sorted, >= lo). */
 CHILD_CODE static void close_all_but(int lo, const int *keep, int n)
 {
+	int from = lo;
+
 	for (int i = 0; i < n; i++) {
-		if (keep[i] > lo)
-			(void)syscall(SYS_close_range, lo, keep[i] - 1, 0);
-		lo = keep[i] + 1;
+		if (keep[i] > from &&
+		    raw3(SYS_close_range, from, keep[i] - 1, 0) == -ENOSYS)
+			goto listed;
+		from = keep[i] + 1;
 	}
-	(void)syscall(SYS_close_range, lo, ~0U, 0);
+	if (raw3(SYS_close_range, from, ~0U, 0) != -ENOSYS)
+		return;
+listed:
+	close_listed(lo, keep, n);
 }
 
 /* The waiter: every signal stays blocked (as the parent had them at
- * clone3), so only SIGKILL stops it.  Raw system calls only. */
+ * clone), so only SIGKILL stops it.  Raw system calls only.  A "vm" waiter
+ * reads the plan, which is on the worker's stack, only until it closes
+ * p->err: the worker leaves exec_spawn after that. */
 CHILD_CODE __attribute__((noreturn)) static void
 waiter_main(const struct plan *p)
 {
-	int keep[4] = { p->in, p->out, p->err, p->status }, st = 0;
-	long pid;
+	int keep[4] = { p->in, p->out, p->err, p->status };
+	int in = p->in, out = p->out, err = p->err, status = p->status, st = 0;
+	long pid, rc;
 
-	(void)syscall(SYS_setpgid, 0, 0);
+	(void)raw2(SYS_setpgid, 0, 0);
 	/* It does not exec, so close-on-exec does not help: without this
 	 * it would hold every fd of the engine open while the command
 	 * runs (another command's pipe would see no EOF). */
@@ -230,17 +330,144 @@ waiter_main(const struct plan *p)
 			keep[j - 1] = t;
 		}
 	close_all_but(3, keep, 4);
-	pid = start_command(p, 0, NULL);
+	pid = start_command(p);
 	if (pid < 0)
-		child_fail(p->err, STEP_CLONE);
-	(void)syscall(SYS_close, p->in);
-	(void)syscall(SYS_close, p->out);
-	(void)syscall(SYS_close, p->err);
-	while (syscall(SYS_wait4, pid, &st, 0, NULL) < 0 && errno == EINTR)
-		;
-	(void)syscall(SYS_write, p->status, &st, sizeof(st));
-	syscall(SYS_exit_group, 0);
+		child_fail(err, STEP_CLONE, pid);
+	(void)raw1(SYS_close, in);
+	(void)raw1(SYS_close, out);
+	(void)raw1(SYS_close, err);
+	do
+		rc = raw4(SYS_wait4, pid, &st, 0, NULL);
+	while (rc == -EINTR);
+	(void)raw3(SYS_write, status, &st, sizeof(st));
+	raw1(SYS_exit_group, 0);
 	__builtin_unreachable();
+}
+
+#if RAW_HAVE_VM
+CHILD_CODE static int waiter_fn(void *p)
+{
+	waiter_main(p);
+}
+#endif
+
+/* ---- which way waiters start (see the top of this file) ---- */
+
+enum spawn_way {
+	WAY_VM = 1,
+	WAY_FORK
+};
+
+static atomic_int way;
+static pthread_once_t way_once = PTHREAD_ONCE_INIT;
+static const char *way_env; /* MGMT_EXEC_SPAWN as read, or NULL */
+static atomic_bool way_told;
+
+static void way_init(void)
+{
+	way_env = getenv("MGMT_EXEC_SPAWN");
+	if (way_env && strcmp(way_env, "fork") == 0)
+		atomic_store(&way, WAY_FORK);
+	else
+		atomic_store(&way, RAW_HAVE_VM ? WAY_VM : WAY_FORK);
+}
+
+/* The way for the next waiter; the first call says which it is. */
+static int spawn_way(mgmt_res *res)
+{
+	bool told = false;
+	int w;
+
+	pthread_once(&way_once, way_init);
+	w = atomic_load(&way);
+	if (atomic_load(&way_told) ||
+	    !atomic_compare_exchange_strong(&way_told, &told, true))
+		return w;
+	if (way_env && *way_env && strcmp(way_env, "fork") != 0 &&
+	    strcmp(way_env, "vm") != 0)
+		mgmt_warn(res,
+			  "MGMT_EXEC_SPAWN=%s is neither 'vm' nor 'fork': "
+			  "ignored",
+			  way_env);
+	if (w == WAY_FORK && way_env && strcmp(way_env, "fork") == 0)
+		mgmt_info(res, "commands start through forked waiters "
+			       "(MGMT_EXEC_SPAWN=fork)");
+	else
+		mgmt_debug(res, "commands start through %s waiters",
+			   w == WAY_VM ? "clone3(CLONE_VM)" : "forked");
+	return w;
+}
+
+/* clone3 refused: fork from now on, in the whole process; one line says
+ * so (whichever worker noticed first). */
+static void fall_back(mgmt_res *res, long rc)
+{
+	int vm = WAY_VM;
+
+	if (atomic_compare_exchange_strong(&way, &vm, WAY_FORK))
+		mgmt_info(res,
+			  "clone3: %s: every exec starts its commands through "
+			  "forked waiters from now on (slower when many "
+			  "start at once)",
+			  strerror((int)-rc));
+}
+
+#if RAW_HAVE_VM
+/* A waiter that shares our memory, on a stack of its own that
+ * exec_child_reap unmaps. */
+static long start_vm_waiter(struct plan *p, struct exec_child *child)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = WAITER_STACK + page;
+	char *stk = mmap(
+		NULL, len, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	struct clone_args_v0 ca = { .flags = CLONE_VM, .exit_signal = 0 };
+	long pid;
+
+	if (stk == MAP_FAILED)
+		return -errno;
+	if (mprotect(stk, page, PROT_NONE) < 0) { /* the guard page */
+		pid = -errno;
+		munmap(stk, len);
+		return pid;
+	}
+	ca.stack = (uint64_t)(uintptr_t)(stk + page);
+	ca.stack_size = len - page;
+	p->vm = true;
+	pid = raw_clone3(&ca, waiter_fn, p);
+	if (pid < 0) {
+		p->vm = false; /* no waiter reads it: it may fork instead */
+		munmap(stk, len);
+		return pid;
+	}
+	child->stack = stk;
+	child->stack_len = len;
+	return pid;
+}
+#endif
+
+/* Start the waiter; returns its pid or -errno. */
+static long start_waiter(mgmt_res *res, struct plan *p,
+			 struct exec_child *child)
+{
+	long pid;
+
+#if RAW_HAVE_VM
+	if (spawn_way(res) == WAY_VM) {
+		pid = start_vm_waiter(p, child);
+		if (pid != -ENOSYS && pid != -EPERM)
+			return pid;
+		fall_back(res, pid);
+	}
+#else
+	(void)spawn_way(res);
+#endif
+	/* The old clone, all flags 0: a fork whose exit signal is none (the
+	 * argument order differs between architectures; zeros do not). */
+	pid = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
+	if (pid == 0)
+		waiter_main(p);
+	return pid < 0 ? -errno : pid;
 }
 
 /* Keep `fd` away from 0, 1 and 2, so the child's dup2 never lands on its
@@ -272,6 +499,20 @@ static int pipe_above_stdio(int p[2])
 	return p[0] < 0 || p[1] < 0 ? -1 : 0;
 }
 
+/* The host's stop (abort false) or abort signal, or -1. */
+static int host_fd(bool abort)
+{
+	if (abort)
+		return MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, abort_fd) &&
+				       mgmt_host->abort_fd ?
+			       mgmt_host->abort_fd() :
+			       -1;
+	return MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, stop_fd) &&
+			       mgmt_host->stop_fd ?
+		       mgmt_host->stop_fd() :
+		       -1;
+}
+
 int exec_child_reap(struct exec_child *child, int *wstatus)
 {
 	siginfo_t si;
@@ -279,16 +520,21 @@ int exec_child_reap(struct exec_child *child, int *wstatus)
 
 	memset(&si, 0, sizeof(si));
 	do
-		rc = waitid((idtype_t)P_PIDFD, (id_t)child->pidfd, &si,
-			    WEXITED | __WALL);
+		rc = waitid(P_PID, (id_t)child->pid, &si, WEXITED | __WALL);
 	while (rc < 0 && errno == EINTR);
 	rc = rc < 0 ? -errno : 0;
-	close_fd(&child->pidfd);
 	if (rc == 0 && si.si_code == CLD_EXITED)
 		*wstatus = (si.si_status & 0xff) << 8;
 	else if (rc == 0)
 		*wstatus = (si.si_status & 0x7f) |
 			   (si.si_code == CLD_DUMPED ? 0x80 : 0);
+	/* Gone (ECHILD: reaped by someone else) is gone: nothing runs on its
+	 * stack any more. */
+	if ((rc == 0 || rc == -ECHILD) && child->stack) {
+		munmap(child->stack, child->stack_len);
+		child->stack = NULL;
+	}
+	child->pid = 0;
 	/* A waiter that got to report tells the command's status; one that
 	 * was killed (SIGKILL after a timeout) reports its own. */
 	if (child->status >= 0 &&
@@ -340,7 +586,7 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 {
 	const char *cwd = rt->cwd;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, stp[2] = { -1, -1 };
-	int in = -1, pidfd = -1, err;
+	int in = -1, err;
 	char *prog = NULL;
 	struct plan p;
 	sigset_t all, old;
@@ -348,8 +594,8 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	ssize_t n;
 	long pid;
 
-	child->pid = 0;
-	child->pidfd = child->out = child->status = -1;
+	memset(child, 0, sizeof(*child));
+	child->out = child->status = -1;
 	err = -exec_resolve(c->argv[0], rt->path, cwd, &prog);
 	if (err) {
 		mgmt_error(res, "%s: cannot run '%s': %s", c->what, c->argv[0],
@@ -382,33 +628,20 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	 * (and the waiter keeps them all blocked). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (mode == EXEC_WAITER) {
-		/* exit_signal 0: a clone child, which libev never sees */
-		struct clone_args_v0 ca = {
-			.flags = CLONE_PIDFD,
-			.pidfd = (uint64_t)(uintptr_t)&pidfd,
-			.exit_signal = 0,
-		};
-
-		pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		if (pid == 0)
-			waiter_main(&p);
-	} else {
-		pid = start_command(&p, CLONE_PIDFD, &pidfd);
-	}
-	err = errno;
+	if (mode == EXEC_WAITER)
+		pid = start_waiter(res, &p, child);
+	else
+		pid = start_command(&p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
-		mgmt_error(res, "%s: cannot start a process: %s: %s%s", c->what,
-			   mode == EXEC_WAITER ? "clone3" : "clone",
-			   strerror(err),
-			   err == ENOSYS ? " (Linux 5.3 or later needed)" : "");
+		err = (int)-pid;
+		mgmt_error(res, "%s: cannot start a process: %s", c->what,
+			   strerror(err));
 		goto out;
 	}
 	/* Also from here, so the group surely exists when we return. */
 	setpgid((pid_t)pid, (pid_t)pid);
 	child->pid = (pid_t)pid;
-	child->pidfd = pidfd;
 	child->status = stp[0];
 	stp[0] = -1;
 	close_fd(&in);
@@ -443,23 +676,50 @@ out:
 	return pid < 0 ? -err : 0;
 }
 
-/* Wait up to `ms` for the child's pidfd; true when it exited. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait up to `ms` for the child to end; true when it did.  A waiter's
+ * report pipe tells; a direct child has no such fd (nor a pidfd before
+ * Linux 5.3), so it is looked at every 10 ms: in cleanup only. */
 static bool wait_exit(const struct exec_child *child, int ms)
 {
-	struct pollfd pf = { .fd = child->pidfd, .events = POLLIN };
-	int r;
+	int64_t end = now_ms() + ms;
 
-	do
-		r = poll(&pf, 1, ms);
-	while (r < 0 && errno == EINTR);
-	return r > 0;
+	for (;;) {
+		struct pollfd pf = { .fd = child->status, .events = POLLIN };
+		int64_t left = end - now_ms();
+		int wait = left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
+		int r;
+
+		if (child->status < 0) {
+			siginfo_t si;
+
+			memset(&si, 0, sizeof(si));
+			if (waitid(P_PID, (id_t)child->pid, &si,
+				   WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 ||
+			    si.si_pid == child->pid)
+				return true; /* or reaped: gone */
+			wait = wait > 10 ? 10 : wait;
+		}
+		r = poll(&pf, 1, wait);
+		if (r > 0 && pf.revents)
+			return true;
+		if (left <= 0)
+			return false;
+	}
 }
 
 int exec_child_stop(struct exec_child *child, int grace_ms)
 {
 	int st = 0;
 
-	if (child->pidfd < 0)
+	if (child->pid <= 0)
 		return 0;
 	kill(-child->pid, SIGTERM);
 	wait_exit(child, grace_ms);
@@ -531,23 +791,13 @@ static bool out_read(struct outlog *o, int fd)
 	return true;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 	     int64_t timeout_ms, int level, int *wstatus)
 {
 	struct exec_child child;
 	struct outlog *o = malloc(sizeof(*o));
 	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
-	int stop_fd = MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, stop_fd) ?
-			      mgmt_host->stop_fd() :
-			      -1;
+	int stop_fd = host_fd(false);
 	bool timed_out = false, stopping = false;
 	int rc;
 
@@ -566,7 +816,7 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 	}
 	for (;;) {
 		struct pollfd pf[3] = {
-			{ .fd = child.pidfd, .events = POLLIN },
+			{ .fd = child.status, .events = POLLIN },
 			{ .fd = child.out, .events = POLLIN },
 			{ .fd = stop_fd, .events = POLLIN },
 		};
@@ -581,7 +831,9 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 			}
 			wait = left > 60000 ? 60000 : (int)left;
 		}
-		/* A negative fd is skipped by poll: out closed, no stop fd. */
+		/* A negative fd is skipped by poll: out closed, no stop fd.
+		 * The report pipe is readable once the waiter reported, or
+		 * at EOF once it was killed. */
 		r = poll(pf, 3, wait);
 		if (r < 0 && errno != EINTR) {
 			mgmt_error(res, "%s: poll: %s", c->what,

@@ -32,7 +32,7 @@
 struct exec_watch {
 	struct exec *e;
 	mgmt_res *res;
-	struct exec_child child; /* pidfd < 0: not running */
+	struct exec_child child; /* pid 0: not running */
 	mgmt_watch *w_pid, *w_out;
 	mgmt_watch *w_timer; /* restart (down) or healthy (up) timer */
 	bool down;           /* its exit was logged; not healthy since */
@@ -160,8 +160,7 @@ static void on_child(mgmt_res *res, pid_t pid, int wstatus, void *data)
 	char desc[96];
 
 	unwatch(&ws->w_pid); /* it fired, once: release it now */
-	close(ws->child.pidfd);
-	ws->child.pidfd = -1;
+	ws->child.pid = 0;   /* the engine reaped it */
 	/* What it wrote before it exited is in the pipe: take it, and do
 	 * not wait for grandchildren that may still hold the pipe. */
 	if (ws->child.out >= 0 && read_lines(ws)) {
@@ -197,7 +196,8 @@ static void start_proc(struct exec_watch *ws)
 			   strerror(errno));
 		unwatch(&ws->w_pid);
 		unwatch(&ws->w_out);
-		exec_child_stop(&ws->child, 0); /* and reap it ourselves */
+		/* and reap it ourselves */
+		exec_child_stop(&ws->child, 0);
 		schedule_restart(ws, "could not be watched");
 		return;
 	}
@@ -228,7 +228,7 @@ int exec_watch_start(mgmt_res *res, struct exec *e)
 	}
 	ws->e = e;
 	ws->res = res;
-	ws->child.pidfd = ws->child.out = -1;
+	ws->child.out = ws->child.status = -1;
 	ws->backoff = WATCH_BACKOFF_MIN;
 	e->rt->watch = ws;
 	start_proc(ws);
@@ -242,7 +242,7 @@ void exec_watch_stop(struct exec *e)
 	if (!ws)
 		return;
 	/* The engine has released every watch of the resource already. */
-	if (ws->child.pidfd >= 0)
+	if (ws->child.pid > 0)
 		exec_child_stop(&ws->child, EXEC_GRACE_MS);
 	free(ws);
 	e->rt->watch = NULL;

@@ -11,6 +11,9 @@
  * the engine (one more run may start before the signal is handled, so those
  * counts are minimums); converged-timeout is only a guard against a hang.  Log lines
  * are captured through the engine's log sink.
+ *
+ * Built a second time as check_exec_fork, the suite runs with
+ * MGMT_EXEC_SPAWN=fork, through spawn.c's fallback.
  */
 #include "config.h"
 
@@ -18,12 +21,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/kcmp.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,10 +46,27 @@
 #include "harness.h"
 #include "runner.h"
 #include "../../plugins/exec/exec.h"
+#include "../../plugins/exec/raw.h"
 
 static char dir[1024]; /* room for names after it in PATH_MAX */
 static char recpath[PATH_MAX];
 static struct registry reg;
+
+/* Are waiters started through the fork fallback by request? */
+static bool forced_fork(void)
+{
+	const char *v = getenv("MGMT_EXEC_SPAWN");
+
+	return v && strcmp(v, "fork") == 0;
+}
+
+/* valgrind refuses clone3 (ENOSYS): the fallback is all it sees. */
+static bool under_valgrind(void)
+{
+	const char *v = getenv("LD_PRELOAD");
+
+	return v && strstr(v, "vgpreload") != NULL;
+}
 
 /* ---- captured log lines ---- */
 
@@ -317,6 +344,144 @@ static int zombies(void)
 	}
 	closedir(d);
 	return n;
+}
+
+/* ---- threads, seccomp ---- */
+
+/* Wait (guarded: 20 s) until DIR/name exists and is not empty. */
+static bool wait_file(const char *name)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (int i = 0; i < 2000; i++) {
+		if (stat(path, &st) == 0 && st.st_size > 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void touch(const char *name)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("go\n", f);
+	fclose(f);
+}
+
+/* Let this thread (and the threads and processes it starts) get `err` from
+ * clone3, and ENOSYS from close_range if `no_close_range`, as under a
+ * seccomp profile or an old kernel.  EPERM only for the plugin's clone3
+ * (its struct is clone3's first version, 64 bytes): glibc's pthread_create
+ * tries clone3 too, with a larger struct, and gives up on EPERM, where a
+ * real profile would refuse every clone3 with ENOSYS, which glibc takes.
+ * x86-64 only; -ENOSYS elsewhere. */
+static int deny_clone3(int err, bool no_close_range)
+{
+#if defined(__x86_64__)
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, err == ENOSYS ?
+						  SECCOMP_RET_ERRNO | ENOSYS :
+						  SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K,
+			 SECCOMP_RET_ERRNO |
+				 ((unsigned)err & SECCOMP_RET_DATA)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 436 /* close_range */, 0,
+			 1),
+		BPF_STMT(BPF_RET | BPF_K, no_close_range ?
+						  SECCOMP_RET_ERRNO | ENOSYS :
+						  SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]),
+				   .filter = f };
+
+	/* Without TSYNC the filter is this thread's (and its children's). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -errno;
+	return 0;
+#else
+	return -ENOSYS;
+#endif
+}
+
+/* A graph run on a thread of its own, while the test looks on. */
+struct trun {
+	pthread_t t;
+	struct graph_cfg *cfg; /* compiled on the test's thread */
+	int deny;              /* clone3's errno on that thread, or 0 */
+	bool no_close_range;
+	int status;
+};
+
+static void *trun_main(void *arg)
+{
+	struct trun *r = arg;
+	struct sched_opts o = { .workers = 4, .converged_timeout = 0 };
+
+	if (r->deny && deny_clone3(r->deny, r->no_close_range) < 0) {
+		graph_cfg_free(r->cfg);
+		r->status = -1;
+		return NULL;
+	}
+	r->status = run_cfg(r->cfg, o);
+	return NULL;
+}
+
+static void trun_start(struct trun *r, const char *yaml, int deny,
+		       bool no_close_range)
+{
+	r->cfg = compile(yaml);
+	r->deny = deny;
+	r->no_close_range = no_close_range;
+	r->status = -2;
+	ck_assert_int_eq(pthread_create(&r->t, NULL, trun_main, r), 0);
+}
+
+static int trun_join(struct trun *r)
+{
+	pthread_join(r->t, NULL);
+	return r->status;
+}
+
+/* Run a command that shows its waiter (its parent) and waits: does that
+ * waiter share this process's memory?  kcmp: 0 the same, else not. */
+static long waiter_kcmp(void)
+{
+	struct trun r;
+	long same;
+	int wpid;
+
+	trun_start(
+		&r,
+		"resources:\n  exec:\n"
+		"  - name: k\n"
+		"    cmd: sh -c 'echo $PPID > DIR/wpid; i=0; while [ ! -e DIR/go ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done'\n",
+		0, false);
+	ck_assert_msg(wait_file("wpid"), "the command did not start");
+	wpid = read_pid("wpid");
+	same = syscall(SYS_kcmp, getpid(), wpid, KCMP_VM, 0, 0);
+	touch("go");
+	ck_assert_int_eq(trun_join(&r), 0);
+	ck_assert_msg(same >= 0, "kcmp: %s", strerror(errno));
+	return same;
 }
 
 /* ---- the command line ---- */
@@ -724,9 +889,10 @@ START_TEST(no_fd_leaks)
 	ck_assert_int_eq(
 		run_graph(
 			"resources:\n  exec:\n"
-			"  - {name: f, cmd: sh -c 'cd /proc/$$/fd && echo fds *'}\n"),
+			"  - {name: f, cmd: sh -c 'cd /proc/$$/fd && echo fds * end'}\n"),
 		0);
-	assert_log("Exec[f]: fds 0 1 2");
+	/* 3: the shell's own, listing the directory */
+	assert_log("Exec[f]: fds 0 1 2 3 end");
 
 	/* the watchcmd, started from the loop thread, directly */
 	ck_assert_int_eq(
@@ -734,10 +900,10 @@ START_TEST(no_fd_leaks)
 			"resources:\n  exec:\n"
 			"  - name: w\n"
 			"    cmd: sh -c 'echo run >> REC; [ $(wc -l < REC) -eq 2 ] && kill -TERM TESTPID; true'\n"
-			"    watchcmd: sh -c 'cd /proc/$$/fd && echo fds *; exec sleep 100'\n"),
+			"    watchcmd: sh -c 'cd /proc/$$/fd && echo fds * end; exec sleep 100'\n"),
 		0);
 	close(leak);
-	assert_log("debug Exec[w]: watchcmd: fds 0 1 2");
+	assert_log("debug Exec[w]: watchcmd: fds 0 1 2 3 end");
 }
 END_TEST
 
@@ -853,6 +1019,82 @@ START_TEST(runtime_faults)
 }
 END_TEST
 
+/* ---- how waiters start (spawn.c) ---- */
+
+START_TEST(waiter_shares_the_engines_memory)
+{
+	bool vm = RAW_HAVE_VM && !forced_fork() && !under_valgrind();
+	long same = waiter_kcmp();
+
+	/* A waiter that shares the engine's memory copies none of it: many
+	 * commands start at once without stalling the engine (bench/exec). */
+	if (vm) {
+		ck_assert_msg(same == 0, "the waiter has a copy of our memory");
+		assert_log("debug Exec[k]: commands start through "
+			   "clone3(CLONE_VM) waiters");
+	} else {
+		ck_assert_msg(same != 0, "the waiter shares our memory");
+	}
+	if (forced_fork())
+		assert_log("info Exec[k]: commands start through forked "
+			   "waiters (MGMT_EXEC_SPAWN=fork)");
+}
+END_TEST
+
+/* clone3 answers `err` (seccomp): commands still run, through forked
+ * waiters; one line says so, and the choice holds for the process. */
+static void falls_back(int err, bool no_close_range)
+{
+	static char yaml[4096];
+	char want[256];
+	struct trun r;
+	int leak, len;
+
+	if (!RAW_HAVE_VM || forced_fork() || under_valgrind()) {
+		fprintf(stderr, "# clone3 is not used here: nothing to fall "
+				"back from\n");
+		return;
+	}
+	leak = dup(2); /* not close-on-exec */
+	ck_assert_int_gt(leak, 2);
+	len = sprintf(
+		yaml,
+		"resources:\n  exec:\n"
+		"  - {name: f, cmd: sh -c 'cd /proc/$$/fd && echo fds * end'}\n");
+	for (int i = 0; i < 6; i++)
+		len += sprintf(yaml + len,
+			       "  - {name: e%d, cmd: sh -c 'echo e >> REC'}\n",
+			       i);
+	trun_start(&r, yaml, err, no_close_range);
+	ck_assert_int_eq(trun_join(&r), 0);
+	close(leak);
+	ck_assert_int_eq(nrec(recpath, "e"), 6);
+	snprintf(want, sizeof(want),
+		 "clone3: %s: every exec starts its commands through forked "
+		 "waiters from now on",
+		 strerror(err));
+	ck_assert_int_eq(nlog(want), 1);
+	/* The waiter closed what the command would have inherited, even
+	 * where close_range is missing. */
+	assert_log("Exec[f]: fds 0 1 2 3 end");
+	/* Remembered: on a thread where clone3 works, still forked. */
+	ck_assert_msg(waiter_kcmp() != 0, "clone3 was tried again");
+	ck_assert_int_eq(nlog("clone3: "), 0);
+	ck_assert_int_eq(zombies(), 0);
+}
+
+START_TEST(clone3_enosys_falls_back)
+{
+	falls_back(ENOSYS, true);
+}
+END_TEST
+
+START_TEST(clone3_eperm_falls_back)
+{
+	falls_back(EPERM, false);
+}
+END_TEST
+
 /* ---- the parallel example ---- */
 
 START_TEST(graph8_parallel)
@@ -958,6 +1200,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, output_is_capped);
 	tcase_add_test(tc, validate_errors);
 	tcase_add_test(tc, runtime_faults);
+	if (!tsan_skip("abort_cuts_the_watchcmd_grace_short"))
+		tcase_add_test(tc, waiter_shares_the_engines_memory);
+	tcase_add_test(tc, clone3_enosys_falls_back);
+	tcase_add_test(tc, clone3_eperm_falls_back);
 	tcase_add_test(tc, graph8_parallel);
 	suite_add_tcase(s, tc);
 	return s;
@@ -965,5 +1211,9 @@ static Suite *suite(void)
 
 int main(void)
 {
+#ifdef EXEC_SPAWN_WAY
+	/* check_exec_fork: the whole suite through the fallback */
+	setenv("MGMT_EXEC_SPAWN", EXEC_SPAWN_WAY, 1);
+#endif
 	return check_main(suite());
 }
