@@ -260,7 +260,12 @@ static size_t svc_group_key(mgmt_res *res, void *p, const char **key)
 
 static const char *svc_uid(mgmt_res *res, void *p)
 {
-	return ((struct svc *)p)->unit;
+	struct svc *s = p;
+
+	if (!s->session)
+		return s->unit;
+	snprintf(s->uid, sizeof(s->uid), "user/%s", s->unit);
+	return s->uid;
 }
 
 /* After the file resources that write the unit file, wherever systemd

@@ -37,6 +37,9 @@ struct svc {
 	 * suffix.  Set by validate, which runs first (also for `graph`), so
 	 * uid and autoedges have it without any allocation to free. */
 	char unit[256 + sizeof(".service")];
+	/* The uid: the unit, prefixed "user/" for the user's manager, whose
+	 * units are not the system's of the same name. */
+	char uid[sizeof("user/") + 256 + sizeof(".service")];
 	char *unit_path; /* its D-Bus object path */
 	struct busloop_user bus;
 	mgmt_res *res;

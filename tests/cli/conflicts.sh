@@ -106,9 +106,20 @@ Y
 	ok "one unit twice: named by the unit" has_line \
 		"$TMP/svc2.yaml:4:5: svc[conflicts-test.service]: conflicts-test.service is also managed by svc[conflicts-test] ($TMP/svc2.yaml:3:5)" \
 		"$TMP/svc2.err"
+	# The user's manager's unit is not the system's of the same name.
+	cat >"$TMP/svc3.yaml" <<Y
+resources:
+  svc:
+  - name: conflicts-test
+  - name: conflicts-test.service
+    session: true
+Y
+	ok "one unit name, system and session: no conflict" \
+		engine validate "$TMP/svc3.yaml"
 else
 	skip "svc after the file of its unit" "no svc plugin built"
 	skip "one unit twice" "no svc plugin built"
+	skip "system and session" "no svc plugin built"
 fi
 
 done_testing
