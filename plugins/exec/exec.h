@@ -121,7 +121,8 @@ enum exec_mode {
  * (cwd, environment, user and group), stdin from /dev/null, stdout and
  * stderr into one pipe whose read end goes to child->out.  Returns 0, or
  * <0 after logging why for `res` (a child that could not exec is reaped
- * before returning). */
+ * before returning): -ECANCELED without starting anything when the stop
+ * signal (host->stop_fd) is readable. */
 int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	       const struct exec_cmd *c, enum exec_mode mode,
 	       struct exec_child *child);
@@ -134,14 +135,18 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 int exec_child_reap(struct exec_child *child, int *wstatus);
 
 /* Stop a child's whole process group: SIGTERM, up to `grace_ms` for the
- * leader to exit, then SIGKILL to what is left of the group; reap the leader
- * and close child->out.  Blocks up to grace_ms.  Returns the wait status. */
-int exec_child_stop(struct exec_child *child, int grace_ms);
+ * leader to exit (cut short when host->abort_fd becomes readable: logged
+ * for `res` as `what`), then SIGKILL to what is left of the group; reap the
+ * leader and close child->out.  Blocks up to grace_ms.  Returns the wait
+ * status. */
+int exec_child_stop(mgmt_res *res, const char *what, struct exec_child *child,
+		    int grace_ms);
 
 /* Run `c` to completion on the calling (worker) thread, logging its output
  * line by line (at `level`, up to EXEC_LOG_CAP bytes), and killing its group
- * after `timeout_ms` (<= 0: no limit).  Returns 0 with *wstatus set, or <0
- * after logging why it could not run or that it timed out. */
+ * after `timeout_ms` (<= 0: no limit) or when the stop signal fires.
+ * Returns 0 with *wstatus set, or <0 after logging why it could not run,
+ * that it timed out (-ETIMEDOUT) or that it was stopped (-ECANCELED). */
 int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 	     int64_t timeout_ms, int level, int *wstatus);
 

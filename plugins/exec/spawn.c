@@ -62,6 +62,11 @@
  * errno} into a close-on-exec pipe and exits 127; the parent reads that
  * pipe until EOF, which also means the command has exec'ed (or died) and
  * its process group exists before anyone signals it.
+ *
+ * Before it starts anything, exec_spawn looks at the stop signal
+ * (host->stop_fd): a run that was asked to stop starts nothing more.  While
+ * a stopped group has its grace period (SIGTERM, then SIGKILL), the abort
+ * signal (host->abort_fd, a second SIGINT or SIGTERM) cuts it short.
  */
 #include "config.h"
 
@@ -513,6 +518,14 @@ static int host_fd(bool abort)
 		       -1;
 }
 
+/* Is `fd` readable now?  False for -1. */
+static bool readable(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	return fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN);
+}
+
 int exec_child_reap(struct exec_child *child, int *wstatus)
 {
 	siginfo_t si;
@@ -596,6 +609,12 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 
 	memset(child, 0, sizeof(*child));
 	child->out = child->status = -1;
+	/* Asked to stop (shutdown, or a reload that changed or removed the
+	 * resource): start nothing more. */
+	if (readable(host_fd(false))) {
+		mgmt_info(res, "%s: asked to stop: not started", c->what);
+		return -ECANCELED;
+	}
 	err = -exec_resolve(c->argv[0], rt->path, cwd, &prog);
 	if (err) {
 		mgmt_error(res, "%s: cannot run '%s': %s", c->what, c->argv[0],
@@ -684,15 +703,25 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait up to `ms` for the child to end; true when it did.  A waiter's
+enum wait_end {
+	END_EXITED,
+	END_TIMEOUT,
+	END_ABORT
+};
+
+/* Wait up to `ms` for the child to end, or for `abort_fd`.  A waiter's
  * report pipe tells; a direct child has no such fd (nor a pidfd before
  * Linux 5.3), so it is looked at every 10 ms: in cleanup only. */
-static bool wait_exit(const struct exec_child *child, int ms)
+static enum wait_end wait_exit(const struct exec_child *child, int ms,
+			       int abort_fd)
 {
 	int64_t end = now_ms() + ms;
 
 	for (;;) {
-		struct pollfd pf = { .fd = child->status, .events = POLLIN };
+		struct pollfd pf[2] = {
+			{ .fd = abort_fd, .events = POLLIN },
+			{ .fd = child->status, .events = POLLIN },
+		};
 		int64_t left = end - now_ms();
 		int wait = left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 		int r;
@@ -704,25 +733,32 @@ static bool wait_exit(const struct exec_child *child, int ms)
 			if (waitid(P_PID, (id_t)child->pid, &si,
 				   WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 ||
 			    si.si_pid == child->pid)
-				return true; /* or reaped: gone */
+				return END_EXITED; /* or reaped: gone */
 			wait = wait > 10 ? 10 : wait;
 		}
-		r = poll(&pf, 1, wait);
-		if (r > 0 && pf.revents)
-			return true;
+		r = poll(pf, 2, wait);
+		if (r > 0 && pf[0].revents)
+			return END_ABORT;
+		if (r > 0 && pf[1].revents)
+			return END_EXITED;
 		if (left <= 0)
-			return false;
+			return END_TIMEOUT;
 	}
 }
 
-int exec_child_stop(struct exec_child *child, int grace_ms)
+int exec_child_stop(mgmt_res *res, const char *what, struct exec_child *child,
+		    int grace_ms)
 {
 	int st = 0;
 
 	if (child->pid <= 0)
 		return 0;
 	kill(-child->pid, SIGTERM);
-	wait_exit(child, grace_ms);
+	if (wait_exit(child, grace_ms, host_fd(true)) == END_ABORT)
+		mgmt_warn(res,
+			  "%s: asked to stop at once: SIGKILL to its process "
+			  "group now",
+			  what);
 	/* The leader is exited or not, but surely not reaped, so its pid
 	 * still names this group: the rest of it (a grandchild that ignored
 	 * SIGTERM) goes now. */
@@ -852,17 +888,17 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 	}
 	if (stopping) {
 		mgmt_warn(res,
-			  "%s: the engine is shutting down: stopping its "
-			  "process group (SIGTERM, SIGKILL after %d s)",
+			  "%s: asked to stop: stopping its process group "
+			  "(SIGTERM, SIGKILL after %d s)",
 			  c->what, EXEC_GRACE_MS / 1000);
-		*wstatus = exec_child_stop(&child, EXEC_GRACE_MS);
+		*wstatus = exec_child_stop(res, c->what, &child, EXEC_GRACE_MS);
 	} else if (timed_out) {
 		mgmt_error(res,
 			   "%s timed out after %.3g s: stopping its "
 			   "process group (SIGTERM, SIGKILL after %d s)",
 			   c->what, (double)timeout_ms / 1000.,
 			   EXEC_GRACE_MS / 1000);
-		*wstatus = exec_child_stop(&child, EXEC_GRACE_MS);
+		*wstatus = exec_child_stop(res, c->what, &child, EXEC_GRACE_MS);
 	} else {
 		/* Everything the leader wrote is in the pipe by now; what a
 		 * background grandchild writes later is not waited for. */

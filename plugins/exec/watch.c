@@ -178,9 +178,12 @@ static void on_child(mgmt_res *res, pid_t pid, int wstatus, void *data)
 static void start_proc(struct exec_watch *ws)
 {
 	struct exec_rt *rt = ws->e->rt;
+	int rc =
+		exec_spawn(ws->res, rt, &rt->watchcmd, EXEC_DIRECT, &ws->child);
 
-	if (exec_spawn(ws->res, rt, &rt->watchcmd, EXEC_DIRECT, &ws->child) <
-	    0) {
+	if (rc == -ECANCELED)
+		return; /* the engine is stopping: it stays down */
+	if (rc < 0) {
 		schedule_restart(ws, "could not start");
 		return;
 	}
@@ -197,7 +200,7 @@ static void start_proc(struct exec_watch *ws)
 		unwatch(&ws->w_pid);
 		unwatch(&ws->w_out);
 		/* and reap it ourselves */
-		exec_child_stop(&ws->child, 0);
+		exec_child_stop(ws->res, "watchcmd", &ws->child, 0);
 		schedule_restart(ws, "could not be watched");
 		return;
 	}
@@ -243,7 +246,7 @@ void exec_watch_stop(struct exec *e)
 		return;
 	/* The engine has released every watch of the resource already. */
 	if (ws->child.pid > 0)
-		exec_child_stop(&ws->child, EXEC_GRACE_MS);
+		exec_child_stop(ws->res, "watchcmd", &ws->child, EXEC_GRACE_MS);
 	free(ws);
 	e->rt->watch = NULL;
 }

@@ -39,7 +39,7 @@ gone() {
 }
 ok "the command was stopped" gone "$(cat "$TMP/pid")"
 ok "its background grandchild too" gone "$(cat "$TMP/grandchild")"
-ok "the log says why" grep -q "shutting down: stopping its process group" "$TMP/log"
+ok "the log says why" grep -q "asked to stop: stopping its process group" "$TMP/log"
 kill -KILL "$(cat "$TMP/grandchild")" 2>/dev/null
 [ -e /proc/"$(cat "$TMP/grandchild")" ] && diag_file "$TMP/log"
 

@@ -12,8 +12,11 @@
  * counts are minimums); converged-timeout is only a guard against a hang.  Log lines
  * are captured through the engine's log sink.
  *
- * Built a second time as check_exec_fork, the suite runs with
- * MGMT_EXEC_SPAWN=fork, through spawn.c's fallback.
+ * The plugin gets this suite's own copy of the engine's host table, whose
+ * stop_fd and abort_fd a test may replace with FIFOs in its directory: a
+ * command then fires them (`echo x > DIR/stop`) at exactly the point of its
+ * script the test is about.  Built a second time as check_exec_fork, the
+ * suite runs with MGMT_EXEC_SPAWN=fork, through spawn.c's fallback.
  */
 #include "config.h"
 
@@ -51,6 +54,26 @@
 static char dir[1024]; /* room for names after it in PATH_MAX */
 static char recpath[PATH_MAX];
 static struct registry reg;
+
+/* The host table the plugin gets: the engine's, but for stop_fd and
+ * abort_fd while a test sets its own. */
+static struct mgmt_host host;
+static int test_stop = -1, test_abort = -1;
+/* If set, test_stop is the stop signal only once this file exists: a stop
+ * that comes between two commands, whatever the first one polled. */
+static char stop_when[PATH_MAX + 64];
+
+static int t_stop_fd(void)
+{
+	if (test_stop < 0 || (*stop_when && access(stop_when, F_OK) < 0))
+		return host_table()->stop_fd();
+	return test_stop;
+}
+
+static int t_abort_fd(void)
+{
+	return test_abort >= 0 ? test_abort : host_table()->abort_fd();
+}
 
 /* Are waiters started through the fork fallback by request? */
 static bool forced_fork(void)
@@ -125,11 +148,24 @@ static void setup(void)
 
 	log_level = MGMT_LOG_DEBUG;
 	log_set_sink(sink, NULL);
-	harness_load(&reg, "MGMT_PLUGINS_DIR", host_table(), "exec");
+	host = *host_table();
+	host.stop_fd = t_stop_fd;
+	host.abort_fd = t_abort_fd;
+	harness_load(&reg, "MGMT_PLUGINS_DIR", &host, "exec");
+}
+
+static void close_test_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 static void teardown(void)
 {
+	close_test_fd(&test_stop);
+	close_test_fd(&test_abort);
+	stop_when[0] = '\0';
 	registry_free(&reg);
 	log_set_sink(NULL, NULL);
 	logs_clear();
@@ -346,7 +382,21 @@ static int zombies(void)
 	return n;
 }
 
-/* ---- threads, seccomp ---- */
+/* ---- stop and abort signals, threads, seccomp ---- */
+
+/* A FIFO DIR/name, open to read and write (so a writer never blocks): the
+ * fd becomes readable once a command writes it, as a stop fd would. */
+static int fifo(const char *name)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
 
 /* Wait (guarded: 20 s) until DIR/name exists and is not empty. */
 static bool wait_file(const char *name)
@@ -1019,6 +1069,104 @@ START_TEST(runtime_faults)
 }
 END_TEST
 
+/* ---- stopping (host->stop_fd, host->abort_fd) ---- */
+
+START_TEST(stop_before_spawn_starts_nothing)
+{
+	/* Asked to stop before anything started: no ifcmd, no cmd and no
+	 * watchcmd is started (a started one would be stopped, and say so). */
+	test_stop = fifo("stop");
+	ck_assert_int_eq(write(test_stop, "x", 1), 1);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - {name: i, cmd: sh -c 'echo cmd >> REC', ifcmd: sh -c 'echo if >> REC'}\n"
+			"  - {name: c, cmd: sh -c 'echo cmd >> REC'}\n"
+			"  - {name: w, cmd: \"true\", watchcmd: sh -c 'echo w >> REC; exec sleep 100'}\n"),
+		1);
+	assert_log("info Exec[i]: ifcmd: asked to stop: not started");
+	assert_log("info Exec[c]: cmd: asked to stop: not started");
+	assert_log("info Exec[w]: watchcmd: asked to stop: not started");
+	assert_log("info Exec[w]: cmd: asked to stop: not started");
+	ck_assert_int_eq(nlog("stopping its process group"), 0);
+	ck_assert_int_eq(nlog("watchcmd started"), 0);
+	ck_assert_int_eq(nlog("starting it again"), 0); /* stays down */
+	ck_assert_int_eq(nrec(recpath, ""), 0);
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+START_TEST(stop_after_ifcmd_starts_no_cmd)
+{
+	/* The stop comes as the ifcmd ends (by itself, allowing the cmd):
+	 * the cmd is not started. */
+	test_stop = fifo("stop");
+	ck_assert_int_eq(write(test_stop, "x", 1), 1);
+	snprintf(stop_when, sizeof(stop_when), "%s/stopped", dir);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - name: i\n"
+			"    cmd: sh -c 'echo cmd >> REC'\n"
+			"    ifcmd: sh -c 'echo if >> REC; touch DIR/stopped'\n"),
+		1);
+	ck_assert_int_eq(nrec(recpath, "if"), 1);
+	ck_assert_int_eq(nrec(recpath, "cmd"), 0);
+	assert_log("info Exec[i]: cmd: asked to stop: not started");
+	ck_assert_int_eq(nlog("stopping its process group"), 0);
+}
+END_TEST
+
+START_TEST(abort_cuts_the_grace_short)
+{
+	int pid;
+
+	/* The command ignores SIGTERM; once it has seen it, it fires the
+	 * abort signal, which must not wait for the grace period's end. */
+	test_stop = fifo("stop");
+	test_abort = fifo("abort");
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n  exec:\n"
+			"  - name: a\n"
+			"    cmd: sh -c 'trap \"echo term >> REC; echo x > DIR/abort\" TERM; echo $$ > DIR/pid; echo x > DIR/stop; while :; do sleep 0.05; done'\n"),
+		1);
+	ck_assert_int_eq(nrec(recpath, "term"), 1);
+	assert_log("warn Exec[a]: cmd: asked to stop: stopping its process "
+		   "group (SIGTERM, SIGKILL after 2 s)");
+	assert_log("warn Exec[a]: cmd: asked to stop at once: SIGKILL to its "
+		   "process group now");
+	pid = read_pid("pid");
+	ck_assert_int_gt(pid, 0);
+	ck_assert_msg(gone(pid, "sh"), "the command %d survived", pid);
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
+START_TEST(abort_cuts_the_watchcmd_grace_short)
+{
+	int wpid;
+
+	/* At shutdown, cleanup stops the watchcmd, which ignores SIGTERM and
+	 * then fires the abort signal. */
+	test_abort = fifo("abort");
+	ck_assert_int_eq(
+		run_until_term(
+			"resources:\n  exec:\n"
+			"  - name: w\n"
+			"    cmd: sh -c 'i=0; while [ ! -e DIR/wready ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done; kill -TERM TESTPID'\n"
+			"    watchcmd: sh -c 'trap \"echo wterm >> REC; echo x > DIR/abort\" TERM; echo $$ > DIR/wready; while :; do sleep 0.05; done'\n"),
+		0);
+	ck_assert_int_eq(nrec(recpath, "wterm"), 1);
+	assert_log("warn Exec[w]: watchcmd: asked to stop at once: SIGKILL to "
+		   "its process group now");
+	wpid = read_pid("wready");
+	ck_assert_int_gt(wpid, 0);
+	ck_assert_msg(gone(wpid, "sh"), "the watchcmd %d survived", wpid);
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
 /* ---- how waiters start (spawn.c) ---- */
 
 START_TEST(waiter_shares_the_engines_memory)
@@ -1200,8 +1348,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, output_is_capped);
 	tcase_add_test(tc, validate_errors);
 	tcase_add_test(tc, runtime_faults);
+	tcase_add_test(tc, stop_before_spawn_starts_nothing);
+	tcase_add_test(tc, stop_after_ifcmd_starts_no_cmd);
+	tcase_add_test(tc, abort_cuts_the_grace_short);
 	if (!tsan_skip("abort_cuts_the_watchcmd_grace_short"))
-		tcase_add_test(tc, waiter_shares_the_engines_memory);
+		tcase_add_test(tc, abort_cuts_the_watchcmd_grace_short);
+	tcase_add_test(tc, waiter_shares_the_engines_memory);
 	tcase_add_test(tc, clone3_enosys_falls_back);
 	tcase_add_test(tc, clone3_eperm_falls_back);
 	tcase_add_test(tc, graph8_parallel);
