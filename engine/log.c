@@ -6,6 +6,13 @@
  * time; one write(2) of a whole line to stderr keeps them from interleaving
  * without a lock.  Under systemd (JOURNAL_STREAM names our stderr) lines go to
  * the journal instead, with the resource's kind and name as fields.
+ *
+ * Names come from graph files, collected exports and plugins, and messages
+ * from plugins: none of them may start a line of their own or send escape
+ * sequences to whoever reads the log, so control characters are escaped.
+ * Nearly every line has none, so each string is scanned first and copied
+ * only when it has one: the common case costs one pass over the bytes, as
+ * the copy into the line did before.
  */
 #include "config.h"
 
@@ -67,12 +74,104 @@ void log_set_sink(log_sink_fn fn, void *ctx)
 	sink_ctx = ctx;
 }
 
+/* Length of the control character at `p` (C0, DEL, or a C1 control in
+ * UTF-8), or 0. */
+static size_t ctl_len(const unsigned char *p, bool keep_tab)
+{
+	if (*p < 0x20)
+		return *p == '\t' && keep_tab ? 0 : 1;
+	if (*p == 0x7f)
+		return 1;
+	if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
+/* Does one 16-byte block hold a byte below 0x20 (but `tab`), DEL or 0xc2?
+ * No branch per byte: compilers turn this into a few vector instructions. */
+static bool block_may_have_ctl(const unsigned char *b, unsigned char tab)
+{
+	unsigned char hit = 0;
+
+	for (int j = 0; j < 16; j++)
+		hit |= (b[j] < 0x20 && b[j] != tab) | (b[j] == 0x7f) |
+		       (b[j] == 0xc2);
+	return hit;
+}
+
+/* Might the `n` bytes at `s` hold a control character?  Nearly every string
+ * has none, and then this (and strlen) is all that escaping costs.  A 0xc2
+ * that starts no C1 control ("°") only sends the caller to the exact scan. */
+static bool may_have_ctl(const unsigned char *s, size_t n, bool keep_tab)
+{
+	const unsigned char tab = keep_tab ? '\t' : 0xff; /* 0xff: no byte */
+	unsigned char last[16];
+	size_t i = 0;
+
+	for (; i + sizeof(last) <= n; i += sizeof(last))
+		if (block_may_have_ctl(s + i, tab))
+			return true;
+	memset(last, ' ', sizeof(last));
+	memcpy(last, s + i, n - i);
+	return block_may_have_ctl(last, tab);
+}
+
+const char *log_escape(const char *s, char *buf, size_t len, bool keep_tab)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	if (!may_have_ctl(p, strlen(s), keep_tab))
+		return s;
+	while (*p && !ctl_len(p, keep_tab))
+		p++;
+	if (!*p)
+		return s;
+	n = (size_t)(p - (const unsigned char *)s);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	while (*p) {
+		size_t k = ctl_len(p, keep_tab), m;
+		char esc[8];
+
+		if (k == 0) {
+			esc[0] = (char)*p;
+			m = 1;
+		} else if (k == 2) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[p[1] >> 4];
+			esc[5] = hex[p[1] & 15];
+			m = 6;
+		} else if (*p == '\n' || *p == '\r' || *p == '\t') {
+			esc[0] = '\\';
+			esc[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+			m = 2;
+		} else {
+			memcpy(esc, "\\x", 2);
+			esc[2] = hex[*p >> 4];
+			esc[3] = hex[*p & 15];
+			m = 4;
+		}
+		if (n + m >= len)
+			break;
+		memcpy(buf + n, esc, m);
+		n += m;
+		p += k ? k : 1;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 /* "Kind[name]: " with the kind's first letter upper-cased, as mgmt logs. */
 static int format_who(char *buf, size_t len, const char *kind,
 		      const char *name)
 {
 	if (!kind)
 		return 0;
+	if (!kind[0]) /* %c would write its NUL into the line */
+		return snprintf(buf, len, "[%s]: ", name ? name : "");
 	return snprintf(buf, len, "%c%s[%s]: ", toupper((unsigned char)kind[0]),
 			kind + 1, name ? name : "");
 }
@@ -81,7 +180,8 @@ void log_vmsg(int level, const char *kind, const char *name, const char *fmt,
 	      va_list ap)
 {
 	char line[4096];
-	char msg[3072];
+	char msg[3072], emsg[sizeof(line)], ekind[64], ename[512];
+	const char *m, *ek = NULL, *en = NULL;
 	struct timespec ts;
 	struct tm tm;
 	int n;
@@ -89,12 +189,19 @@ void log_vmsg(int level, const char *kind, const char *name, const char *fmt,
 	if (level > log_level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Tabs cannot end a line, and exec output is full of them. */
+	m = log_escape(msg, emsg, sizeof(emsg), true);
+	if (kind)
+		ek = log_escape(kind, ekind, sizeof(ekind), false);
+	if (name)
+		en = log_escape(name, ename, sizeof(ename), false);
 
 	if (to_journal && !sink) {
 		char who[512];
 
-		format_who(who, sizeof(who), kind, name);
-		sd_journal_send("MESSAGE=%s%s", who, msg, "PRIORITY=%d",
+		/* The fields keep the exact names, for journalctl queries. */
+		format_who(who, sizeof(who), ek, en);
+		sd_journal_send("MESSAGE=%s%s", who, m, "PRIORITY=%d",
 				level + 3, /* error=3 ... debug=7 */
 				"MGMT_KIND=%s", kind ? kind : "",
 				"MGMT_NAME=%s", name ? name : "", NULL);
@@ -106,10 +213,10 @@ void log_vmsg(int level, const char *kind, const char *name, const char *fmt,
 	n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03ldZ %s ",
 		      ts.tv_nsec / 1000000, log_level_name(level));
-	n += format_who(line + n, sizeof(line) - (size_t)n, kind, name);
+	n += format_who(line + n, sizeof(line) - (size_t)n, ek, en);
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
-	n += snprintf(line + n, sizeof(line) - (size_t)n, "%s", msg);
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "%s", m);
 	if ((size_t)n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
 

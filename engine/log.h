@@ -5,14 +5,18 @@
  * Lines go to stderr as `TIME LEVEL Kind[name]: message` (one write(2) per
  * line, so lines from different threads never interleave), and to the
  * journal with structured fields when stderr is the journal (JOURNAL_STREAM).
- * Every engine folder may use this; it depends on nothing but libc, sd-journal
- * and the SDK's level numbers.
+ * One call is always exactly one line: control characters in the kind, the
+ * name and the message are escaped (log_escape), so that neither a resource
+ * name from a graph file nor a plugin's text can forge a line or drive the
+ * reader's terminal.  Every engine folder may use this; it depends on nothing
+ * but libc, sd-journal and the SDK's level numbers.
  */
 #ifndef ENGINE_LOG_H
 #define ENGINE_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <mgmt/log.h>
 
@@ -25,6 +29,15 @@ const char *log_level_name(int level);
 
 /* Detect the journal (JOURNAL_STREAM matching stderr).  Call once. */
 void log_init(void);
+
+/* `s` with every control character written as an escape: \n, \r, \t, \\xHH
+ * for the other bytes below 0x20 and DEL, \u00HH for the C1 controls
+ * (U+0080 to U+009F, which some terminals obey as escape sequences).
+ * Returns `s` itself when it has none, the common case, in which nothing is
+ * copied; else `buf` (`len` > 0 bytes; cut between escapes if too small).
+ * Tabs stay as they are when `keep_tab`.  A backslash is not escaped, so
+ * the result is for reading, not for parsing back.  Any thread. */
+const char *log_escape(const char *s, char *buf, size_t len, bool keep_tab);
 
 /* `kind` and `name` may be NULL (an engine message).  `kind` is printed with
  * its first letter upper-cased, as mgmt does: Noop[a]. */
