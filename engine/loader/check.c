@@ -40,6 +40,26 @@ static int check_abi(struct registry *r, const struct loader_opts *o,
 	return -EINVAL;
 }
 
+/* The `size` of the descriptor or of a kind (`what`): at least the 1.0
+ * layout (`min`), since the engine reads every 1.0 member, and not absurd.
+ * `how` says what writes a sound one. */
+static int check_size(struct registry *r, const char *file, const char *what,
+		      uint32_t size, size_t min, const char *how)
+{
+	if (size < min)
+		plugin_err(
+			r, file,
+			"%s size %u is too small: SDK ABI %u.0 needs at least %zu bytes; rebuild it with %s from the SDK; skipped",
+			what, size, MGMT_ABI_MAJOR, min, how);
+	else if (size > SIZE_ABSURD)
+		plugin_err(r, file,
+			   "%s size %u is absurd (more than %u); skipped", what,
+			   size, SIZE_ABSURD);
+	else
+		return 0;
+	return -EINVAL;
+}
+
 static size_t param_storage(enum mgmt_param_type t, size_t *align)
 {
 	switch (t) {
@@ -161,12 +181,10 @@ struct kind_entry *check_kind(struct registry *r,
 	snprintf(why, sizeof(why), "kind #%zu ", idx);
 	if (check_abi(r, o, lp->path, why, src->abi_major, src->abi_minor) < 0)
 		return NULL;
-	if (src->size < KIND_MIN_SIZE || src->size > SIZE_ABSURD) {
-		plugin_err(r, lp->path,
-			   "kind #%zu has size %u, expected %zu to %u; skipped",
-			   idx, src->size, KIND_MIN_SIZE, SIZE_ABSURD);
+	snprintf(why, sizeof(why), "kind #%zu", idx);
+	if (check_size(r, lp->path, why, src->size, KIND_MIN_SIZE,
+		       "MGMT_KIND_HEADER") < 0)
 		return NULL;
-	}
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		*oom = true;
@@ -211,13 +229,9 @@ int check_desc(struct registry *r, const struct loader_opts *o,
 {
 	if (check_abi(r, o, lp->path, "", d->abi_major, d->abi_minor) < 0)
 		return -EINVAL;
-	if (d->size < DESC_MIN_SIZE || d->size > SIZE_ABSURD) {
-		plugin_err(
-			r, lp->path,
-			"descriptor size %u is not sane (SDK ABI %u.0 needs %zu to %u); skipped",
-			d->size, MGMT_ABI_MAJOR, DESC_MIN_SIZE, SIZE_ABSURD);
+	if (check_size(r, lp->path, "descriptor", d->size, DESC_MIN_SIZE,
+		       "MGMT_PLUGIN_DEFINE") < 0)
 		return -EINVAL;
-	}
 	memcpy(&lp->desc, d,
 	       d->size < sizeof(lp->desc) ? d->size : sizeof(lp->desc));
 	if (!lp->desc.name) {

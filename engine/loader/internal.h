@@ -18,15 +18,18 @@
 #define PARAMS_SIZE_ABSURD (1u << 20) /* per-resource struct */
 #define KIND_NAME_MAX 32
 
-/* The smallest structs a 1.0 plugin can hand us: the descriptor up to its
- * kinds list, a kind up to its one required hook.  Later members are
- * optional and read as NULL when absent. */
+/* The smallest structs a plugin can hand us: every member of the 1.0
+ * layout.  No SDK ever made a smaller one, so a smaller size is a struct
+ * written by hand or corrupted, not an old plugin: a 48-byte descriptor ends
+ * before `init`, its plugin would never get the host table and crash at its
+ * first log call.  Members added after 1.0 are optional and read as NULL
+ * when absent (kind->group_key, since 1.1). */
 #define DESC_MIN_SIZE                                                          \
-	(offsetof(struct mgmt_plugin, kinds) +                                 \
-	 sizeof(((struct mgmt_plugin *)0)->kinds))
+	(offsetof(struct mgmt_plugin, fini) +                                  \
+	 sizeof(((struct mgmt_plugin *)0)->fini))
 #define KIND_MIN_SIZE                                                          \
-	(offsetof(struct mgmt_kind, check_apply) +                             \
-	 sizeof(((struct mgmt_kind *)0)->check_apply))
+	(offsetof(struct mgmt_kind, collect) +                                 \
+	 sizeof(((struct mgmt_kind *)0)->collect))
 
 /* Kinds without parameters get this table, so later code never meets a NULL
  * params pointer. */

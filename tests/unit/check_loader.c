@@ -359,18 +359,14 @@ START_TEST(test_small_size_defaults)
 
 	fixture(tmp, "small_size", "small_size.so");
 	ck_assert_int_eq(load1(tmp, false), 0);
-	ck_assert_int_eq(nlines, 0); /* its init (beyond size) fails if run */
+	ck_assert_int_eq(nlines, 0);
 	ck_assert_uint_eq(reg.nerrors, 0);
 	ck_kind("small_size", "/small_size.so");
 	e = registry_find(&reg, "small_size");
-	ck_assert_uint_eq(e->k.size, offsetof(struct mgmt_kind, cmp));
+	ck_assert_uint_eq(e->k.size, offsetof(struct mgmt_kind, group_key));
 	ck_assert_ptr_nonnull(e->k.check_apply);
-	ck_assert_ptr_null(e->k.cmp);
-	ck_assert_ptr_null(e->k.collect);
-	ck_assert_uint_eq(e->plugin->desc.size,
-			  offsetof(struct mgmt_plugin, init));
-	ck_assert_ptr_null(e->plugin->desc.init);
-	ck_assert_ptr_null(e->plugin->desc.fini);
+	ck_assert_ptr_nonnull(e->k.collect);
+	ck_assert_ptr_null(e->k.group_key);
 }
 END_TEST
 
@@ -383,9 +379,8 @@ START_TEST(test_bad_descriptor)
 	ck_assert_int_eq(load1(tmp, false), 0);
 	snprintf(
 		want, sizeof(want),
-		"descriptor size 12 is not sane (SDK ABI %u.0 needs %zu to 65536); skipped",
-		MGMT_ABI_MAJOR,
-		offsetof(struct mgmt_plugin, kinds) + sizeof(void *));
+		"descriptor size 12 is too small: SDK ABI %u.0 needs at least %zu bytes; rebuild it with MGMT_PLUGIN_DEFINE from the SDK; skipped",
+		MGMT_ABI_MAJOR, sizeof(struct mgmt_plugin));
 	ck_saw(path_of(tmp, "bad_size.so: "), want, NULL);
 	ck_saw(path_of(tmp, "no_name.so: descriptor has no name; skipped"),
 	       NULL, NULL);
@@ -393,6 +388,33 @@ START_TEST(test_bad_descriptor)
 	       NULL);
 	ck_assert_uint_eq(reg.nerrors, 3);
 	ck_assert_uint_eq(reg.nkinds, 1);
+	ck_kind("good", "/good.so");
+}
+END_TEST
+
+/* A descriptor that ends before init, as no SDK ever wrote one: its plugin
+ * would never get the host table, so it is refused, saying what size was
+ * found and which is needed. */
+START_TEST(test_short_descriptor)
+{
+	char want[256];
+
+	/* The 1.0 layout is every member there is: the descriptor has not
+	 * grown since (if it does, MGMT_HAS_MEMBER rules apply to the new
+	 * members, and this test must say so). */
+	ck_assert_uint_eq(sizeof(struct mgmt_plugin),
+			  offsetof(struct mgmt_plugin, fini) + sizeof(void *));
+	fixtures(tmp, (const char *[]){ "short_desc", "good", NULL });
+	ck_assert_int_eq(load1(tmp, false), 0);
+	snprintf(
+		want, sizeof(want),
+		"descriptor size %zu is too small: SDK ABI %u.0 needs at least %zu bytes; rebuild it with MGMT_PLUGIN_DEFINE from the SDK; skipped",
+		offsetof(struct mgmt_plugin, init), MGMT_ABI_MAJOR,
+		sizeof(struct mgmt_plugin));
+	ck_saw(path_of(tmp, "short_desc.so: "), want, NULL);
+	ck_assert_ptr_null(registry_find(&reg, "short_desc"));
+	ck_assert_uint_eq(reg.nerrors, 1);
+	ck_assert_uint_eq(reg.nplugins, 1);
 	ck_kind("good", "/good.so");
 }
 END_TEST
@@ -491,8 +513,11 @@ START_TEST(test_bad_schema)
 		{ "kind 'no_check': ", "check_apply is NULL; skipped" },
 		{ "kind #7 ", "(major must match); skipped" },
 		{ "kind #8 ", "(plugin is newer); skipped" },
-		{ "kind #9 ", "has size 12" },
 	};
+	/* A kind of 1.0 ends at collect; kind #10 ends just before it. */
+	size_t min = offsetof(struct mgmt_kind, collect) +
+		     sizeof(((struct mgmt_kind *)0)->collect);
+	char want[256];
 	const char *file;
 
 	fixture(tmp, "bad_schema", "bad_schema.so");
@@ -500,8 +525,18 @@ START_TEST(test_bad_schema)
 	file = path_of(tmp, "bad_schema.so: ");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_saw(file, bad[i][0], bad[i][1]);
-	ck_assert_uint_eq(reg.nerrors, 9);
-	ck_assert_int_eq(nlines, 9);
+	snprintf(
+		want, sizeof(want),
+		"size 12 is too small: SDK ABI %u.0 needs at least %zu bytes; rebuild it with MGMT_KIND_HEADER from the SDK; skipped",
+		MGMT_ABI_MAJOR, min);
+	ck_saw(file, "kind #9 ", want);
+	snprintf(want, sizeof(want),
+		 "kind #10 size %zu is too small: SDK ABI %u.0 needs at least "
+		 "%zu bytes",
+		 offsetof(struct mgmt_kind, collect), MGMT_ABI_MAJOR, min);
+	ck_saw(file, want, NULL);
+	ck_assert_uint_eq(reg.nerrors, 10);
+	ck_assert_int_eq(nlines, 10);
 	/* The sound kind of the same plugin registers. */
 	ck_assert_uint_eq(reg.nkinds, 1);
 	ck_kind("schema_ok", "/bad_schema.so");
@@ -737,10 +772,10 @@ END_TEST
 START_TEST(test_all_bad_then_good)
 {
 	static const char *const all[] = {
-		"bad_kind_name", "bad_schema",  "bad_size",   "dup_a",
-		"dup_b",         "good",        "init_fails", "newer_minor",
-		"no_kinds",      "no_name",     "nodesc",     "older",
-		"small_size",    "wrong_major", NULL,
+		"bad_kind_name", "bad_schema", "bad_size",    "dup_a",
+		"dup_b",         "good",       "init_fails",  "newer_minor",
+		"no_kinds",      "no_name",    "nodesc",      "older",
+		"short_desc",    "small_size", "wrong_major", NULL,
 	};
 	static const char *const loaded[] = {
 		"dup", "dup_b", "good", "older", "schema_ok", "small_size"
@@ -752,9 +787,9 @@ START_TEST(test_all_bad_then_good)
 	ck_assert_ptr_nonnull(f);
 	fclose(f);
 	ck_assert_int_eq(load1(tmp, perms_testable), 0);
-	/* 5 names + 9 schemas + 3 descriptors + dup + init + minor + nodesc
+	/* 5 names + 10 schemas + 4 descriptors + dup + init + minor + nodesc
 	 * + notso + major */
-	ck_assert_uint_eq(reg.nerrors, 23);
+	ck_assert_uint_eq(reg.nerrors, 25);
 	ck_assert_uint_eq(reg.nkinds, sizeof(loaded) / sizeof(loaded[0]));
 	for (size_t i = 0; i < reg.nkinds; i++)
 		ck_assert_str_eq(reg.kinds[i]->k.name, loaded[i]);
@@ -791,6 +826,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_older_minor_loads);
 	tcase_add_test(tc, test_small_size_defaults);
 	tcase_add_test(tc, test_bad_descriptor);
+	tcase_add_test(tc, test_short_descriptor);
 	tcase_add_test(tc, test_no_descriptor);
 	tcase_add_test(tc, test_duplicate_kind);
 	tcase_add_test(tc, test_not_shared_object);
