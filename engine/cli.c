@@ -44,7 +44,9 @@ static const char usage_text[] =
 	"  validate FILE       compile FILE only; exit 0 or print every error\n"
 	"  graph FILE [--format dot|json] [--no-autogroup]\n"
 	"                      print the compiled, grouped graph; runs nothing\n"
-	"  plugins             list plugins, kinds, ABI versions, parameters\n"
+	"  plugins             list plugins, kinds, ABI versions, parameters,\n"
+	"                      and the plugins refused, with why; exit 1 if\n"
+	"                      any plugin (or kind) was refused\n"
 	"  --version           print the version\n"
 	"  --help              print this help\n"
 	"\n"
@@ -68,7 +70,8 @@ static const char usage_text[] =
 	"\n"
 	"Plugins are searched in each --plugins-dir, then $MGMT_ENGINE_PLUGINS_PATH\n"
 	"(colon-separated), then " PLUGINDIR ".\n"
-	"Exit status: 0 success, 1 a resource failed, 2 bad usage or invalid graph.\n";
+	"Exit status: 0 success, 1 a resource failed (plugins: a plugin was\n"
+	"refused), 2 bad usage or invalid graph.\n";
 
 static int usage_error(const char *fmt, ...) MGMT_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
@@ -94,9 +97,15 @@ static int load_plugins(const struct global *g, struct registry *reg)
 		log_error("out of memory loading plugins");
 		return -1;
 	}
-	if (reg->nkinds == 0)
-		log_warn("no resource kinds loaded: give a plugins directory "
-			 "with --plugins-dir or $MGMT_ENGINE_PLUGINS_PATH");
+	/* Where plugins were found but refused, their lines said why, and
+	 * pointing to --plugins-dir would send the user the wrong way. */
+	if (reg->nkinds == 0 && reg->nfiles == 0 && reg->nerrors == 0)
+		log_warn("no resource kinds loaded: no plugins found; give a "
+			 "plugins directory with --plugins-dir or "
+			 "$MGMT_ENGINE_PLUGINS_PATH");
+	else if (reg->nkinds == 0)
+		log_warn("no resource kinds loaded: every plugin found was "
+			 "refused (see above)");
 	return 0;
 }
 
@@ -351,9 +360,24 @@ static void print_kind(const struct kind_entry *ke)
 	}
 }
 
+/* What was not registered, after what was, so that packagers and plugin
+ * authors can see (and gate on) it without reading the log. */
+static void print_problems(const struct registry *reg)
+{
+	for (size_t i = 0; i < reg->nproblems; i++) {
+		const struct loader_problem *p = &reg->problems[i];
+		char ep[PATH_MAX], em[4096];
+
+		printf("%s %s: %s\n", p->shadowed ? "shadowed" : "refused",
+		       log_escape(p->path, ep, sizeof(ep), false),
+		       log_escape(p->msg, em, sizeof(em), false));
+	}
+}
+
 static int cmd_plugins(struct global *g, int argc, char **argv)
 {
 	struct registry reg = { 0 };
+	int status;
 
 	if (argc != 1)
 		return usage_error("plugins: takes no arguments");
@@ -374,8 +398,12 @@ static int cmd_plugins(struct global *g, int argc, char **argv)
 			if (reg.kinds[k]->plugin == p)
 				print_kind(reg.kinds[k]);
 	}
+	print_problems(&reg);
+	/* A kind shadowed by an earlier plugin is how --plugins-dir
+	 * overrides installed plugins: not a failure. */
+	status = reg.nrefused ? EXIT_FAILED : EXIT_OK;
 	registry_free(&reg);
-	return EXIT_OK;
+	return status;
 }
 
 int cli_main(int argc, char **argv)

@@ -7,7 +7,7 @@
 
 /* Exit statuses. */
 #define EXIT_OK 0
-#define EXIT_FAILED 1 /* a resource failed */
+#define EXIT_FAILED 1 /* a resource failed; `plugins`: a plugin was refused */
 #define EXIT_USAGE 2  /* bad usage or invalid graph */
 
 int cli_main(int argc, char **argv);

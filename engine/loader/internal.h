@@ -35,7 +35,8 @@
  * params pointer. */
 static const struct mgmt_param no_params[] = { MGMT_PARAM_END };
 
-/* One log line "plugin FILE: ...", counted in r->nerrors. */
+/* One log line "plugin FILE: ...", counted in r->nerrors and r->nrefused
+ * and kept in r->problems for `mgmt-engine plugins`. */
 void plugin_err(struct registry *r, const char *file, const char *fmt, ...)
 	MGMT_PRINTF(3, 4);
 

@@ -8,8 +8,9 @@
  * Everything read from a plugin is distrusted: version fields first, then the
  * sizes, and only then the rest, copied into engine-sized zero-filled structs
  * so that members a plugin was built without read as NULL/0.  Every problem
- * is one log line naming the file; the plugin (or kind) is skipped and
- * counted in nerrors, and loading goes on with the next one.
+ * is one log line naming the file; the plugin (or kind) is skipped,
+ * counted in nerrors and kept in r->problems, and loading goes on with the
+ * next one.
  */
 #include "config.h"
 
@@ -64,16 +65,61 @@ const char *loader_builtin_dir(void)
 	return PLUGINDIR;
 }
 
-void plugin_err(struct registry *r, const char *file, const char *fmt, ...)
+/* Keep the problem for `mgmt-engine plugins`; if memory runs out it is
+ * still logged and counted, only not listed. */
+static void keep_problem(struct registry *r, const char *file, const char *msg,
+			 bool shadowed)
+{
+	struct loader_problem *v;
+	char *p = strdup(file), *m = strdup(msg);
+
+	v = p && m ? realloc(r->problems, (r->nproblems + 1) * sizeof(*v)) :
+		     NULL;
+	if (!v) {
+		free(p);
+		free(m);
+		return;
+	}
+	r->problems = v;
+	v[r->nproblems++] = (struct loader_problem){ p, m, shadowed };
+}
+
+static void vproblem(struct registry *r, const char *file, bool shadowed,
+		     const char *fmt, va_list ap)
 {
 	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_msg(shadowed ? MGMT_LOG_WARN : MGMT_LOG_ERROR, NULL, NULL,
+		"plugin %s: %s", file, msg);
+	keep_problem(r, file, msg, shadowed);
+	r->nerrors++;
+	if (!shadowed)
+		r->nrefused++;
+}
+
+void plugin_err(struct registry *r, const char *file, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vproblem(r, file, false, fmt, ap);
 	va_end(ap);
-	log_msg(MGMT_LOG_ERROR, NULL, NULL, "plugin %s: %s", file, msg);
-	r->nerrors++;
+}
+
+/* A kind that an earlier plugin defines: the earlier one wins, as DESIGN.md
+ * says, so this is how --plugins-dir overrides installed plugins; only a
+ * warning, and not a refusal. */
+static void plugin_shadowed(struct registry *r, const char *file,
+			    const char *fmt, ...) MGMT_PRINTF(3, 4);
+static void plugin_shadowed(struct registry *r, const char *file,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vproblem(r, file, true, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- the registry ------------------------------------------------------ */
@@ -121,9 +167,9 @@ static int registry_add(struct registry *r, struct kind_entry *e)
 	size_t i = kind_pos(r, e->k.name, &found);
 
 	if (found) {
-		plugin_err(r, e->plugin->path,
-			   "kind '%s' already defined by %s; skipped",
-			   e->k.name, r->kinds[i]->plugin->path);
+		plugin_shadowed(r, e->plugin->path,
+				"kind '%s' already defined by %s; skipped",
+				e->k.name, r->kinds[i]->plugin->path);
 		free(e);
 		return -EEXIST;
 	}
@@ -156,6 +202,11 @@ void registry_free(struct registry *r)
 	/* Last loaded, first unloaded, as the dynamic linker does. */
 	for (size_t i = r->nplugins; i-- > 0;)
 		plugin_unload(r->plugins[i], true);
+	for (size_t i = 0; i < r->nproblems; i++) {
+		free(r->problems[i].path);
+		free(r->problems[i].msg);
+	}
+	free(r->problems);
 	free(r->kinds);
 	free(r->plugins);
 	memset(r, 0, sizeof(*r));
@@ -315,6 +366,7 @@ static int try_file(struct load_ctx *c, const char *path, const char *dirwhy)
 	struct stat st;
 	int rc;
 
+	c->r->nfiles++;
 	if (stat(path, &st) < 0) {
 		plugin_err(c->r, path, "cannot stat: %s; skipped",
 			   strerror(errno));
@@ -331,11 +383,15 @@ static int try_file(struct load_ctx *c, const char *path, const char *dirwhy)
 	}
 	if (c->o->check_perms) {
 		if (dirwhy) {
-			plugin_err(c->r, path, "refused: %s", dirwhy);
+			plugin_err(c->r, path,
+				   "not safe to load as root: %s; skipped",
+				   dirwhy);
 			return 0;
 		}
 		if (file_safe(real, why, sizeof(why)) < 0) {
-			plugin_err(c->r, path, "refused: %s", why);
+			plugin_err(c->r, path,
+				   "not safe to load as root: %s; skipped",
+				   why);
 			return 0;
 		}
 	}

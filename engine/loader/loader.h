@@ -45,12 +45,26 @@ struct loader_opts {
 	bool check_perms;         /* refuse group/world-writable files/dirs */
 };
 
+/* One plugin file (or one of its kinds) that was not registered, with the
+ * line that was logged for it. */
+struct loader_problem {
+	char *path;
+	char *msg;
+	bool shadowed; /* a kind an earlier plugin defines: not a defect */
+};
+
 struct registry {
 	struct loader_plugin **plugins;
 	size_t nplugins;
 	struct kind_entry **kinds; /* sorted by name */
 	size_t nkinds;
 	unsigned nerrors;         /* plugins or kinds skipped */
+	unsigned nrefused;        /* ...of those, refused as unsafe or broken */
+	size_t nfiles;            /* NAME.so files found, loaded or not */
+	/* What was skipped, in load order; fewer than nerrors if memory ran
+	 * out. */
+	struct loader_problem *problems;
+	size_t nproblems;
 };
 
 /* Defaults: use_env, use_builtin, check_perms true; abi_minor MGMT_ABI_MINOR. */

@@ -6,6 +6,8 @@
 
 ok "--help exits 0 and shows the commands" sh -c \
 	'"$MGMT_ENGINE" --help >"$1/help" && grep -q "validate FILE" "$1/help" && grep -q "converged-timeout" "$1/help"' _ "$TMP"
+ok "--help says plugins exits 1 when a plugin was refused" sh -c \
+	'"$MGMT_ENGINE" --help | grep -A2 "^  plugins " | grep -q "exit 1 if"'
 ok "--version names the SDK ABI" sh -c \
 	'"$MGMT_ENGINE" --version | grep -Eq "^mgmt-engine [0-9.]+ \(plugin SDK ABI 1\.[0-9]+\)$"'
 ok "no command: exit 2" sh -c '"$MGMT_ENGINE" 2>/dev/null; [ $? -eq 2 ]'

@@ -27,6 +27,7 @@
 #define MAX_LINES 64
 
 static char lines[MAX_LINES][1024];
+static int levels[MAX_LINES];
 static int nlines;
 static char tmp[PATH_MAX];  /* this test's directory (real path) */
 static bool perms_testable; /* tmp's ancestors are safe, see setup */
@@ -35,8 +36,10 @@ static struct registry reg;
 
 static void sink(int level, const char *line, void *ctx)
 {
-	if (nlines < MAX_LINES)
+	if (nlines < MAX_LINES) {
+		levels[nlines] = level;
 		snprintf(lines[nlines++], sizeof(lines[0]), "%s", line);
+	}
 }
 
 /* The test host: plugins' fini reports "good: fini" through it. */
@@ -67,14 +70,19 @@ static const struct mgmt_host test_host = {
 	.vlog = host_vlog,
 };
 
-/* Is there a logged line containing every one of the strings given? */
-static bool saw(const char *a, const char *b, const char *c)
+/* The first logged line containing every one of the strings given, or -1. */
+static int line_with(const char *a, const char *b, const char *c)
 {
 	for (int i = 0; i < nlines; i++)
 		if (strstr(lines[i], a) && (!b || strstr(lines[i], b)) &&
 		    (!c || strstr(lines[i], c)))
-			return true;
-	return false;
+			return i;
+	return -1;
+}
+
+static bool saw(const char *a, const char *b, const char *c)
+{
+	return line_with(a, b, c) >= 0;
 }
 
 static void dump_lines(void)
@@ -414,6 +422,7 @@ START_TEST(test_short_descriptor)
 	ck_saw(path_of(tmp, "short_desc.so: "), want, NULL);
 	ck_assert_ptr_null(registry_find(&reg, "short_desc"));
 	ck_assert_uint_eq(reg.nerrors, 1);
+	ck_assert_uint_eq(reg.nrefused, 1);
 	ck_assert_uint_eq(reg.nplugins, 1);
 	ck_kind("good", "/good.so");
 }
@@ -648,8 +657,10 @@ START_TEST(test_group_writable_dir)
 		return;
 	fixture(d, "good", "good.so");
 	ck_assert_int_eq(load1(d, true), 0);
-	snprintf(want, sizeof(want),
-		 "refused: directory %s is group-writable (mode 0775)", d);
+	snprintf(
+		want, sizeof(want),
+		"not safe to load as root: directory %s is group-writable (mode 0775)",
+		d);
 	ck_saw(path_of(d, "good.so: "), want, NULL);
 	ck_assert_uint_eq(reg.nkinds, 0);
 	ck_assert_uint_eq(reg.nerrors, 1);
@@ -671,11 +682,11 @@ START_TEST(test_writable_file)
 	ck_assert_int_eq(chmod(path_of(tmp, "older.so"), 0646), 0);
 	ck_assert_int_eq(load1(tmp, true), 0);
 	snprintf(want, sizeof(want),
-		 "refused: %s is group-writable (mode 0664)",
+		 "not safe to load as root: %s is group-writable (mode 0664)",
 		 path_of(tmp, "good.so"));
 	ck_saw(path_of(tmp, "good.so: "), want, NULL);
 	snprintf(want, sizeof(want),
-		 "refused: %s is world-writable (mode 0646)",
+		 "not safe to load as root: %s is world-writable (mode 0646)",
 		 path_of(tmp, "older.so"));
 	ck_saw(path_of(tmp, "older.so: "), want, NULL);
 	ck_assert_uint_eq(reg.nkinds, 0);
@@ -696,8 +707,10 @@ START_TEST(test_symlink_into_unsafe_dir)
 	ck_assert_int_eq(symlink("../unsafe/good.so", path_of(safe, "link.so")),
 			 0);
 	ck_assert_int_eq(load1(safe, true), 0);
-	snprintf(want, sizeof(want),
-		 "refused: directory %s is world-writable (mode 0777)", unsafe);
+	snprintf(
+		want, sizeof(want),
+		"not safe to load as root: directory %s is world-writable (mode 0777)",
+		unsafe);
 	ck_saw(path_of(safe, "link.so: "), want, NULL);
 	ck_assert_uint_eq(reg.nkinds, 0);
 	ck_assert_uint_eq(reg.nerrors, 1);
@@ -743,7 +756,8 @@ START_TEST(test_ancestors)
 	snprintf(want, sizeof(want),
 		 "directory %s is world-writable (mode 0777, not sticky)",
 		 wopen);
-	ck_saw(path_of(in_open, "good.so: refused: "), want, NULL);
+	ck_saw(path_of(in_open, "good.so: not safe to load as root: "), want,
+	       NULL);
 	ck_assert_uint_eq(reg.nkinds, 0);
 }
 END_TEST
@@ -757,13 +771,15 @@ START_TEST(test_foreign_owner)
 	fixture(d, "good", "good.so");
 	ck_assert_int_eq(chown(path_of(d, "good.so"), 65534, 65534), 0);
 	ck_assert_int_eq(load1(d, true), 0);
-	ck_saw(path_of(d, "good.so: refused: "), "is owned by uid 65534", NULL);
+	ck_saw(path_of(d, "good.so: not safe to load as root: "),
+	       "is owned by uid 65534", NULL);
 	ck_assert_uint_eq(reg.nkinds, 0);
 	registry_free(&reg);
 	ck_assert_int_eq(chown(path_of(d, "good.so"), 0, 0), 0);
 	ck_assert_int_eq(chown(d, 65534, 65534), 0);
 	ck_assert_int_eq(load1(d, true), 0);
-	ck_saw("refused: directory ", d, "is owned by uid 65534");
+	ck_saw("not safe to load as root: directory ", d,
+	       "is owned by uid 65534");
 	ck_assert_uint_eq(reg.nkinds, 0);
 }
 END_TEST
@@ -788,8 +804,11 @@ START_TEST(test_all_bad_then_good)
 	fclose(f);
 	ck_assert_int_eq(load1(tmp, perms_testable), 0);
 	/* 5 names + 10 schemas + 4 descriptors + dup + init + minor + nodesc
-	 * + notso + major */
+	 * + notso + major; all but dup refusals */
 	ck_assert_uint_eq(reg.nerrors, 25);
+	ck_assert_uint_eq(reg.nrefused, 24);
+	ck_assert_uint_eq(reg.nproblems, 25);
+	ck_assert_uint_eq(reg.nfiles, 16);
 	ck_assert_uint_eq(reg.nkinds, sizeof(loaded) / sizeof(loaded[0]));
 	for (size_t i = 0; i < reg.nkinds; i++)
 		ck_assert_str_eq(reg.kinds[i]->k.name, loaded[i]);
@@ -797,6 +816,43 @@ START_TEST(test_all_bad_then_good)
 		ck_assert_ptr_eq(registry_find(&reg, loaded[i]), reg.kinds[i]);
 	ck_kind("good", "/good.so");
 	ck_assert_uint_eq(reg.nplugins, 6);
+}
+END_TEST
+
+/* What was skipped is kept for `mgmt-engine plugins`: each file with the
+ * line logged for it; a kind shadowed by an earlier plugin is a warning and
+ * not a refusal (it is how --plugins-dir overrides installed plugins). */
+START_TEST(test_problems_kept)
+{
+	const struct loader_problem *p;
+	int i;
+
+	fixtures(tmp, (const char *[]){ "dup_a", "dup_b", "wrong_major", "good",
+					NULL });
+	ck_assert_int_eq(load1(tmp, false), 0);
+	ck_assert_uint_eq(reg.nfiles, 4);
+	ck_assert_uint_eq(reg.nerrors, 2);
+	ck_assert_uint_eq(reg.nrefused, 1);
+	ck_assert_uint_eq(reg.nproblems, 2);
+	/* Name order: dup_b.so before wrong_major.so. */
+	p = &reg.problems[0];
+	ck_assert_str_eq(p->path, path_of(tmp, "dup_b.so"));
+	ck_assert(p->shadowed);
+	ck_assert_ptr_nonnull(strstr(p->msg, "kind 'dup' already defined by "));
+	i = line_with(path_of(tmp, "dup_b.so: kind 'dup' already"), NULL, NULL);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(levels[i], MGMT_LOG_WARN);
+	p = &reg.problems[1];
+	ck_assert_str_eq(p->path, path_of(tmp, "wrong_major.so"));
+	ck_assert(!p->shadowed);
+	ck_assert_str_eq(p->msg, abi_msg(MGMT_ABI_MAJOR + 1, 0, MGMT_ABI_MINOR,
+					 "major must match"));
+	i = line_with(path_of(tmp, "wrong_major.so: "), p->msg, NULL);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(levels[i], MGMT_LOG_ERROR);
+	registry_free(&reg);
+	ck_assert_ptr_null(reg.problems);
+	ck_assert_uint_eq(reg.nproblems, 0);
 }
 END_TEST
 
@@ -843,6 +899,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ancestors);
 	tcase_add_test(tc, test_foreign_owner);
 	tcase_add_test(tc, test_all_bad_then_good);
+	tcase_add_test(tc, test_problems_kept);
 	tcase_add_test(tc, test_defaults);
 	suite_add_tcase(s, tc);
 	return s;
