@@ -11,6 +11,10 @@
  * is one log line naming the file; the plugin (or kind) is skipped,
  * counted in nerrors and kept in r->problems, and loading goes on with the
  * next one.
+ *
+ * What no check can catch is a plugin whose code crashes while it loads (a
+ * constructor, init): the loader publishes which file it is busy with, so
+ * that the engine's fatal-signal handler can name it in its last line.
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include <limits.h>
 #include <stdalign.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +55,28 @@ struct load_ctx {
 	struct file_id *seen;
 	size_t nseen;
 };
+
+/* What loader_busy_with reports: written by the loading thread, read by a
+ * signal handler on any thread, so an atomic pointer (lock-free, hence
+ * async-signal-safe) to a struct living on the stack of whoever set it. */
+struct busy {
+	const char *phase;
+	const char *path;
+};
+
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2,
+	       "loader_busy_with must be async-signal-safe");
+static _Atomic(const struct busy *) busy_now;
+
+const char *loader_busy_with(const char **phase)
+{
+	const struct busy *b = atomic_load(&busy_now);
+
+	if (!b)
+		return NULL;
+	*phase = b->phase;
+	return b->path;
+}
 
 void loader_opts_default(struct loader_opts *o)
 {
@@ -185,12 +212,19 @@ static int registry_add(struct registry *r, struct kind_entry *e)
 
 static void plugin_unload(struct loader_plugin *lp, bool initialized)
 {
+	struct busy b;
+	const struct busy *prev;
+
 	if (!lp)
 		return;
+	/* fini and the plugin's destructors run here. */
+	b = (struct busy){ "unloading", lp->path };
+	prev = atomic_exchange(&busy_now, &b);
 	if (initialized && lp->desc.fini)
 		lp->desc.fini();
 	if (lp->dl)
 		dlclose(lp->dl);
+	atomic_store(&busy_now, prev);
 	free(lp->path);
 	free(lp);
 }
@@ -216,7 +250,8 @@ void registry_free(struct registry *r)
 
 /* Load the plugin file `path` (found in a dir, `real` its resolved path).
  * Returns 0 (loaded or skipped) or -ENOMEM. */
-static int load_file(struct load_ctx *c, const char *path, const char *real)
+static int load_file_busy(struct load_ctx *c, const char *path,
+			  const char *real)
 {
 	struct registry *r = c->r;
 	struct loader_plugin *lp, **pv;
@@ -231,6 +266,9 @@ static int load_file(struct load_ctx *c, const char *path, const char *real)
 		free(lp);
 		return -ENOMEM;
 	}
+	/* Said before the plugin's code runs: if that crashes, this is the
+	 * last line of the log. */
+	log_debug("loading plugin %s", path);
 	dlerror();
 	lp->dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
 	if (!lp->dl) {
@@ -273,6 +311,7 @@ static int load_file(struct load_ctx *c, const char *path, const char *real)
 		goto drop; /* each bad kind has been reported */
 
 	if (lp->desc.init) {
+		log_debug("initializing plugin %s", path);
 		rc = lp->desc.init(c->o->host);
 		if (rc < 0) {
 			plugin_err(r, path,
@@ -324,6 +363,20 @@ drop:
 		free(ents[i]);
 	free(ents);
 	plugin_unload(lp, false);
+	return ret;
+}
+
+/* load_file_busy, while loader_busy_with names `path`: from dlopen (which
+ * runs the plugin's constructors) to its init, reading the descriptor and
+ * kinds in between (wild pointers there fault too). */
+static int load_file(struct load_ctx *c, const char *path, const char *real)
+{
+	struct busy b = { "loading", path };
+	int ret;
+
+	atomic_store(&busy_now, &b);
+	ret = load_file_busy(c, path, real);
+	atomic_store(&busy_now, NULL);
 	return ret;
 }
 

@@ -10,9 +10,11 @@
  *
  * Every problem with one plugin is one log line naming the file, and that
  * plugin is skipped; nothing a plugin file contains can stop the others from
- * loading.  Descriptors and kinds are copied into engine-sized structs
- * (zero-filled past what the plugin's `size` says), so later code can read
- * every field of the engine's SDK version safely.
+ * loading, but for code that crashes as it loads, which loader_busy_with
+ * lets the engine's fatal-signal handler name.  Descriptors and kinds are
+ * copied into engine-sized structs (zero-filled past what the plugin's
+ * `size` says), so later code can read every field of the engine's SDK
+ * version safely.
  */
 #ifndef ENGINE_LOADER_H
 #define ENGINE_LOADER_H
@@ -83,5 +85,11 @@ const struct kind_entry *registry_find(const struct registry *r,
 
 /* The directory compiled in (PLUGINDIR). */
 const char *loader_builtin_dir(void);
+
+/* The plugin file whose code may be running right now because the loader
+ * is loading it (its constructors, descriptor, init) or unloading it (fini,
+ * destructors), or NULL.  *phase is then "loading" or "unloading".  For a
+ * fatal-signal handler: async-signal-safe. */
+const char *loader_busy_with(const char **phase);
 
 #endif /* ENGINE_LOADER_H */

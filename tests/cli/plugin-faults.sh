@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Plugins that are refused, as users and packagers see them (DESIGN.md
-# sections 6, 8 and 10): `plugins` exits 1 and lists what was refused and
-# why; the hint to give a plugins directory comes only when no plugin was
-# found at all.
+# Plugins that are refused or that crash, as users and packagers see them
+# (DESIGN.md sections 6, 8 and 10): `plugins` exits 1 and lists what was
+# refused and why; the hint to give a plugins directory comes only when no
+# plugin was found at all; a plugin that faults in a constructor or in its
+# init kills the engine by that signal, and the last line names its file.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 FX="$MGMT_FIXTURES_DIR"
@@ -19,6 +20,12 @@ plugdir() {
 	done
 }
 
+# died_by SIGNAME STATUS: the shell's status of a process killed by SIGNAME.
+died_by() {
+	[ "$2" -gt 128 ] && [ "$(kill -l "$(($2 - 128))")" = "$1" ]
+}
+
+# ---- refusals ------------------------------------------------------------
 plugdir short short_desc
 plugdir refused bad_size wrong_major
 plugdir dups dup_a dup_b
@@ -74,5 +81,68 @@ else
 		sh -c '[ $1 -eq 0 ] && grep -q "no plugins found; give a plugins directory with --plugins-dir" "$2"' \
 		_ $? "$TMP/empty.err"
 fi
+
+# ---- crashes ---------------------------------------------------------------
+# The engine must die by the signal, as it would without the handler.  No
+# core file (it would land in $TMP anyway), and ASan or TSan must leave
+# SIGSEGV to the engine in a sanitizer build (they report instead, by
+# default).
+plugdir ctor crash_ctor
+plugdir init crash_init
+# crash ARGS...: exec the engine so; call it in a subshell, ( crash ... ).
+crash() {
+	ulimit -c 0
+	cd "$TMP" || exit 1
+	ASAN_OPTIONS=handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigill=0:handle_sigfpe=0
+	TSAN_OPTIONS=${TSAN_OPTIONS:+$TSAN_OPTIONS:}$ASAN_OPTIONS
+	export ASAN_OPTIONS TSAN_OPTIONS
+	exec "$MGMT_ENGINE" "$@"
+}
+
+(crash --plugins-dir "$MGMT_PLUGINS_DIR" --plugins-dir "$TMP/ctor" plugins) \
+	>/dev/null 2>"$TMP/ctor.err"
+st=$?
+ok "a plugin faulting in a constructor kills the engine by SIGSEGV" \
+	died_by SEGV "$st"
+ok "...and the last line names the plugin file" sh -c \
+	'tail -n 1 "$1" | grep -qx "mgmt-engine: fatal signal $2 (SIGSEGV) while loading plugin $3; move that file out of the plugins directory to start without it"' \
+	_ "$TMP/ctor.err" "$((st - 128))" "$TMP/ctor/crash_ctor.so"
+died_by SEGV "$st" || diag_file "$TMP/ctor.err"
+
+(crash --log-level debug --plugins-dir "$TMP/init" plugins) >/dev/null \
+	2>"$TMP/init.err"
+st=$?
+ok "a plugin faulting in its init kills the engine by SIGSEGV" \
+	died_by SEGV "$st"
+ok "...and the last line names the plugin file" \
+	sh -c 'tail -n 1 "$1" | grep -q "^mgmt-engine: fatal signal $2 (SIGSEGV) while loading plugin $3;"' \
+	_ "$TMP/init.err" "$((st - 128))" "$TMP/init/crash_init.so"
+ok "...after the debug line saying its init was called" \
+	sh -c 'tail -n 2 "$1" | head -n 1 | grep -Eq "^[0-9T:.-]+Z debug initializing plugin $2$"' \
+	_ "$TMP/init.err" "$TMP/init/crash_init.so"
+died_by SEGV "$st" || diag_file "$TMP/init.err"
+
+# A fatal signal at any other time gets the plain line: nothing is loading.
+cat >"$TMP/forever.yaml" <<'Y'
+resources:
+  noop:
+  - name: a
+Y
+(crash --plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$TMP/forever.yaml") \
+	>/dev/null 2>"$TMP/run.err" &
+pid=$! # the engine's: the subshell exec'd it
+i=0
+while ! grep -q " converged" "$TMP/run.err" 2>/dev/null && [ $i -lt 600 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -SEGV "$pid"
+wait "$pid"
+st=$?
+ok "a fatal signal while running kills the engine by it" died_by SEGV "$st"
+ok "...with a line naming no plugin" sh -c \
+	'tail -n 1 "$1" | grep -qx "mgmt-engine: fatal signal $2 (SIGSEGV)"' \
+	_ "$TMP/run.err" "$((st - 128))"
+died_by SEGV "$st" || diag_file "$TMP/run.err"
 
 done_testing

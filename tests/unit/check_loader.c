@@ -34,6 +34,15 @@ static bool perms_testable; /* tmp's ancestors are safe, see setup */
 static int fini_calls;
 static struct registry reg;
 
+/* What the loader said it was busy with when good.so's init and fini ran,
+ * and how many lines had been logged by then. */
+struct busy_seen {
+	char path[PATH_MAX];
+	const char *phase;
+	int after_lines;
+};
+static struct busy_seen at_init, at_fini;
+
 static void sink(int level, const char *line, void *ctx)
 {
 	if (nlines < MAX_LINES) {
@@ -42,15 +51,30 @@ static void sink(int level, const char *line, void *ctx)
 	}
 }
 
-/* The test host: plugins' fini reports "good: fini" through it. */
+static void note_busy(struct busy_seen *at)
+{
+	const char *path = loader_busy_with(&at->phase);
+
+	snprintf(at->path, sizeof(at->path), "%s", path ? path : "(none)");
+	if (!path)
+		at->phase = "(none)";
+	at->after_lines = nlines;
+}
+
+/* The test host: good.so's init and fini report "good: init" and "good:
+ * fini" through it. */
 static void host_vlog(const mgmt_res *res, int level, const char *fmt,
 		      va_list ap)
 {
 	char buf[256];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (strcmp(buf, "good: fini") == 0)
+	if (strcmp(buf, "good: init") == 0)
+		note_busy(&at_init);
+	if (strcmp(buf, "good: fini") == 0) {
 		fini_calls++;
+		note_busy(&at_fini);
+	}
 }
 
 static void host_log(const mgmt_res *res, int level, const char *fmt, ...)
@@ -264,6 +288,8 @@ static void setup(void)
 	log_set_sink(sink, NULL);
 	nlines = 0;
 	fini_calls = 0;
+	memset(&at_init, 0, sizeof(at_init));
+	memset(&at_fini, 0, sizeof(at_fini));
 	memset(&reg, 0, sizeof(reg));
 }
 
@@ -277,6 +303,7 @@ static void teardown(void)
 {
 	registry_free(&reg);
 	log_set_sink(NULL, NULL);
+	log_level = MGMT_LOG_INFO;
 	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -856,6 +883,62 @@ START_TEST(test_problems_kept)
 }
 END_TEST
 
+/* While a plugin's code runs in dlopen, init or fini, the loader says which
+ * file it is (for the engine's fatal-signal handler); otherwise nothing. */
+START_TEST(test_busy_with)
+{
+	const char *phase = "untouched";
+
+	fixture(tmp, "good", "good.so");
+	ck_assert_ptr_null(loader_busy_with(&phase));
+	ck_assert_int_eq(load1(tmp, false), 0);
+	ck_assert_str_eq(at_init.path, path_of(tmp, "good.so"));
+	ck_assert_str_eq(at_init.phase, "loading");
+	ck_assert_ptr_null(loader_busy_with(&phase));
+	ck_assert_str_eq(phase, "untouched");
+	registry_free(&reg);
+	ck_assert_int_eq(fini_calls, 1);
+	ck_assert_str_eq(at_fini.path, path_of(tmp, "good.so"));
+	ck_assert_str_eq(at_fini.phase, "unloading");
+	ck_assert_ptr_null(loader_busy_with(&phase));
+}
+END_TEST
+
+/* At debug, the file is named before its code runs: before dlopen (its
+ * constructors) and before its init, so that a crash there leaves its name
+ * as the last line of the log. */
+START_TEST(test_debug_names_file_first)
+{
+	char want[PATH_MAX + 64];
+	int load_good, init_good, load_bad, fail_bad;
+	FILE *f = fopen(path_of(tmp, "notso.so"), "w");
+
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	fixture(tmp, "good", "good.so");
+	log_level = MGMT_LOG_DEBUG;
+	ck_assert_int_eq(load1(tmp, false), 0);
+	snprintf(want, sizeof(want), "debug loading plugin %s",
+		 path_of(tmp, "good.so"));
+	load_good = line_with(want, NULL, NULL);
+	snprintf(want, sizeof(want), "debug initializing plugin %s",
+		 path_of(tmp, "good.so"));
+	init_good = line_with(want, NULL, NULL);
+	snprintf(want, sizeof(want), "debug loading plugin %s",
+		 path_of(tmp, "notso.so"));
+	load_bad = line_with(want, NULL, NULL);
+	fail_bad =
+		line_with(path_of(tmp, "notso.so: cannot load: "), NULL, NULL);
+	if (load_good < 0 || init_good < 0 || load_bad < 0 || fail_bad < 0)
+		dump_lines();
+	ck_assert_int_ge(load_good, 0);
+	ck_assert_int_gt(init_good, load_good);
+	ck_assert_int_le(init_good, at_init.after_lines - 1); /* before init */
+	ck_assert_int_ge(load_bad, 0);
+	ck_assert_int_gt(fail_bad, load_bad);
+}
+END_TEST
+
 START_TEST(test_defaults)
 {
 	struct loader_opts o;
@@ -900,6 +983,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_foreign_owner);
 	tcase_add_test(tc, test_all_bad_then_good);
 	tcase_add_test(tc, test_problems_kept);
+	tcase_add_test(tc, test_busy_with);
+	tcase_add_test(tc, test_debug_names_file_first);
 	tcase_add_test(tc, test_defaults);
 	suite_add_tcase(s, tc);
 	return s;
