@@ -71,7 +71,10 @@ static const char usage_text[] =
 	"Plugins are searched in each --plugins-dir, then $MGMT_ENGINE_PLUGINS_PATH\n"
 	"(colon-separated), then " PLUGINDIR ".\n"
 	"Exit status: 0 success, 1 a resource failed (plugins: a plugin was\n"
-	"refused), 2 bad usage or invalid graph.\n";
+	"refused), 2 bad usage or invalid graph, 3 a run with\n"
+	"--converged-timeout stopped by a signal before it converged.\n"
+	"SIGHUP reloads the graph; SIGINT or SIGTERM stop (a second one at\n"
+	"once).\n";
 
 static int usage_error(const char *fmt, ...) MGMT_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
@@ -114,11 +117,12 @@ static int compile(const char *file, const struct registry *reg,
 		   struct graph_cfg **out)
 {
 	struct diag d = { 0 };
+	char sum[64];
 
 	if (config_load_file(file, reg, out, &d) < 0) {
 		diag_print(&d, stderr);
-		fprintf(stderr, "%s: %zu error%s; nothing was changed\n", file,
-			d.n, d.n == 1 ? "" : "s");
+		fprintf(stderr, "%s: %s; nothing was changed\n", file,
+			diag_summary(&d, sum, sizeof(sum)));
 		diag_free(&d);
 		return EXIT_USAGE;
 	}
@@ -231,6 +235,9 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	/* With etcd this host only publishes what it exports (DESIGN.md
+	 * section 9): those resources conflict with nothing here. */
+	config_set_exports_managed(!co.endpoints);
 	status = compile(yaml, &reg, &cfg);
 	so.yaml = yaml;
 	so.registry = &reg;
