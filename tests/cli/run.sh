@@ -37,6 +37,9 @@ Y
 st=$?
 ok "a failed resource: exit 1" [ "$st" -eq 1 ]
 ok "the failure is logged as Test[bad]" grep -q 'error Test\[bad\]: failed' "$TMP/fail.err"
+ok "'converged' says what failed and what waits" grep -q \
+	'info converged with failures: 1 resource(s) failed (the first: test\[bad\]) and 1 wait for them' \
+	"$TMP/fail.err"
 [ "$st" -eq 1 ] || diag_file "$TMP/fail.err"
 
 cat >"$TMP/invalid.yaml" <<'Y'
