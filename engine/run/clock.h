@@ -26,10 +26,10 @@ void clock_virtual(bool on);
 bool clock_is_virtual(void);
 
 struct stimer {
-	ev_timer ev;           /* real time */
-	double due, repeat;    /* virtual time */
+	ev_timer ev;        /* real time */
+	double due, repeat; /* virtual time */
 	bool active;
-	struct stimer *next;   /* virtual: in the list of active timers */
+	struct stimer *next; /* virtual: in the list of active timers */
 	void (*cb)(struct stimer *t);
 	void *data;
 };

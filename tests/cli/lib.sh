@@ -42,6 +42,23 @@ done_testing() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# count PATTERN FILE: lines of FILE matching, 0 also before FILE exists.
+count() {
+	n=$(grep -c -- "$1" "$2" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# wait_lines PATTERN COUNT FILE: until FILE has COUNT matching lines (guard
+# 30 s); fails if it never does.
+wait_lines() {
+	i=0
+	while [ "$(count "$1" "$3")" -lt "$2" ] && [ $i -lt 1500 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	[ "$(count "$1" "$3")" -ge "$2" ]
+}
+
 # engine ARGS...: run the built engine with the build tree's plugins.
 engine() {
 	"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" "$@"

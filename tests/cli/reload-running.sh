@@ -17,17 +17,8 @@ save() { # as editors save: rename over
 	cat >"$G.tmp"
 	mv "$G.tmp" "$G"
 }
-count() { # count PATTERN FILE: matching lines, 0 also before FILE exists
-	n=$(grep -c -- "$1" "$2" 2>/dev/null)
-	echo "${n:-0}"
-}
-wait_for() { # wait_for PATTERN COUNT [FILE]: guard 30 s
-	i=0
-	while [ "$(count "$1" "${3:-$LOG}")" -lt "$2" ] && [ $i -lt 1500 ]; do
-		sleep 0.02
-		i=$((i + 1))
-	done
-	[ "$(count "$1" "${3:-$LOG}")" -ge "$2" ]
+wait_for() { # wait_for PATTERN COUNT [FILE]
+	wait_lines "$1" "$2" "${3:-$LOG}"
 }
 # before A B: the first line matching A comes before the first matching B.
 before() {

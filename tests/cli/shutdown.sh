@@ -8,18 +8,6 @@
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 REC="$TMP/rec"
-count() {
-	n=$(grep -c -- "$1" "$2" 2>/dev/null)
-	echo "${n:-0}"
-}
-wait_for() { # wait_for PATTERN COUNT FILE: guard 30 s
-	i=0
-	while [ "$(count "$1" "$3")" -lt "$2" ] && [ $i -lt 1500 ]; do
-		sleep 0.02
-		i=$((i + 1))
-	done
-	[ "$(count "$1" "$3")" -ge "$2" ]
-}
 # wait_exit PID SECONDS: the process is gone within the guard.
 wait_exit() {
 	i=0
@@ -49,7 +37,7 @@ run_bg() { # run_bg GRAPH LOG ARGS...: the engine in the background
 } >"$TMP/many.yaml"
 run_bg "$TMP/many.yaml" "$TMP/many.log" --workers 4
 trap 'kill -KILL $pid 2>/dev/null; rm -rf "$TMP"' EXIT
-ok "4 runs started" wait_for "^start " 4 "$REC"
+ok "4 runs started" wait_lines "^start " 4 "$REC"
 kill -TERM $pid
 wait $pid
 st=$?
@@ -67,7 +55,7 @@ resources:
   - {name: h, record: $REC, hold: $TMP/never}
 Y
 run_bg "$TMP/one.yaml" "$TMP/one.log" --converged-timeout 0
-ok "one-shot: the run started" wait_for "^start h 1" 1 "$REC"
+ok "one-shot: the run started" wait_lines "^start h 1" 1 "$REC"
 kill -INT $pid
 wait $pid
 st=$?
@@ -81,9 +69,9 @@ resources:
   - {name: deaf, record: $REC, sleep: 120}
 Y
 run_bg "$TMP/deaf.yaml" "$TMP/deaf.log"
-ok "deaf: the run started" wait_for "^start deaf 1" 1 "$REC"
+ok "deaf: the run started" wait_lines "^start deaf 1" 1 "$REC"
 kill -TERM $pid
-ok "the first SIGTERM is taken" wait_for "shutting down" 1 "$TMP/deaf.log"
+ok "the first SIGTERM is taken" wait_lines "shutting down" 1 "$TMP/deaf.log"
 ok "and the engine waits for the run" kill -0 $pid
 kill -TERM $pid
 ok "a second SIGTERM: the engine exits" wait_exit $pid 20
