@@ -10,9 +10,18 @@
  * 2. 1,000 independent `/bin/true` execs with `--workers W`, against
  *    `xargs -n 1 -P W /bin/true` running /bin/true 1,000 times with the same
  *    parallelism; W defaults to the engine's own default, 2 x CPUs.
+ * 3. N commands at once (issue 13): N exec resources `sleep 2` (shell
+ *    /bin/sh, autogroup off) with `--workers N`, N = 500 unless
+ *    $BENCH_EXEC_N says otherwise.  Started the default way (waiters that
+ *    share the engine's memory, spawn.c) and, as the baseline in the same
+ *    run, with MGMT_EXEC_SPAWN=fork (forked waiters, as every waiter was
+ *    started before; the fallback now), one after the other; and N `sh -c
+ *    'sleep 2'` forked at once by this program: what the machine needs for
+ *    them without an engine.  Ideal: 2 s and a little.
  *
  * Medians of several runs; results are appended to RESULTS.md with the
- * command, nproc and the date.
+ * command, nproc, the load average and the date.  $BENCH_EXEC_PARTS picks
+ * parts (e.g. "3"; default "123").
  *
  * Usage: bench/exec ENGINE PLUGINS_DIR SRCDIR RESULTS.md [WORKERS]
  * (tools/bench-exec builds the tree and runs it.)
@@ -27,6 +36,7 @@
 #include <unistd.h>
 
 #define N_TRUE 1000
+#define N_PAR_RUNS 3
 
 static double now(void)
 {
@@ -88,16 +98,78 @@ static double median(char *const argv[], const char *in, int n, double *min)
 	return w[n / 2];
 }
 
+/* `argv` with MGMT_EXEC_SPAWN=`way` (NULL: unset). */
+static double run_way(char *const argv[], const char *way)
+{
+	double t;
+
+	if (way)
+		setenv("MGMT_EXEC_SPAWN", way, 1);
+	else
+		unsetenv("MGMT_EXEC_SPAWN");
+	t = run(argv, NULL);
+	unsetenv("MGMT_EXEC_SPAWN");
+	return t;
+}
+
+/* N `sh -c 'sleep 2'` forked at once; wall time until the last ended. */
+static double run_sleeps(int n)
+{
+	double t0 = now();
+
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execl("/bin/sh", "sh", "-c", "sleep 2", (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0) {
+			perror("bench: fork");
+			exit(1);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "bench: a sleep failed\n");
+			exit(1);
+		}
+	}
+	return now() - t0;
+}
+
+static double median_of(double *w, int n)
+{
+	qsort(w, (size_t)n, sizeof(w[0]), cmp_double);
+	return w[n / 2];
+}
+
+static double loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/var/tmp/mgmt-bench-exec.XXXXXX", graph[256], list[256];
-	char date[64], g8[4096], wstr[32], wflag[48];
-	const char *engine, *plugins, *src, *results;
+	char date[64], g8[4096], wstr[32], wflag[48], nenv_flag[48] = "";
+	const char *engine, *plugins, *src, *results, *parts, *nenv;
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
-	int workers;
+	int workers, npar;
 	time_t t = time(NULL);
-	double e8, e8min, b8, et, xt, vt;
-	FILE *f, *out;
+	double e8 = 0, e8min = 0, b8 = 0, et = 0, xt = 0, vt = 0;
+	double pv[N_PAR_RUNS], pf[N_PAR_RUNS], ps[N_PAR_RUNS], load0;
+	FILE *f = NULL, *out;
 
 	if (argc < 5) {
 		fprintf(stderr,
@@ -110,6 +182,12 @@ int main(int argc, char **argv)
 	plugins = argv[2];
 	src = argv[3];
 	results = argv[4];
+	parts = getenv("BENCH_EXEC_PARTS");
+	if (!parts || !*parts)
+		parts = "123";
+	nenv = getenv("BENCH_EXEC_N");
+	npar = nenv && atoi(nenv) > 0 ? atoi(nenv) : 500;
+	load0 = loadavg();
 	workers = argc > 5 ? atoi(argv[5]) : (int)(2 * (nproc > 0 ? nproc : 1));
 	snprintf(wstr, sizeof(wstr), "%d", workers);
 	snprintf(wflag, sizeof(wflag), "--workers=%d", workers);
@@ -120,7 +198,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 1. the parallel example */
-	{
+	if (strchr(parts, '1')) {
 		char *e[] = { (char *)engine,
 			      (char *)"--plugins-dir",
 			      (char *)plugins,
@@ -142,24 +220,7 @@ int main(int argc, char **argv)
 	/* 2. 1,000 /bin/true */
 	snprintf(graph, sizeof(graph), "%s/true.yaml", dir);
 	snprintf(list, sizeof(list), "%s/list", dir);
-	f = fopen(graph, "w");
-	if (!f) {
-		perror(graph);
-		return 1;
-	}
-	fprintf(f, "graph: bench-exec\nresources:\n  exec:\n");
-	for (int i = 0; i < N_TRUE; i++)
-		fprintf(f, "  - {name: t%d, cmd: /bin/true}\n", i);
-	fclose(f);
-	f = fopen(list, "w");
-	if (!f) {
-		perror(list);
-		return 1;
-	}
-	for (int i = 0; i < N_TRUE; i++)
-		fprintf(f, "%d\n", i);
-	fclose(f);
-	{
+	if (strchr(parts, '2')) {
 		char *e[] = { (char *)engine,
 			      (char *)"--plugins-dir",
 			      (char *)plugins,
@@ -180,15 +241,72 @@ int main(int argc, char **argv)
 			      (char *)"/bin/true",
 			      NULL };
 
+		f = fopen(graph, "w");
+		if (!f) {
+			perror(graph);
+			return 1;
+		}
+		fprintf(f, "graph: bench-exec\nresources:\n  exec:\n");
+		for (int i = 0; i < N_TRUE; i++)
+			fprintf(f, "  - {name: t%d, cmd: /bin/true}\n", i);
+		fclose(f);
+		f = fopen(list, "w");
+		if (!f) {
+			perror(list);
+			return 1;
+		}
+		for (int i = 0; i < N_TRUE; i++)
+			fprintf(f, "%d\n", i);
+		fclose(f);
 		et = median(e, NULL, 5, NULL);
 		xt = median(x, list, 5, NULL);
 		vt = median(v, NULL, 5, NULL);
 		printf("%d x /bin/true, %d workers: engine %.3f s, xargs -P %d "
 		       "%.3f s, ratio %.2f (validate alone %.3f s)\n",
 		       N_TRUE, workers, et, workers, xt, et / xt, vt);
+		unlink(graph);
+		unlink(list);
 	}
-	unlink(graph);
-	unlink(list);
+
+	/* 3. N `sleep 2` at once, --workers N */
+	if (strchr(parts, '3')) {
+		char nflag[48];
+		char *e[] = { (char *)engine,
+			      (char *)"--plugins-dir",
+			      (char *)plugins,
+			      (char *)"run",
+			      (char *)"--yaml",
+			      graph,
+			      (char *)"--converged-timeout=0",
+			      nflag,
+			      NULL };
+
+		snprintf(graph, sizeof(graph), "%s/sleep.yaml", dir);
+		snprintf(nflag, sizeof(nflag), "--workers=%d", npar);
+		f = fopen(graph, "w");
+		if (!f) {
+			perror(graph);
+			return 1;
+		}
+		fprintf(f, "graph: bench-exec-parallel\nresources:\n  exec:\n");
+		for (int i = 0; i < npar; i++)
+			fprintf(f,
+				"  - {name: e%d, cmd: \"sleep 2\", shell: "
+				"/bin/sh, meta: {autogroup: false}}\n",
+				i);
+		fclose(f);
+		/* one of each in turn, so a load that comes and goes hits
+		 * all three alike */
+		for (int i = 0; i < N_PAR_RUNS; i++) {
+			pv[i] = run_way(e, NULL);
+			pf[i] = run_way(e, "fork");
+			ps[i] = run_sleeps(npar);
+			printf("%d x sleep 2: default %.3f s, fork %.3f s, "
+			       "sh alone %.3f s\n",
+			       npar, pv[i], pf[i], ps[i]);
+		}
+		unlink(graph);
+	}
 	rmdir(dir);
 
 	out = fopen(results, "a");
@@ -196,36 +314,75 @@ int main(int argc, char **argv)
 		perror(results);
 		return 1;
 	}
+	if (nenv && strchr(parts, '3'))
+		snprintf(nenv_flag, sizeof(nenv_flag), "BENCH_EXEC_N=%d ",
+			 npar);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	fprintf(out, "\n## bench/exec: %s, nproc %ld\n\n", date, nproc);
 	fprintf(out,
-		"Command: `tools/bench-exec` (runs `bench/exec ENGINE "
-		"PLUGINS_DIR SRCDIR bench/RESULTS.md%s%s`).  Medians of 5 runs.\n\n",
-		argc > 5 ? " " : "", argc > 5 ? argv[5] : "");
+		"Command: `%s%s%s%stools/bench-exec` (runs `bench/exec ENGINE "
+		"PLUGINS_DIR SRCDIR bench/RESULTS.md%s%s`).  Medians of %s.  "
+		"Load average (1 min) at the start: %.2f.\n\n",
+		nenv_flag, strcmp(parts, "123") ? "BENCH_EXEC_PARTS=" : "",
+		strcmp(parts, "123") ? parts : "",
+		strcmp(parts, "123") ? " " : "", argc > 5 ? " " : "",
+		argc > 5 ? argv[5] : "",
+		!strcmp(parts, "3") ? "3 runs of each, taken in turn" :
+		strchr(parts, '3')  ? "5 runs (the last part: 3 of each, "
+				      "taken in turn)" :
+				      "5 runs",
+		load0);
 	fprintf(out, "| measure | result |\n|---|---:|\n");
-	fprintf(out,
-		"| graph8-fast.yaml, `run --converged-timeout=0` | %.4f s |\n",
-		e8);
-	fprintf(out,
-		"| engine overhead: that minus the 3 s critical path "
-		"(aim: under 20 ms) | %.1f ms (best run %.1f ms) |\n",
-		(e8 - 3) * 1000, (e8min - 3) * 1000);
-	fprintf(out,
-		"| baseline: `sh -c 'sleep 1s; sleep 1s; sleep 1s'` minus "
-		"3 s | %.1f ms |\n",
-		(b8 - 3) * 1000);
-	fprintf(out,
-		"| %d independent `/bin/true` execs, `--workers %d` | "
-		"%.3f s |\n",
-		N_TRUE, workers, et);
-	fprintf(out,
-		"| `xargs -n 1 -P %d /bin/true` over %d lines | %.3f s |\n",
-		workers, N_TRUE, xt);
-	fprintf(out, "| engine / xargs | %.2f |\n", et / xt);
-	fprintf(out,
-		"| `validate` of the %d-exec graph (compile, check every "
-		"program) | %.3f s |\n",
-		N_TRUE, vt);
+	if (strchr(parts, '1')) {
+		fprintf(out,
+			"| graph8-fast.yaml, `run --converged-timeout=0` | %.4f s |\n",
+			e8);
+		fprintf(out,
+			"| engine overhead: that minus the 3 s critical path "
+			"(aim: under 20 ms) | %.1f ms (best run %.1f ms) |\n",
+			(e8 - 3) * 1000, (e8min - 3) * 1000);
+		fprintf(out,
+			"| baseline: `sh -c 'sleep 1s; sleep 1s; sleep 1s'` minus "
+			"3 s | %.1f ms |\n",
+			(b8 - 3) * 1000);
+	}
+	if (strchr(parts, '2')) {
+		fprintf(out,
+			"| %d independent `/bin/true` execs, `--workers %d` | "
+			"%.3f s |\n",
+			N_TRUE, workers, et);
+		fprintf(out,
+			"| `xargs -n 1 -P %d /bin/true` over %d lines | %.3f s |\n",
+			workers, N_TRUE, xt);
+		fprintf(out, "| engine / xargs | %.2f |\n", et / xt);
+		fprintf(out,
+			"| `validate` of the %d-exec graph (compile, check every "
+			"program) | %.3f s |\n",
+			N_TRUE, vt);
+	}
+	if (strchr(parts, '3')) {
+		double v = median_of(pv, N_PAR_RUNS);
+		double fk = median_of(pf, N_PAR_RUNS);
+		double sh = median_of(ps, N_PAR_RUNS);
+
+		fprintf(out,
+			"| %d exec `sleep 2` at once, `--workers %d`, "
+			"default (waiters share the engine's memory) | "
+			"**%.3f s** |\n",
+			npar, npar, v);
+		fprintf(out,
+			"| the same, `MGMT_EXEC_SPAWN=fork` (forked waiters, "
+			"as before issue 13) | %.3f s |\n",
+			fk);
+		fprintf(out,
+			"| %d `sh -c 'sleep 2'` forked at once by the bench, "
+			"no engine | %.3f s |\n",
+			npar, sh);
+		fprintf(out,
+			"| fork / default | **%.2f** |\n"
+			"| default / no engine | %.2f |\n",
+			fk / v, v / sh);
+	}
 	fclose(out);
 	return 0;
 }
