@@ -37,7 +37,7 @@
  *   tables (with 500 workers, 500 thread stacks), holds the engine's mmap
  *   lock meanwhile, and leaves the engine's memory copy-on-write, so the
  *   loop and every worker stall on page faults while many commands start:
- *   500 `sleep 2` at once took 8 s instead of 2 (bench/exec.c).
+ *   500 `sleep 2` at once took 4 to 5 times as long (bench/RESULTS.md).
  * - "fork": the old clone system call with exit_signal 0 and no CLONE_VM,
  *   a fork libev cannot see.  Taken where clone3 fails with ENOSYS or EPERM
  *   (valgrind, seccomp profiles, Linux before 5.3): noticed at the first
