@@ -107,6 +107,21 @@ struct run_job *sched_job_stop(struct sched *s, struct run_job *j);
  * its resources are in now. */
 void sched_job_done(struct sched *s, struct run_job *j);
 
+/* sched.c: vertex states (shared with runs.c). */
+void sched_vlog(const struct vertex *v, int level, const char *fmt, ...)
+	MGMT_PRINTF(3, 4);
+void sched_set_state(struct vertex *v, enum vstate st);
+void sched_make_dirty(struct sched *s, struct vertex *v);
+/* The group hook, then init and watch of v's new members (false: one
+ * failed); v's meta.poll timer. */
+bool sched_start_members(struct sched *s, struct vertex *v);
+void sched_start_poll(struct sched *s, struct vertex *v);
+
+/* runs.c: start what is queued and may run; does a member of `v` (or what
+ * one replaces) still run in a job? */
+void sched_dispatch(struct sched *s);
+bool sched_waits(const struct vertex *v);
+
 /* reload.c: watch the graph file and SIGHUP; compile a changed graph aside
  * and swap it in (debounced), without waiting for what runs. */
 void reload_watch_start(struct sched *s);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sched.c - the scheduler: vertex states on the loop thread, check_apply on
- * workers.
+ * workers (a run from dispatch to its result is in runs.c).
  *
  * Threads.  One loop thread (the libev default loop, which alone may handle
  * signals and children) owns every vertex and watcher.  Workers only run
@@ -20,7 +20,7 @@
  * watches stay per member.  Before it runs, a vertex passes its gates
  * (gate.c: meta.limit and meta.sema).
  *
- * Runs.  A run is a job of its own (struct run_job) that copies the
+ * Runs (runs.c).  A run is a job of its own (struct run_job) that copies the
  * members it covers, so a reload swaps in the new graph without waiting for
  * it: a run of kept resources goes on, and its result goes to the vertices
  * those resources are in now (sched_job_done), which wait (V_WAIT) until
@@ -52,9 +52,7 @@
 
 static struct sched *cur;
 
-static void vlog(const struct vertex *v, int level, const char *fmt, ...)
-	MGMT_PRINTF(3, 4);
-static void vlog(const struct vertex *v, int level, const char *fmt, ...)
+void sched_vlog(const struct vertex *v, int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -110,7 +108,7 @@ static void propagate(struct sched *s, struct vertex *v, bool was_open)
 	}
 }
 
-static void set_state(struct vertex *v, enum vstate st)
+void sched_set_state(struct vertex *v, enum vstate st)
 {
 	bool was = is_open(v);
 
@@ -120,99 +118,6 @@ static void set_state(struct vertex *v, enum vstate st)
 
 static void on_retry(struct stimer *t);
 static void on_poll(struct stimer *t);
-
-/* The run on this worker thread, for the host services it calls. */
-static __thread struct run_job *tl_job;
-
-static void run_job(struct job *job)
-{
-	struct run_job *j = (struct run_job *)job;
-	struct mgmt_res *lead = j->members[0];
-	int r;
-
-	tl_job = j;
-	r = lead->kind->k.check_apply(lead, lead->params, j->apply);
-	tl_job = NULL;
-	j->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
-}
-
-/* A job for `v`'s members, with room for the ids of their semaphores. */
-static struct run_job *job_new(const struct vertex *v)
-{
-	size_t nsema = 0;
-	struct run_job *j;
-
-	for (uint32_t i = 0; i < v->nmembers; i++)
-		nsema += v->members[i]->meta.sema.n;
-	j = calloc(1, sizeof(*j) + v->nmembers * sizeof(j->members[0]) +
-			      nsema * sizeof(j->semas[0]));
-	if (!j)
-		return NULL;
-	j->job.run = run_job;
-	j->n = v->nmembers;
-	memcpy(j->members, v->members, v->nmembers * sizeof(j->members[0]));
-	j->semas = (const char **)(j->members + j->n);
-	/* By id, each once: what v took in gate_sema_take. */
-	for (uint32_t i = 0; i < v->nmembers; i++) {
-		const struct mgmt_strv *sv = &v->members[i]->meta.sema;
-
-		for (size_t k = 0; k < sv->n; k++) {
-			uint32_t x = 0;
-
-			while (x < j->nsemas && strcmp(j->semas[x], sv->v[k]))
-				x++;
-			if (x == j->nsemas)
-				j->semas[j->nsemas++] = sv->v[k];
-		}
-	}
-	return j;
-}
-
-static void settle(struct sched *s, struct vertex *v);
-
-static void dispatch(struct sched *s)
-{
-	while (!s->stopping && s->inflight < s->max_inflight &&
-	       s->rq_head != s->rq_tail) {
-		struct vertex *v = &s->v[s->runq[s->rq_head]];
-		struct run_job *j;
-
-		s->rq_head = (s->rq_head + 1) % (s->n + 1);
-		v->queued = false;
-		if (v->state != V_DIRTY || v->nblock || !gate_limit_take(s, v))
-			continue;
-		j = job_new(v);
-		if (!j) {
-			vlog(v, MGMT_LOG_ERROR, "out of memory: cannot run");
-			v->state = V_RUNNING; /* open before and after */
-			v->err = -ENOMEM;
-			settle(s, v);
-			continue;
-		}
-		if (!gate_sema_take(s, v)) {
-			free(j);
-			continue;
-		}
-		/* What this run sees; what comes meanwhile waits for the
-		 * next one. */
-		for (uint32_t i = 0; i < v->nmembers; i++) {
-			struct mgmt_res *m = v->members[i];
-
-			m->job_dirty = m->rt_dirty;
-			m->job_refresh = m->rt_refresh;
-			m->rt_dirty = m->rt_refresh = false;
-			m->job = j;
-		}
-		j->apply = !(s->o.noop || v->res->meta.noop);
-		j->next = s->jobs;
-		if (s->jobs)
-			s->jobs->prev = j;
-		s->jobs = j;
-		v->state = V_RUNNING; /* open before and after */
-		s->inflight++;
-		workers_submit(&s->w, &j->job);
-	}
-}
 
 /* "converged", and when something failed, what: the first failed resource
  * and how many resources its failures hold back. */
@@ -276,7 +181,7 @@ void sched_kick(struct sched *s)
 			ev_break(s->loop, EVBREAK_ALL);
 		return;
 	}
-	dispatch(s);
+	sched_dispatch(s);
 	check_converged(s);
 	/* Virtual time moves only when nothing runs or waits to: then the
 	 * next timer is all that can happen. */
@@ -297,7 +202,7 @@ static void on_advance(struct ev_loop *loop, ev_idle *w, int revents)
 	sched_kick(s);
 }
 
-static void make_dirty(struct sched *s, struct vertex *v)
+void sched_make_dirty(struct sched *s, struct vertex *v)
 {
 	switch (v->state) {
 	case V_RUNNING:
@@ -321,7 +226,7 @@ static void make_dirty(struct sched *s, struct vertex *v)
 	case V_CLEAN:
 		break;
 	}
-	set_state(v, V_DIRTY);
+	sched_set_state(v, V_DIRTY);
 	if (v->nblock == 0)
 		sched_enqueue(s, v);
 }
@@ -342,225 +247,7 @@ static void member_event(struct sched *s, struct mgmt_res *res)
 		res->watch_pending = false;
 		v->npending--;
 	}
-	make_dirty(s, v);
-}
-
-/* Job `j` ran and `changed` something (`applied`: for real, not in noop
- * mode): along the (per resource) edges of the graph its resources are in
- * now, send refreshes on notify edges, and wake the resources after it that
- * run whenever something before them changed.  A run that found everything
- * right wakes nobody: a file re-checked after its own write must not run
- * the exec after it again. */
-static void tell_successors(struct sched *s, const struct run_job *j,
-			   bool changed, bool applied)
-{
-	const struct graph *rg = s->rg;
-
-	if (!changed)
-		return;
-	for (uint32_t i = 0; i < j->n; i++) {
-		const struct mgmt_res *m = j->members[i];
-		uint32_t from = m->rt_index;
-
-		if (m->doomed || !m->vertex)
-			continue; /* not in this graph */
-		for (uint32_t e = rg->out_start[from];
-		     e < rg->out_start[from + 1]; e++) {
-			struct mgmt_res *t = s->plan.cfg->res[rg->edges[e].to];
-			struct vertex *tv = t->vertex;
-			bool notify = applied &&
-				      (rg->edges[e].flags & GRAPH_EDGE_NOTIFY);
-
-			if (tv == m->vertex)
-				continue;
-			if (notify)
-				t->rt_refresh = true;
-			if (notify || (t->flags & MGMT_RES_RUN_WHEN_REACHED)) {
-				t->rt_dirty = true;
-				make_dirty(s, tv);
-			}
-		}
-	}
-}
-
-/* Does a member of `v`, or what a member replaces, still run in a job? */
-static bool waits(const struct vertex *v)
-{
-	for (uint32_t i = 0; i < v->nmembers; i++)
-		if (v->members[i]->job || v->members[i]->ancestor)
-			return true;
-	return false;
-}
-
-static bool start_members(struct sched *s, struct vertex *v);
-static void start_poll(struct sched *s, struct vertex *v);
-
-/* A vertex that waited for runs of the graph before: its members start now
- * (init, watch and the group hook, which must not run beside a member's
- * check_apply).  Returns true when it goes on to take the runs' result. */
-static bool wake(struct sched *s, struct vertex *v)
-{
-	if (s->stopping) {
-		set_state(v, V_DIRTY); /* its new members never start */
-		return false;
-	}
-	if (!start_members(s, v)) {
-		v->failing = true;
-		set_state(v, V_FAILED);
-		return false;
-	}
-	start_poll(s, v);
-	if (v->npending) {
-		s->npending++;
-		set_state(v, V_PENDING);
-		return false;
-	}
-	return true;
-}
-
-/* Every run `v` waited for has ended (its own, or runs of the graph before
- * a reload): take the result gathered in v->err and v->cut. */
-static void settle(struct sched *s, struct vertex *v)
-{
-	const struct meta *m = &v->res->meta;
-	int r = v->err;
-	bool cut = v->cut;
-
-	v->err = 0;
-	v->cut = false;
-	if (v->state == V_WAIT && !wake(s, v))
-		return;
-	if (r == 0 && cut) {
-		/* Cut short by a reload or the shutdown: not the resource's
-		 * failure; it runs again, being dirty. */
-		v->redo = false;
-		set_state(v, V_DIRTY);
-		if (v->nblock == 0)
-			sched_enqueue(s, v);
-		return;
-	}
-	if (r == 0) {
-		v->retries_left = m->retry;
-		v->failing = false;
-		if (v->redo) {
-			v->redo = false;
-			set_state(v, V_DIRTY);
-			sched_enqueue(s, v);
-		} else {
-			set_state(v, V_CLEAN);
-		}
-		return;
-	}
-	v->failing = true;
-	if (v->redo) {
-		/* something happened since it started: try again now */
-		v->redo = false;
-		vlog(v, MGMT_LOG_WARN, "failed (error %d); an event came in "
-		     "meanwhile, trying again", r);
-		set_state(v, V_DIRTY);
-		sched_enqueue(s, v);
-	} else if (v->retries_left != 0) {
-		if (v->retries_left > 0)
-			v->retries_left--;
-		if (v->retries_left < 0)
-			vlog(v, MGMT_LOG_WARN, "failed (error %d); retrying in "
-			     "%lld ms", r, (long long)m->delay_ms);
-		else
-			vlog(v, MGMT_LOG_WARN, "failed (error %d); retrying in "
-			     "%lld ms (%lld retries left)", r,
-			     (long long)m->delay_ms,
-			     (long long)v->retries_left);
-		set_state(v, V_RETRY);
-		s->nretry++;
-		stimer_start(s->loop, &v->retry_timer,
-			     (double)m->delay_ms / 1000., 0.);
-	} else {
-		vlog(v, MGMT_LOG_ERROR, "failed (error %d)%s; resources after "
-		     "it wait until it succeeds", r,
-		     m->retry ? ", retries used up" : "");
-		set_state(v, V_FAILED);
-	}
-}
-
-struct run_job *sched_job_stop(struct sched *s, struct run_job *j)
-{
-	if (j->stopped)
-		return NULL;
-	j->stopped = true;
-	return workers_cancel(&s->w, &j->job) ? j : NULL;
-}
-
-void sched_job_done(struct sched *s, struct run_job *j)
-{
-	const struct mgmt_res *lead = j->members[0];
-	int r = j->job.cancelled ? -ECANCELED : j->result;
-	bool cut = r < 0 && j->stopped;
-	uint32_t ntouched = 0;
-
-	s->inflight--;
-	if (j->prev)
-		j->prev->next = j->next;
-	else
-		s->jobs = j->next;
-	if (j->next)
-		j->next->prev = j->prev;
-	gate_sema_give(s, j->semas, j->nsemas);
-	if (j->job.cancelled)
-		log_msg(MGMT_LOG_DEBUG, lead->kind->k.name, lead->name,
-			"dropped before it started");
-	else if (cut)
-		log_msg(MGMT_LOG_INFO, lead->kind->k.name, lead->name,
-			"stopped by the %s", s->stopping ? "shutdown" :
-			"reload (changed or removed)");
-	else if (r == MGMT_CHANGED)
-		log_msg(MGMT_LOG_INFO, lead->kind->k.name, lead->name, "%s",
-			j->apply ? "changed" : "would change (noop)");
-	else if (r == MGMT_CONVERGED)
-		log_msg(MGMT_LOG_DEBUG, lead->kind->k.name, lead->name,
-			"converged");
-	for (uint32_t i = 0; i < j->n; i++) {
-		struct mgmt_res *m = j->members[i];
-
-		m->job = NULL;
-		if (r < 0) { /* what the run saw is still to be seen */
-			m->rt_dirty |= m->job_dirty;
-			m->rt_refresh |= m->job_refresh;
-		}
-	}
-	if (r >= 0)
-		tell_successors(s, j, r == MGMT_CHANGED, j->apply);
-	/* Where the result goes: each member's vertex now, or for one that a
-	 * reload changed or removed, the vertex of what replaces it. */
-	for (uint32_t i = 0; i < j->n; i++) {
-		struct mgmt_res *m = j->members[i];
-		struct vertex *v = m->vertex;
-
-		if (m->doomed) {
-			v = NULL;
-			if (m->heir) {
-				m->heir->ancestor = NULL;
-				v = m->heir->vertex;
-			}
-			sched_stop_resource(s, m);
-			res_free(m);
-		}
-		if (!v || v->mark || !s->touched)
-			continue;
-		v->mark = true;
-		s->touched[ntouched++] = v;
-		if (cut || (j->job.cancelled && r < 0))
-			v->cut = true;
-		else if (r < 0 && v->err == 0)
-			v->err = r;
-	}
-	free(j);
-	for (uint32_t i = 0; i < ntouched; i++) {
-		struct vertex *v = s->touched[i];
-
-		v->mark = false;
-		if ((v->state == V_RUNNING || v->state == V_WAIT) && !waits(v))
-			settle(s, v);
-	}
+	sched_make_dirty(s, v);
 }
 
 /* Take finished jobs and events from other threads; returns true if there
@@ -644,31 +331,6 @@ int sched_stop_fd(void)
 	return cur ? cur->stop_fd : -1;
 }
 
-size_t sched_group_members(const struct mgmt_res *res,
-			   struct mgmt_res *const **members)
-{
-	const struct run_job *j = tl_job;
-	const struct vertex *v;
-
-	if (workers_on_worker()) {
-		/* The run's own copy: the graph may be swapped meanwhile. */
-		for (uint32_t i = 0; j && i < j->n; i++)
-			if (j->members[i] == res) {
-				*members = j->members + i;
-				return i == 0 ? j->n : 1;
-			}
-		*members = NULL;
-		return 0;
-	}
-	v = res->vertex;
-	if (!v) {
-		*members = NULL;
-		return 0;
-	}
-	*members = v->members;
-	return v->nmembers;
-}
-
 int sched_abort_fd(void)
 {
 	return cur ? cur->abort_fd : -1;
@@ -713,7 +375,7 @@ static void on_retry(struct stimer *t)
 
 	if (v->state == V_RETRY) {
 		s->nretry--;
-		set_state(v, V_DIRTY);
+		sched_set_state(v, V_DIRTY);
 		if (v->nblock == 0)
 			sched_enqueue(s, v);
 	}
@@ -726,7 +388,7 @@ static void on_poll(struct stimer *t)
 
 	for (uint32_t i = 0; i < v->nmembers; i++)
 		v->members[i]->rt_dirty = true;
-	make_dirty(v->s, v);
+	sched_make_dirty(v->s, v);
 	sched_kick(v->s);
 }
 
@@ -835,7 +497,7 @@ static int online_cpus(void)
  * new (a resource kept by a reload is already watched).  A member whose
  * init or watch fails fails the vertex (returns false), which blocks its
  * descendants.  Sets v->npending. */
-static bool start_members(struct sched *s, struct vertex *v)
+bool sched_start_members(struct sched *s, struct vertex *v)
 {
 	bool ok = true;
 
@@ -873,7 +535,7 @@ static bool start_members(struct sched *s, struct vertex *v)
 	return ok;
 }
 
-static void start_poll(struct sched *s, struct vertex *v)
+void sched_start_poll(struct sched *s, struct vertex *v)
 {
 	if (v->res->meta.poll_s > 0) {
 		double p = (double)v->res->meta.poll_s;
@@ -889,20 +551,20 @@ static void start_resources(struct sched *s)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[s->order[i]];
 
-		if (waits(v)) {
+		if (sched_waits(v)) {
 			for (uint32_t j = 0; j < v->nmembers; j++)
 				v->redo |= v->members[j]->rt_dirty;
 			v->state = V_WAIT;
 			continue;
 		}
-		if (!start_members(s, v)) {
+		if (!sched_start_members(s, v)) {
 			v->state = V_FAILED;
 			v->failing = true;
 		} else if (v->npending && v->state == V_DIRTY) {
 			v->state = V_PENDING;
 			s->npending++;
 		}
-		start_poll(s, v);
+		sched_start_poll(s, v);
 	}
 }
 
