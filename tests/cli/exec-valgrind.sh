@@ -7,10 +7,9 @@
 # them would only report the engine's memory a second time, hence
 # --child-silent-after-fork.
 #
-# Not in `make check`: it takes about 2 minutes on a busy 2-CPU machine
-# (36 s of CPU).  Run it with
-#     make check TESTS=tests/cli/exec-valgrind.sh
-# Skipped when valgrind is not installed.
+# In `make check` of a build without sanitizers (36 s of CPU; up to 2
+# minutes on a busy 2-CPU machine).  Skipped when valgrind is not
+# installed (tools/deps installs it).
 : "${MGMT_TOP_BUILDDIR:?run through make check}"
 
 if ! command -v valgrind >/dev/null 2>&1; then
