@@ -42,77 +42,70 @@ bool clock_is_virtual(void)
 	return virtual_on;
 }
 
-static void on_ev(struct ev_loop *loop, ev_timer *w, int revents)
+void stimer_init(struct stimer *t, stimer_cb cb)
 {
-	struct stimer *t = w->data;
-
-	if (!t->repeat)
-		t->active = false;
-	t->cb(t);
-}
-
-void stimer_init(struct stimer *t, void (*cb)(struct stimer *t), void *data)
-{
-	ev_init(&t->ev, on_ev);
-	t->ev.data = t;
-	t->cb = cb;
-	t->data = data;
-	t->active = false;
-	t->next = NULL;
+	if (virtual_on) {
+		t->u.v.due = -1.;
+		t->u.v.next = NULL;
+		t->u.v.cb = cb;
+	} else {
+		ev_init(&t->u.ev, cb);
+	}
 }
 
 void stimer_start(struct ev_loop *loop, struct stimer *t, double after,
 		  double repeat)
 {
 	stimer_stop(loop, t);
-	t->active = true;
-	t->repeat = repeat;
 	if (!virtual_on) {
-		ev_timer_set(&t->ev, after, repeat);
-		ev_timer_start(loop, &t->ev);
+		ev_timer_set(&t->u.ev, after, repeat);
+		ev_timer_start(loop, &t->u.ev);
 		return;
 	}
-	t->due = atomic_load(&vnow) + after;
-	t->next = vtimers;
+	t->u.v.due = atomic_load(&vnow) + after;
+	t->u.v.repeat = repeat;
+	t->u.v.next = vtimers;
 	vtimers = t;
 }
 
 void stimer_stop(struct ev_loop *loop, struct stimer *t)
 {
-	if (!t->active)
-		return;
-	t->active = false;
 	if (!virtual_on) {
-		ev_timer_stop(loop, &t->ev);
+		ev_timer_stop(loop, &t->u.ev);
 		return;
 	}
-	for (struct stimer **p = &vtimers; *p; p = &(*p)->next)
+	if (t->u.v.due < 0)
+		return;
+	t->u.v.due = -1.;
+	for (struct stimer **p = &vtimers; *p; p = &(*p)->u.v.next)
 		if (*p == t) {
-			*p = t->next;
+			*p = t->u.v.next;
 			break;
 		}
-	t->next = NULL;
+	t->u.v.next = NULL;
 }
 
 bool stimer_active(const struct stimer *t)
 {
-	return t->active;
+	return virtual_on ? t->u.v.due >= 0 : ev_is_active(&t->u.ev);
 }
 
 bool clock_advance(struct ev_loop *loop)
 {
 	struct stimer *first = NULL;
+	double repeat;
 
-	for (struct stimer *t = vtimers; t; t = t->next)
-		if (!first || t->due < first->due)
+	for (struct stimer *t = vtimers; t; t = t->u.v.next)
+		if (!first || t->u.v.due < first->u.v.due)
 			first = t;
 	if (!first)
 		return false;
-	atomic_store(&vnow, first->due);
+	atomic_store(&vnow, first->u.v.due);
 	/* Fire one at a time: a callback may stop or start others. */
+	repeat = first->u.v.repeat;
 	stimer_stop(loop, first);
-	if (first->repeat > 0)
-		stimer_start(loop, first, first->repeat, first->repeat);
-	first->cb(first);
+	if (repeat > 0)
+		stimer_start(loop, first, repeat, repeat);
+	first->u.v.cb(loop, &first->u.ev, EV_TIMER);
 	return true;
 }

@@ -21,20 +21,30 @@
 double sched_clock(void);
 double sched_clock_monotonic(void);
 
-/* Loop thread, before a run starts: use virtual time (from 0) or not. */
+/* Loop thread, before a run sets up its timers: virtual time (from 0) or
+ * not. */
 void clock_virtual(bool on);
 bool clock_is_virtual(void);
 
+/* A timer is as small as the libev timer it is in real time (a graph has
+ * three per vertex).  Its callback has libev's signature and finds its
+ * owner from the timer's address (container_of), never from `data`, which
+ * virtual time uses for itself. */
+typedef void (*stimer_cb)(struct ev_loop *loop, ev_timer *w, int revents);
+
 struct stimer {
-	ev_timer ev;        /* real time */
-	double due, repeat; /* virtual time */
-	bool active;
-	struct stimer *next; /* virtual: in the list of active timers */
-	void (*cb)(struct stimer *t);
-	void *data;
+	union {
+		ev_timer ev; /* real time */
+		struct {     /* virtual time */
+			double due; /* < 0: not active */
+			double repeat;
+			struct stimer *next; /* in the list of active ones */
+			stimer_cb cb;
+		} v;
+	} u;
 };
 
-void stimer_init(struct stimer *t, void (*cb)(struct stimer *t), void *data);
+void stimer_init(struct stimer *t, stimer_cb cb);
 /* First after `after` seconds, then every `repeat` seconds (0: once). */
 void stimer_start(struct ev_loop *loop, struct stimer *t, double after,
 		  double repeat);
@@ -42,8 +52,8 @@ void stimer_stop(struct ev_loop *loop, struct stimer *t);
 bool stimer_active(const struct stimer *t);
 
 /* Virtual time: the scheduler has nothing to do but wait for a timer.
- * Moves the clock to the earliest due time and fires every timer due then.
- * Returns false when no timer is active. */
+ * Moves the clock to the earliest due time and fires that timer.  Returns
+ * false when no timer is active. */
 bool clock_advance(struct ev_loop *loop);
 
 #endif /* ENGINE_CLOCK_H */

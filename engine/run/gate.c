@@ -41,9 +41,9 @@ bool gate_limit_take(struct sched *s, struct vertex *v)
 	return false;
 }
 
-void gate_on_limit(struct stimer *t)
+void gate_on_limit(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct vertex *v = t->data;
+	struct vertex *v = SCHED_CONTAINER(w, struct vertex, limit_timer);
 	struct sched *s = v->s;
 
 	s->nlimited--;

@@ -9,8 +9,14 @@
 
 #include <ev.h>
 #include <pthread.h>
+#include <stddef.h>
 
 #include "run/sched.h"
+
+/* The struct of type `type` whose `member` is at `ptr` (a vertex's timer
+ * callbacks find their vertex so). */
+#define SCHED_CONTAINER(ptr, type, member)                                     \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 /* A named counting semaphore (meta.sema "name:N"), shared by every vertex
  * naming it: at most N of them run at once.  A vertex takes all of its
@@ -133,7 +139,7 @@ void reload_request(struct sched *s);
  * return false; take all of v's semaphores, or none and wait for one;
  * give them back (waking who waited); build every vertex's semaphores. */
 bool gate_limit_take(struct sched *s, struct vertex *v);
-void gate_on_limit(struct stimer *t);
+void gate_on_limit(struct ev_loop *loop, ev_timer *w, int revents);
 bool gate_sema_take(struct sched *s, struct vertex *v);
 void gate_sema_give(struct sched *s, const char *const *ids, uint32_t n);
 int gate_setup_semas(struct sched *s, const struct graph_cfg *cfg);

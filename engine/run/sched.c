@@ -116,8 +116,8 @@ void sched_set_state(struct vertex *v, enum vstate st)
 	propagate(v->s, v, was);
 }
 
-static void on_retry(struct stimer *t);
-static void on_poll(struct stimer *t);
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_poll(struct ev_loop *loop, ev_timer *w, int revents);
 
 /* "converged", and when something failed, what: the first failed resource
  * and how many resources its failures hold back. */
@@ -368,9 +368,9 @@ void sched_dirty(struct mgmt_res *res)
 	ev_async_send(s->loop, &s->wake);
 }
 
-static void on_retry(struct stimer *t)
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct vertex *v = t->data;
+	struct vertex *v = SCHED_CONTAINER(w, struct vertex, retry_timer);
 	struct sched *s = v->s;
 
 	if (v->state == V_RETRY) {
@@ -382,9 +382,9 @@ static void on_retry(struct stimer *t)
 	sched_kick(s);
 }
 
-static void on_poll(struct stimer *t)
+static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct vertex *v = t->data;
+	struct vertex *v = SCHED_CONTAINER(w, struct vertex, poll_timer);
 
 	for (uint32_t i = 0; i < v->nmembers; i++)
 		v->members[i]->rt_dirty = true;
@@ -651,9 +651,9 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 		v->res = v->members[0];
 		v->id = i;
 		v->retries_left = v->res->meta.retry;
-		stimer_init(&v->retry_timer, on_retry, v);
-		stimer_init(&v->poll_timer, on_poll, v);
-		stimer_init(&v->limit_timer, gate_on_limit, v);
+		stimer_init(&v->retry_timer, on_retry);
+		stimer_init(&v->poll_timer, on_poll);
+		stimer_init(&v->limit_timer, gate_on_limit);
 		v->tokens = v->res->meta.burst > 0 ? (double)v->res->meta.burst : 1.;
 		v->tokens_at = sched_clock();
 	}
