@@ -34,8 +34,8 @@ typedef void (*stimer_cb)(struct ev_loop *loop, ev_timer *w, int revents);
 
 struct stimer {
 	union {
-		ev_timer ev; /* real time */
-		struct {     /* virtual time */
+		ev_timer ev;        /* real time */
+		struct {            /* virtual time */
 			double due; /* < 0: not active */
 			double repeat;
 			struct stimer *next; /* in the list of active ones */
