@@ -257,10 +257,64 @@ static bool same_edges(const struct graph_cfg *old, const struct graph_cfg *new,
  * taken out of `old` too: its run is stopped (a job that had not started is
  * put on `dropped`) and it is cleaned up when the run ends, and its
  * replacement, if any, waits for that. */
+/* A resource that an earlier reload removed while it ran still runs: a new
+ * one of its kind and name (it was put back) waits for that run, as a
+ * changed one does.  Rarely any, so nothing is built when there is none. */
+static void wait_for_removed(struct sched *s, struct graph_cfg *new,
+			     const struct changes *c)
+{
+	struct shash idx = { 0 };
+	size_t n = 0, nkeys = 0;
+	char **keys;
+
+	for (struct run_job *j = s->jobs; j; j = j->next)
+		for (uint32_t k = 0; k < j->n; k++)
+			n += j->members[k]->doomed && !j->members[k]->heir;
+	if (n == 0 || !(keys = calloc(n, sizeof(*keys))))
+		return;
+	for (struct run_job *j = s->jobs; j; j = j->next)
+		for (uint32_t k = 0; k < j->n; k++) {
+			struct mgmt_res *d = j->members[k];
+			size_t len;
+			bool found;
+			void **slot;
+
+			if (!d->doomed || d->heir)
+				continue;
+			keys[nkeys] = res_key(d, &len);
+			slot = keys[nkeys] ? shash_slot(&idx, keys[nkeys], len,
+							&found) :
+					     NULL;
+			nkeys++;
+			if (slot)
+				*slot = d;
+		}
+	for (size_t i = 0; i < new->nres; i++) {
+		struct mgmt_res *nr = new->res[i], *d;
+		size_t len;
+		char *key;
+
+		if (c->match[i])
+			continue;
+		key = res_key(nr, &len);
+		d = key ? shash_get(&idx, key, len) : NULL;
+		free(key);
+		if (d && !d->heir) {
+			d->heir = nr;
+			nr->ancestor = d;
+		}
+	}
+	shash_free(&idx);
+	for (size_t i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(keys);
+}
+
 static void carry_over(struct sched *s, struct graph_cfg *old,
 		       struct graph_cfg *new, const struct changes *c,
 		       struct run_job **dropped)
 {
+	wait_for_removed(s, new, c);
 	for (size_t i = 0; i < new->nres; i++) {
 		struct mgmt_res *nr = new->res[i], *o;
 

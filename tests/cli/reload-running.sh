@@ -110,6 +110,37 @@ ok "it was cleaned up after its run" wait_for "^cleanup gone" 1 "$REC"
 ok "cleanup came after the run's end" before "^end gone 1 " "^cleanup gone"
 ok "nothing else was stopped" [ "$(count "^stopped" "$REC")" -eq 2 ]
 
+# Removed while it runs (its run ignores the stop signal), then put back:
+# the one put back waits for the old run, as a changed one does.
+# swap_in: save stdin as the graph, wait for its reload line, print it.
+swap_in() {
+	n=$(count "reload: .*resources (" "$LOG")
+	save
+	wait_for "reload: .*resources (" $((n + 1)) &&
+		grep "reload: .*resources (" "$LOG" | tail -n 1
+}
+V4="$V1
+  - {name: busy, record: $REC, changes: 1}"
+echo "$V4
+  - {name: back, record: $REC, hold: $TMP/go3, deaf: true}
+$E" | swap_in >/dev/null
+ok "back started" wait_for "^start back 1 " 1 "$REC"
+ok "back removed" sh -c 'echo "$1" | grep -q "(0 new, 0 changed, 1 removed, 4 kept)"' _ \
+	"$(echo "$V4
+$E" | swap_in)"
+ok "and put back" sh -c 'echo "$1" | grep -q "(1 new, 0 changed, 0 removed, 4 kept)"' _ \
+	"$(echo "$V4
+  - {name: back, record: $REC}
+$E" | swap_in)"
+ok "the one put back waits for the old run" \
+	[ "$(count "^init back" "$REC")" -eq 1 ]
+touch "$TMP/go3"
+ok "then starts" wait_for "^start back " 2 "$REC"
+ok "after the old one's run ended and it was cleaned up" sh -c \
+	'[ "$1" -lt "$2" ] && [ "$2" -lt "$3" ] && [ "$3" -lt "$4" ]' _ \
+	"$(nth_line 1 "^end back ")" "$(nth_line 1 "^cleanup back")" \
+	"$(nth_line 2 "^init back")" "$(nth_line 2 "^start back ")"
+
 # A group whose leader runs: a member added by a reload joins (the group
 # hook) only after that run ended, and the next run covers it.
 V3="$V1

@@ -52,6 +52,7 @@ struct test {
 	int64_t poke_runs;   /* ... in each of the first N runs */
 	char *hold;          /* the first run waits until this file exists,
 			      * or until its stop signal */
+	bool deaf;           /* ... and hold ignores the stop signal */
 	/* runtime */
 	atomic_int runs;
 	mgmt_res *self;
@@ -96,6 +97,8 @@ static const struct mgmt_param test_params[] = {
 		   "poke in each of the first N runs"),
 	MGMT_PARAM(struct test, hold, MGMT_PARAM_STRING, NULL, 0,
 		   "the first run waits for this file or its stop signal"),
+	MGMT_PARAM(struct test, deaf, MGMT_PARAM_BOOL, "false", 0,
+		   "hold ignores the stop signal"),
 	MGMT_PARAM_END,
 };
 
@@ -173,7 +176,7 @@ static int barrier_wait(mgmt_res *res, const struct test *t)
  * fires; returns MGMT_ERROR in the second case. */
 static int hold(mgmt_res *res, const struct test *t, int run)
 {
-	int fd = mgmt_host->stop_fd();
+	int fd = t->deaf ? -1 : mgmt_host->stop_fd();
 
 	for (int i = 0; i < 12000; i++) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
