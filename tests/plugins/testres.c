@@ -13,6 +13,9 @@
  *   init NAME / cleanup NAME
  *   stopped NAME RUN         its run saw its stop signal (host->stop_fd)
  *   joined LEADER MEMBER     the group hook took MEMBER in
+ *   overlap NAME             a run began for NAME (as leader or member)
+ *                            while another run covered it: the engine must
+ *                            never let that happen, across reloads too
  */
 #include "config.h"
 
@@ -192,6 +195,43 @@ static int hold(mgmt_res *res, const struct test *t, int run)
 	return MGMT_ERROR;
 }
 
+/* Names covered by a run now, for the overlap record (across reloads a
+ * resource is another struct, so by name).  Few names in tests. */
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char name[64];
+	int n;
+} busy[512];
+
+static void cover(const struct test *t, mgmt_res *res, int delta)
+{
+	mgmt_res *const *m;
+	size_t n = mgmt_host->group_members(res, &m);
+
+	pthread_mutex_lock(&busy_lock);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = mgmt_res_name(m[i]);
+		size_t k = 0, free_k = sizeof(busy) / sizeof(busy[0]);
+
+		for (; k < sizeof(busy) / sizeof(busy[0]); k++) {
+			if (busy[k].n == 0 && free_k == sizeof(busy) / sizeof(busy[0]))
+				free_k = k;
+			if (busy[k].n && strcmp(busy[k].name, name) == 0)
+				break;
+		}
+		if (k == sizeof(busy) / sizeof(busy[0])) {
+			if (delta < 0 || free_k == k)
+				continue;
+			k = free_k;
+			snprintf(busy[k].name, sizeof(busy[k].name), "%s", name);
+		}
+		if (delta > 0 && busy[k].n > 0)
+			record(t, "overlap %s\n", name);
+		busy[k].n += delta;
+	}
+	pthread_mutex_unlock(&busy_lock);
+}
+
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct test *live;
 
@@ -213,6 +253,7 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 	int run = atomic_fetch_add(&t->runs, 1) + 1;
 	int r = MGMT_CONVERGED;
 
+	cover(t, res, 1);
 	record(t, "start %s %d %lld %d\n", mgmt_res_name(res), run, now_ns(),
 	       apply);
 	if (run == 1)
@@ -249,6 +290,7 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 			       (int)mgmt_host->member_dirty(m[i]));
 	}
 	record(t, "end %s %d %lld %d\n", mgmt_res_name(res), run, now_ns(), r);
+	cover(t, res, -1);
 	if (run <= t->reruns)
 		mgmt_dirty(res); /* still running: exactly one re-run */
 	if (t->poke && run <= t->poke_runs)
