@@ -27,8 +27,8 @@ graph() {
 			name[n++] = "r" i
 			# a third change each time: the rest is kept, and
 			# may be running
-			printf "  - {name: r%d, record: %s, sleep: 0.0%d", i,
-				rec, i % 10 + 1
+			printf "  - {name: r%d, record: %s, sleep: 0.%d", i,
+				rec, i % 4 + 1
 			if (rand() < 0.33)
 				printf ", changes: %d", int(rand() * 3)
 			if (i % 2)
