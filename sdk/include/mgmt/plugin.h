@@ -156,8 +156,13 @@ struct mgmt_kind {
 	 * from then on check_apply of the leader handles every member
 	 * (host->group_members).  For per-group state.  Return 0; a negative
 	 * return is logged as an engine error and the member stays in the
-	 * group, so do not refuse here what group_cmp accepted.  Loop
-	 * thread.  May be NULL. */
+	 * group, so do not refuse here what group_cmp accepted.  Called when
+	 * the group is about to start: before init of its new members, at
+	 * start-up and for each group of a graph a reload swaps in (again
+	 * for a group the reload kept) -- but never while a check_apply of
+	 * the leader or of a member runs: a group whose members still run in
+	 * the graph before waits for those runs to end.  Loop thread.  May
+	 * be NULL. */
 	int (*group)(mgmt_res *leader, void *lp, mgmt_res *member, void *mp);
 
 	/* The key other resources' autoedges use to name this one (a file's

@@ -34,7 +34,9 @@
  *                   engine-wide fd on every reload and at shutdown);
  *                   host->abort_fd, for a second SIGINT/SIGTERM; two
  *                   resources of one kind with equal uids are a compile
- *                   error.
+ *                   error; kind->group never runs beside a check_apply of
+ *                   the group's members (after a reload it waits for
+ *                   their runs to end).
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
