@@ -17,7 +17,7 @@
  *   `path`.  Any failure removes the temporary file and leaves what was at
  *   `path` untouched.  The caller flushes the directory (once per group).
  *   The temporary stays locked (flock) from its creation until it has its
- *   final name, so that file.c's sweep of stale temporaries, here or in
+ *   final name, so that tmp.c's sweep of stale temporaries, here or in
  *   another engine, can tell it from one whose writer died (file.h).
  * - Mode, owner and group of a file whose content is right are fixed in
  *   place on a descriptor opened with O_NOFOLLOW, owner first (chown may

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * file.h - the file resource plugin's internal interface, shared by its
- * parts: file.c (schema, validate, hooks, the grouped check_apply and the
- * sweep of stale temporary files), apply.c (check_apply of one path:
- * compare, then fix atomically) and watch.c (one shared inotify for the
- * kind).
+ * parts: file.c (schema, validate, hooks and the grouped check_apply),
+ * apply.c (check_apply of one path: compare, then fix atomically), watch.c
+ * (one shared inotify for the kind) and tmp.c (the sweep of stale temporary
+ * files).
  */
 #ifndef PLUGINS_FILE_H
 #define PLUGINS_FILE_H
@@ -18,7 +18,10 @@
 
 #include "htab.h"
 
-enum file_state { FILE_EXISTS = 0, FILE_ABSENT = 1 };
+enum file_state {
+	FILE_EXISTS = 0,
+	FILE_ABSENT = 1
+};
 
 struct fw_ent;
 struct tmp_dir;
@@ -26,28 +29,31 @@ struct tmp_dir;
 /* The per-resource struct: parameters (filled by the engine from the
  * schema), then runtime state. */
 struct file {
-	char *path;      /* absolute; a trailing '/' means a directory */
-	char *content;   /* NULL: content not managed */
-	char *source;    /* a local file (or directory, with recurse) */
-	int state;       /* enum file_state */
-	int32_t mode;    /* -1: not managed */
-	char *owner;     /* name or number; NULL: not managed */
+	char *path;    /* absolute; a trailing '/' means a directory */
+	char *content; /* NULL: content not managed */
+	char *source;  /* a local file (or directory, with recurse) */
+	int state;     /* enum file_state */
+	int32_t mode;  /* -1: not managed */
+	char *owner;   /* name or number; NULL: not managed */
 	char *group;
 	bool recurse;
 	bool force;
 
 	/* runtime, from validate/init */
-	bool is_dir;     /* path ends in '/' */
-	uid_t uid;       /* valid when owner != NULL */
-	gid_t gid;       /* valid when group != NULL */
-	char *dir;       /* the directory holding it, with a trailing '/'
-			  * (allocated by init, freed by cleanup) */
-	size_t dir_len;  /* strlen(dir), set by validate: path[0..dir_len) is
-			  * the directory, usable before init (group_cmp) */
+	bool is_dir; /* path ends in '/' */
+	uid_t uid;   /* valid when owner != NULL */
+	gid_t gid;   /* valid when group != NULL */
+	/* the directory holding it, with a trailing '/' (allocated by init,
+	 * freed by cleanup) */
+	char *dir;
+	/* strlen(dir), set by validate: path[0..dir_len) is the directory,
+	 * usable before init (group_cmp) */
+	size_t dir_len;
 	struct fw_ent *fw; /* watch.c's registration */
-	struct tmp_dir *tdir; /* file.c's record of `dir`, for the sweep of
-			       * stale temporaries (NULL: a directory) */
-	struct hlink tlink;   /* in tdir's names, keyed by the NAME below */
+	/* tmp.c's record of `dir`, for the sweep of stale temporaries (NULL: a
+	 * directory) */
+	struct tmp_dir *tdir;
+	struct hlink tlink; /* in tdir's names, keyed by the NAME below */
 };
 
 /* apply.c's temporary files are named FILE_TMP_PREFIX NAME ".XXXXXX" in the
@@ -59,7 +65,7 @@ struct file {
  * until after it was renamed into place or removed, and once it holds the
  * lock checks that the file still has a name (else a sweep removed it
  * first: it starts over with a new one).  So a temporary that nobody holds
- * locked is stale: its writer died.  file.c's sweep removes those. */
+ * locked is stale: its writer died.  tmp.c's sweep removes those. */
 #define FILE_TMP_PREFIX ".mgmt-"
 #define FILE_TMP_NAME_MAX (NAME_MAX - (sizeof(FILE_TMP_PREFIX) - 1) - 7)
 
@@ -70,7 +76,18 @@ struct file {
 int file_check_apply_one(mgmt_res *res, struct file *f, bool apply,
 			 bool *dir_changed);
 
-/* file.c: a write of `f` failed after creating its temporary file, which
+/* tmp.c: register f (a file, not a directory) with the record of its
+ * directory, so that the sweep knows its temporaries' NAME.  Loop thread
+ * (init).  0 or -ENOMEM. */
+int file_tmp_register(struct file *f);
+/* tmp.c: undo file_tmp_register; nothing when it was not done.  Loop
+ * thread (cleanup). */
+void file_tmp_unregister(struct file *f);
+/* tmp.c: if f's directory was not swept in this run of the engine, or a
+ * write there failed since, remove its stale temporaries, logging on
+ * `res`.  Worker thread (check_apply, only when applying). */
+void file_tmp_sweep(mgmt_res *res, struct file *f);
+/* tmp.c: a write of `f` failed after creating its temporary file, which
  * may therefore remain: sweep f's directory again at its next check.  Any
  * thread. */
 void file_tmp_failed(struct file *f);

@@ -6,7 +6,7 @@
  * lookups walk ht_first(t, hash) comparing keys themselves.  Sized for
  * 100,000 resources in one directory; a failed growth only lengthens
  * chains.  No locking: watch.c uses its tables on the loop thread only,
- * file.c its table of temporaries' names under its own mutex.
+ * tmp.c its table of temporaries' names under its own mutex.
  */
 #ifndef PLUGINS_FILE_HTAB_H
 #define PLUGINS_FILE_HTAB_H
