@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * exec.h - the exec plugin's internal interface: the per-resource struct,
- * how a command line becomes an argv (split.c), how commands are started,
- * timed out and reaped next to libev's reap-all SIGCHLD handler (spawn.c),
- * and the watchcmd and pollint event sources (watch.c).  Only exec.c
- * defines hooks.
+ * how a command line becomes an argv (split.c), how commands are started
+ * and reaped next to libev's reap-all SIGCHLD handler (spawn.c), run to
+ * their end with their output logged, timed out and stopped (run.c), and
+ * the watchcmd and pollint event sources (watch.c).  Only exec.c defines
+ * hooks.
  */
 #ifndef PLUGINS_EXEC_H
 #define PLUGINS_EXEC_H
@@ -133,6 +134,16 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
  * could).  Loop thread only for EXEC_DIRECT children, and only when the
  * engine did not reap it.  Returns 0 or -errno. */
 int exec_child_reap(struct exec_child *child, int *wstatus);
+
+/* Close *fd if it is open (>= 0), and set it to -1. */
+void exec_close_fd(int *fd);
+
+/* The host's stop signal (host->stop_fd), or with `abort` its abort signal
+ * (host->abort_fd): an fd that becomes readable when it fires, or -1 when
+ * the host has none. */
+int exec_host_fd(bool abort);
+
+/* ---- run.c ---- */
 
 /* Stop a child's whole process group: SIGTERM, up to `grace_ms` for the
  * leader to exit (cut short when host->abort_fd becomes readable: logged

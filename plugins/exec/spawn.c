@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * spawn.c - start commands, capture their output, time them out, and kill
- * their whole process group.
+ * spawn.c - start commands, each in a process group of its own, and reap
+ * them; run.c runs a started command to its end (output, timeout, stop).
  *
  * Who reaps.  The engine runs libev's default loop, whose SIGCHLD handler
  * reaps *any* child with waitpid(-1) on the loop thread.  A worker that
@@ -15,13 +15,14 @@
  *   exit_signal 0, never execs and so stays a clone child: it makes itself a
  *   process group leader, closes every fd it does not need, starts the
  *   command as its own ordinary child, waits for it (nobody else can),
- *   writes the wait status into a pipe and exits.  The worker polls that
- *   pipe (readable once the waiter reported; at EOF if it was killed first)
- *   with the command's output pipe and the stop signal, which gives
- *   timeouts, capture and shutdown in one poll, and reaps the waiter with
- *   waitid(__WALL); libev never sees either process.  The waiter keeps
- *   every signal blocked, so SIGTERM to the group stops the command and its
- *   children while the waiter stays to report; SIGKILL ends it too.
+ *   writes the wait status into a pipe and exits.  The worker (exec_run,
+ *   run.c) polls that pipe (readable once the waiter reported; at EOF if it
+ *   was killed first) with the command's output pipe and the stop signal,
+ *   which gives timeouts, capture and shutdown in one poll, and reaps the
+ *   waiter with waitid(__WALL); libev never sees either process.  The
+ *   waiter keeps every signal blocked, so SIGTERM to the group stops the
+ *   command and its children while the waiter stays to report; SIGKILL
+ *   ends it too.
  *   Unreaped until we reap it, the waiter's pid names the group: kill(-pid)
  *   never hits a recycled id.
  * - EXEC_DIRECT (watchcmd, on the loop thread): the command is a plain
@@ -64,9 +65,7 @@
  * its process group exists before anyone signals it.
  *
  * Before it starts anything, exec_spawn looks at the stop signal
- * (host->stop_fd): a run that was asked to stop starts nothing more.  While
- * a stopped group has its grace period (SIGTERM, then SIGKILL), the abort
- * signal (host->abort_fd, a second SIGINT or SIGTERM) cuts it short.
+ * (host->stop_fd): a run that was asked to stop starts nothing more.
  */
 #include "config.h"
 
@@ -78,13 +77,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -488,7 +485,7 @@ static int above_stdio(int fd)
 	return n;
 }
 
-static void close_fd(int *fd)
+void exec_close_fd(int *fd)
 {
 	if (*fd >= 0)
 		close(*fd);
@@ -504,8 +501,7 @@ static int pipe_above_stdio(int p[2])
 	return p[0] < 0 || p[1] < 0 ? -1 : 0;
 }
 
-/* The host's stop (abort false) or abort signal, or -1. */
-static int host_fd(bool abort)
+int exec_host_fd(bool abort)
 {
 	if (abort)
 		return MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, abort_fd) &&
@@ -553,27 +549,8 @@ int exec_child_reap(struct exec_child *child, int *wstatus)
 	if (child->status >= 0 &&
 	    read(child->status, &st, sizeof(st)) == (ssize_t)sizeof(st))
 		*wstatus = st;
-	close_fd(&child->status);
+	exec_close_fd(&child->status);
 	return rc;
-}
-
-void exec_describe_status(int wstatus, char *buf, size_t len)
-{
-	if (WIFEXITED(wstatus)) {
-		snprintf(buf, len, "exited with status %d",
-			 WEXITSTATUS(wstatus));
-	} else if (WIFSIGNALED(wstatus)) {
-		const char *abbrev = sigabbrev_np(WTERMSIG(wstatus));
-
-		if (abbrev)
-			snprintf(buf, len, "was killed by SIG%s%s", abbrev,
-				 WCOREDUMP(wstatus) ? " (core dumped)" : "");
-		else
-			snprintf(buf, len, "was killed by signal %d",
-				 WTERMSIG(wstatus));
-	} else {
-		snprintf(buf, len, "ended with wait status %#x", wstatus);
-	}
 }
 
 static void report_child_err(mgmt_res *res, const struct exec_cmd *c,
@@ -611,7 +588,7 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	child->out = child->status = -1;
 	/* Asked to stop (shutdown, or a reload that changed or removed the
 	 * resource): start nothing more. */
-	if (readable(host_fd(false))) {
+	if (readable(exec_host_fd(false))) {
 		mgmt_info(res, "%s: asked to stop: not started", c->what);
 		return -ECANCELED;
 	}
@@ -663,10 +640,10 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	child->pid = (pid_t)pid;
 	child->status = stp[0];
 	stp[0] = -1;
-	close_fd(&in);
-	close_fd(&outp[1]);
-	close_fd(&errp[1]);
-	close_fd(&stp[1]);
+	exec_close_fd(&in);
+	exec_close_fd(&outp[1]);
+	exec_close_fd(&errp[1]);
+	exec_close_fd(&stp[1]);
 	do
 		n = read(errp[0], &ce, sizeof(ce));
 	while (n < 0 && errno == EINTR);
@@ -685,242 +662,12 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	err = 0;
 out:
 	free(prog);
-	close_fd(&in);
-	close_fd(&outp[0]);
-	close_fd(&outp[1]);
-	close_fd(&errp[0]);
-	close_fd(&errp[1]);
-	close_fd(&stp[0]);
-	close_fd(&stp[1]);
+	exec_close_fd(&in);
+	exec_close_fd(&outp[0]);
+	exec_close_fd(&outp[1]);
+	exec_close_fd(&errp[0]);
+	exec_close_fd(&errp[1]);
+	exec_close_fd(&stp[0]);
+	exec_close_fd(&stp[1]);
 	return pid < 0 ? -err : 0;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-enum wait_end {
-	END_EXITED,
-	END_TIMEOUT,
-	END_ABORT
-};
-
-/* Wait up to `ms` for the child to end, or for `abort_fd`.  A waiter's
- * report pipe tells; a direct child has no such fd (nor a pidfd before
- * Linux 5.3), so it is looked at every 10 ms: in cleanup only. */
-static enum wait_end wait_exit(const struct exec_child *child, int ms,
-			       int abort_fd)
-{
-	int64_t end = now_ms() + ms;
-
-	for (;;) {
-		struct pollfd pf[2] = {
-			{ .fd = abort_fd, .events = POLLIN },
-			{ .fd = child->status, .events = POLLIN },
-		};
-		int64_t left = end - now_ms();
-		int wait = left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
-		int r;
-
-		if (child->status < 0) {
-			siginfo_t si;
-
-			memset(&si, 0, sizeof(si));
-			if (waitid(P_PID, (id_t)child->pid, &si,
-				   WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 ||
-			    si.si_pid == child->pid)
-				return END_EXITED; /* or reaped: gone */
-			wait = wait > 10 ? 10 : wait;
-		}
-		r = poll(pf, 2, wait);
-		if (r > 0 && pf[0].revents)
-			return END_ABORT;
-		if (r > 0 && pf[1].revents)
-			return END_EXITED;
-		if (left <= 0)
-			return END_TIMEOUT;
-	}
-}
-
-int exec_child_stop(mgmt_res *res, const char *what, struct exec_child *child,
-		    int grace_ms)
-{
-	int st = 0;
-
-	if (child->pid <= 0)
-		return 0;
-	kill(-child->pid, SIGTERM);
-	if (wait_exit(child, grace_ms, host_fd(true)) == END_ABORT)
-		mgmt_warn(res,
-			  "%s: asked to stop at once: SIGKILL to its process "
-			  "group now",
-			  what);
-	/* The leader is exited or not, but surely not reaped, so its pid
-	 * still names this group: the rest of it (a grandchild that ignored
-	 * SIGTERM) goes now. */
-	kill(-child->pid, SIGKILL);
-	close_fd(&child->out);
-	exec_child_reap(child, &st);
-	return st;
-}
-
-/* ---- output: one log line per line, up to a cap ---- */
-
-struct outlog {
-	mgmt_res *res;
-	int level;
-	const char *prefix;
-	size_t len, logged, dropped;
-	char line[EXEC_LINE_MAX];
-};
-
-static void out_line(struct outlog *o)
-{
-	/* control characters would let a command forge log lines */
-	for (size_t i = 0; i < o->len; i++)
-		if ((unsigned char)o->line[i] < 0x20 && o->line[i] != '\t')
-			o->line[i] = '?';
-	if (o->logged + o->len + 1 > EXEC_LOG_CAP) {
-		o->dropped += o->len + 1;
-	} else {
-		mgmt_host->log(o->res, o->level, "%s%.*s", o->prefix,
-			       (int)o->len, o->line);
-		o->logged += o->len + 1;
-	}
-	o->len = 0;
-}
-
-static void out_feed(struct outlog *o, const char *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] == '\n') {
-			out_line(o);
-			continue;
-		}
-		o->line[o->len++] = buf[i];
-		if (o->len == sizeof(o->line))
-			out_line(o);
-	}
-}
-
-/* Read what is there, up to 128 KiB (a command that writes without end
- * must not keep us from its deadline); false at EOF or on an error. */
-static bool out_read(struct outlog *o, int fd)
-{
-	char buf[8192];
-
-	for (int turn = 0; turn < 16; turn++) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n > 0) {
-			out_feed(o, buf, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n < 0 && errno == EAGAIN;
-	}
-	return true;
-}
-
-int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
-	     int64_t timeout_ms, int level, int *wstatus)
-{
-	struct exec_child child;
-	struct outlog *o = malloc(sizeof(*o));
-	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
-	int stop_fd = host_fd(false);
-	bool timed_out = false, stopping = false;
-	int rc;
-
-	if (!o) {
-		mgmt_error(res, "%s: out of memory", c->what);
-		return -ENOMEM;
-	}
-	o->res = res;
-	o->level = level;
-	o->prefix = c->log_prefix;
-	o->len = o->logged = o->dropped = 0;
-	rc = exec_spawn(res, rt, c, EXEC_WAITER, &child);
-	if (rc < 0) {
-		free(o);
-		return rc;
-	}
-	for (;;) {
-		struct pollfd pf[3] = {
-			{ .fd = child.status, .events = POLLIN },
-			{ .fd = child.out, .events = POLLIN },
-			{ .fd = stop_fd, .events = POLLIN },
-		};
-		int wait = -1, r;
-
-		if (deadline) {
-			int64_t left = deadline - now_ms();
-
-			if (left <= 0) {
-				timed_out = true;
-				break;
-			}
-			wait = left > 60000 ? 60000 : (int)left;
-		}
-		/* A negative fd is skipped by poll: out closed, no stop fd.
-		 * The report pipe is readable once the waiter reported, or
-		 * at EOF once it was killed. */
-		r = poll(pf, 3, wait);
-		if (r < 0 && errno != EINTR) {
-			mgmt_error(res, "%s: poll: %s", c->what,
-				   strerror(errno));
-			timed_out = true; /* stop it: we cannot watch it */
-			break;
-		}
-		if (r > 0 && pf[1].revents && !out_read(o, child.out))
-			close_fd(&child.out);
-		if (r > 0 && pf[0].revents)
-			break;
-		if (r > 0 && pf[2].revents) {
-			stopping = true;
-			break;
-		}
-	}
-	if (stopping) {
-		mgmt_warn(res,
-			  "%s: asked to stop: stopping its process group "
-			  "(SIGTERM, SIGKILL after %d s)",
-			  c->what, EXEC_GRACE_MS / 1000);
-		*wstatus = exec_child_stop(res, c->what, &child, EXEC_GRACE_MS);
-	} else if (timed_out) {
-		mgmt_error(res,
-			   "%s timed out after %.3g s: stopping its "
-			   "process group (SIGTERM, SIGKILL after %d s)",
-			   c->what, (double)timeout_ms / 1000.,
-			   EXEC_GRACE_MS / 1000);
-		*wstatus = exec_child_stop(res, c->what, &child, EXEC_GRACE_MS);
-	} else {
-		/* Everything the leader wrote is in the pipe by now; what a
-		 * background grandchild writes later is not waited for. */
-		if (child.out >= 0)
-			out_read(o, child.out);
-		close_fd(&child.out);
-		rc = exec_child_reap(&child, wstatus);
-		if (rc < 0)
-			mgmt_error(res, "%s: waitid: %s", c->what,
-				   strerror(-rc));
-	}
-	if (o->len)
-		out_line(o);
-	if (o->dropped)
-		mgmt_host->log(res, level,
-			       "%s: %zu more bytes of output "
-			       "not logged (%d KiB per run are)",
-			       c->what, o->dropped, EXEC_LOG_CAP / 1024);
-	free(o);
-	if (stopping)
-		return -ECANCELED;
-	if (timed_out)
-		return -ETIMEDOUT;
-	return rc;
 }
