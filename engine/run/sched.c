@@ -91,8 +91,8 @@ static void propagate(struct sched *s, struct vertex *v, bool was_open)
 	while (sp) {
 		uint32_t u = stack[--sp];
 
-		for (uint32_t e = s->g->out_start[u]; e < s->g->out_start[u + 1];
-		     e++) {
+		for (uint32_t e = s->g->out_start[u];
+		     e < s->g->out_start[u + 1]; e++) {
 			struct vertex *c = &s->v[s->g->edges[e].to];
 			bool cwas = is_open(c);
 
@@ -366,8 +366,7 @@ void sched_dirty(struct mgmt_res *res)
 	ev_async_send(s->loop, &s->wake);
 }
 
-static void on_converged_timeout(struct ev_loop *loop, ev_timer *w,
-				 int revents)
+static void on_converged_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sched *s = w->data;
 
@@ -430,7 +429,8 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 			 strsignal(w->signum), s->inflight);
 		if (s->abort_fd >= 0 && eventfd_write(s->abort_fd, 1) < 0)
 			log_warn("cannot signal running resources to abort: "
-				 "%s", strerror(errno));
+				 "%s",
+				 strerror(errno));
 		ev_timer_set(&s->abort_timer, 1., 0.);
 		ev_timer_start(s->loop, &s->abort_timer);
 		return;

@@ -99,7 +99,7 @@ struct mgmt_kind {
 	const char *name; /* YAML key and log name, lowercase: "file" */
 	const char *doc;  /* one line for `mgmt-engine plugins` */
 	const struct mgmt_param *params; /* schema, MGMT_PARAM_END-terminated */
-	size_t params_size; /* bytes of the per-resource struct */
+	size_t params_size;              /* bytes of the per-resource struct */
 
 	/* Reject impossible combinations of parameters, reporting each with
 	 * host->invalid.  Return 0, or -1 when anything is invalid.  May read
@@ -216,9 +216,9 @@ struct mgmt_plugin {
 	uint32_t abi_minor;
 	uint32_t size;
 
-	const char *name;    /* short name, e.g. "file" */
-	const char *version; /* the plugin's own version */
-	const char *doc;     /* one line */
+	const char *name;                     /* short name, e.g. "file" */
+	const char *version;                  /* the plugin's own version */
+	const char *doc;                      /* one line */
 	const struct mgmt_kind *const *kinds; /* NULL-terminated */
 
 	/* Called once after loading, before any kind is used, with the
@@ -240,7 +240,7 @@ extern MGMT_HIDDEN const struct mgmt_host *mgmt_host;
  * after `mgmt_host` is set; `fini_` is `void f(void)` or NULL.
  */
 #define MGMT_PLUGIN_DEFINE(name_, version_, doc_, kinds_, init_, fini_)        \
-	MGMT_HIDDEN const struct mgmt_host *mgmt_host;                          \
+	MGMT_HIDDEN const struct mgmt_host *mgmt_host;                         \
 	static int mgmt_plugin_init_(const struct mgmt_host *h)                \
 	{                                                                      \
 		int (*f)(void) = init_;                                        \
