@@ -321,8 +321,8 @@ static void carry_over(struct sched *s, struct graph_cfg *old,
 		if (!c->match[i])
 			continue;
 		o = old->res[c->match[i] - 1];
-		old->res[c->match[i] - 1] = c->kept[i] ? NULL : o;
 		if (c->kept[i]) {
+			old->res[c->match[i] - 1] = NULL;
 			repoint(o, new->file);
 			new->res[i] = o;
 			res_free(nr);

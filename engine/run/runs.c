@@ -320,7 +320,7 @@ void sched_job_done(struct sched *s, struct run_job *j)
 			continue;
 		v->mark = true;
 		s->touched[ntouched++] = v;
-		if (cut || (j->job.cancelled && r < 0))
+		if (cut) /* a dropped job was stopped too */
 			v->cut = true;
 		else if (r < 0 && v->err == 0)
 			v->err = r;

@@ -401,10 +401,10 @@ static int exit_status(const struct sched *s)
 	for (uint32_t i = 0; i < s->n; i++)
 		if (s->v[i].failing)
 			nfailed += (int)s->v[i].nmembers;
-	if (nfailed)
+	if (nfailed) {
 		log_error("%d resource(s) failed", nfailed);
-	if (nfailed)
 		return 1;
+	}
 	return s->interrupted ? SCHED_EXIT_INTERRUPTED : 0;
 }
 
