@@ -173,4 +173,3 @@ int gate_setup_semas(struct sched *s, const struct graph_cfg *cfg)
 	}
 	return 0;
 }
-

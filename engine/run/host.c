@@ -27,7 +27,12 @@
 
 #define WATCH_MAGIC 0x6d677774u /* "mgwt" */
 
-enum watch_type { W_FD, W_TIMER, W_CHILD, W_SIGNAL };
+enum watch_type {
+	W_FD,
+	W_TIMER,
+	W_CHILD,
+	W_SIGNAL
+};
 
 struct mgmt_watch {
 	uint32_t magic;
@@ -57,8 +62,7 @@ static bool res_ok(const mgmt_res *res, const char *what)
 	return false;
 }
 
-static void h_vlog(const mgmt_res *res, int level, const char *fmt,
-		   va_list ap)
+static void h_vlog(const mgmt_res *res, int level, const char *fmt, va_list ap)
 {
 	if (res && res->magic != RES_MAGIC)
 		res = NULL;
@@ -201,8 +205,8 @@ static mgmt_watch *h_watch_child(mgmt_res *res, pid_t pid, mgmt_child_cb cb,
 	return w;
 }
 
-static mgmt_watch *h_watch_signal(mgmt_res *res, int signum,
-				  mgmt_signal_cb cb, void *data)
+static mgmt_watch *h_watch_signal(mgmt_res *res, int signum, mgmt_signal_cb cb,
+				  void *data)
 {
 	struct mgmt_watch *w;
 
@@ -258,8 +262,8 @@ static void h_unwatch(mgmt_watch *w)
 
 void host_release_watches(struct mgmt_res *res)
 {
-	struct mgmt_watch **head =
-		res ? (struct mgmt_watch **)&res->watches : &kind_watches;
+	struct mgmt_watch **head = res ? (struct mgmt_watch **)&res->watches :
+					 &kind_watches;
 
 	while (*head)
 		watch_free(*head);

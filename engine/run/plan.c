@@ -165,7 +165,8 @@ static int name_cmp(const void *a, const void *b)
 const char *plan_label(const struct plan *p, uint32_t group, bool upper,
 		       char *buf, size_t len)
 {
-	uint32_t s = p->ag.member_start[group], e = p->ag.member_start[group + 1];
+	uint32_t s = p->ag.member_start[group],
+		 e = p->ag.member_start[group + 1];
 	const struct mgmt_res *l = res_of(p, p->ag.members[s]);
 	char kl[64];
 	const char **names;
@@ -301,7 +302,8 @@ int plan_write_json(const struct plan *p, FILE *f)
 	for (size_t i = 0; i < g->nedges; i++)
 		e[i] = (struct json_edge){ id_of[g->edges[i].from],
 					   id_of[g->edges[i].to],
-					   g->edges[i].flags & GRAPH_EDGE_NOTIFY };
+					   g->edges[i].flags &
+						   GRAPH_EDGE_NOTIFY };
 	qsort(e, g->nedges, sizeof(*e), je_cmp);
 
 	fputs("{\"vertices\": [", f);

@@ -62,7 +62,8 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 static void on_inotify(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct sched *s = w->data;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 
 	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
@@ -97,7 +98,8 @@ void reload_watch_start(struct sched *s)
 			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
 				      IN_ATTRIB) < 0) {
 		log_warn("cannot watch %s for changes (%s): reload on SIGHUP "
-			 "only", s->o.yaml, strerror(errno));
+			 "only",
+			 s->o.yaml, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -183,7 +185,7 @@ static int diff(const struct graph_cfg *old, const struct graph_cfg *new,
 	c->match = calloc(new->nres ? new->nres : 1, sizeof(*c->match));
 	c->kept = calloc(new->nres ? new->nres : 1, sizeof(*c->kept));
 	rc = keys && c->match && c->kept ? index_res(old, &idx, keys) : -ENOMEM;
-	for (size_t i = 0; i < new->nres && rc == 0; i++) {
+	for (size_t i = 0; i < new->nres &&rc == 0; i++) {
 		size_t len;
 		char *key = res_key(new->res[i], &len);
 		void *v = key ? shash_get(&idx, key, len) : NULL;
@@ -348,7 +350,8 @@ static void carry_over(struct sched *s, struct graph_cfg *old,
 			o->pos.file = NULL; /* the old graph's, freed */
 			old->res[i] = NULL;
 		} else if (o->ancestor) {
-			o->ancestor->heir = NULL; /* removed before it started */
+			o->ancestor->heir =
+				NULL; /* removed before it started */
 			o->ancestor = NULL;
 		} else {
 			sched_stop_resource(s, o);
