@@ -29,8 +29,8 @@
 #define RUNS 5
 
 struct sample {
-	double wall;   /* seconds */
-	long maxrss;   /* KiB */
+	double wall; /* seconds */
+	long maxrss; /* KiB */
 	int status;
 };
 
@@ -98,8 +98,13 @@ static struct sample measure(char *const argv[], int n)
 	return m;
 }
 
-enum shape { CHAIN, FAN, DAG };
-static const char *const shape_names[] = { "chain", "fan", "random DAG (2N edges)" };
+enum shape {
+	CHAIN,
+	FAN,
+	DAG
+};
+static const char *const shape_names[] = { "chain", "fan",
+					   "random DAG (2N edges)" };
 
 static void write_graph(const char *path, enum shape shape, long n)
 {
@@ -119,7 +124,8 @@ static void write_graph(const char *path, enum shape shape, long n)
 
 		if (shape == DAG)
 			break;
-		fprintf(f, "- {from: {kind: noop, name: n%ld}, to: {kind: noop, name: n%ld}}\n",
+		fprintf(f,
+			"- {from: {kind: noop, name: n%ld}, to: {kind: noop, name: n%ld}}\n",
 			from, i);
 	}
 	if (shape == DAG) {
@@ -135,7 +141,8 @@ static void write_graph(const char *path, enum shape shape, long n)
 				a = b;
 				b = t;
 			}
-			fprintf(f, "- {from: {kind: noop, name: n%ld}, to: {kind: noop, name: n%ld}}\n",
+			fprintf(f,
+				"- {from: {kind: noop, name: n%ld}, to: {kind: noop, name: n%ld}}\n",
 				a, b);
 		}
 	}
@@ -154,7 +161,8 @@ int main(int argc, char **argv)
 	time_t t = time(NULL);
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s ENGINE PLUGINS_DIR RESULTS.md [MAX_N]\n",
+		fprintf(stderr,
+			"usage: %s ENGINE PLUGINS_DIR RESULTS.md [MAX_N]\n",
 			argv[0]);
 		return 2;
 	}
@@ -173,32 +181,45 @@ int main(int argc, char **argv)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	fprintf(out, "\n## bench/engine: %s, nproc %ld\n\n", date,
 		sysconf(_SC_NPROCESSORS_ONLN));
-	fprintf(out, "Command: `tools/bench-engine` (runs `bench/engine ENGINE "
-		"PLUGINS_DIR bench/RESULTS.md %ld`).\n", max_n);
-	fprintf(out, "Median of %d runs. *run* = `mgmt-engine run --yaml G "
+	fprintf(out,
+		"Command: `tools/bench-engine` (runs `bench/engine ENGINE "
+		"PLUGINS_DIR bench/RESULTS.md %ld`).\n",
+		max_n);
+	fprintf(out,
+		"Median of %d runs. *run* = `mgmt-engine run --yaml G "
 		"--converged-timeout=0`, start to exit; *validate* = "
 		"`mgmt-engine validate G`, the baseline (same parse and "
 		"compile, nothing run). Automatic grouping is on, as by default: "
 		"noops that no path joins are grouped (a fan's leaves become "
-		"one vertex).\n\n", RUNS);
-	fprintf(out, "| graph | N | run (s) | peak RSS (MB) | validate (s) | run / validate |\n");
+		"one vertex).\n\n",
+		RUNS);
+	fprintf(out,
+		"| graph | N | run (s) | peak RSS (MB) | validate (s) | run / validate |\n");
 	fprintf(out, "|---|---:|---:|---:|---:|---:|\n");
 
 	for (long n = 1000; n <= max_n; n *= 10) {
 		for (int sh = CHAIN; sh <= DAG; sh++) {
-			char *rargv[] = { (char *)engine, (char *)"--plugins-dir",
-					  (char *)plugins, (char *)"run", (char *)"--yaml",
-					  graph, (char *)"--converged-timeout=0", NULL };
-			char *vargv[] = { (char *)engine, (char *)"--plugins-dir",
-					  (char *)plugins, (char *)"validate", graph,
+			char *rargv[] = { (char *)engine,
+					  (char *)"--plugins-dir",
+					  (char *)plugins,
+					  (char *)"run",
+					  (char *)"--yaml",
+					  graph,
+					  (char *)"--converged-timeout=0",
 					  NULL };
+			char *vargv[] = {
+				(char *)engine,  (char *)"--plugins-dir",
+				(char *)plugins, (char *)"validate",
+				graph,           NULL
+			};
 			struct sample r, v;
 
 			snprintf(graph, sizeof(graph), "%s/g.yaml", dir);
 			write_graph(graph, (enum shape)sh, n);
 			r = measure(rargv, RUNS);
 			v = measure(vargv, RUNS);
-			fprintf(out, "| %s | %ld | %.3f | %.1f | %.3f | %.2f |\n",
+			fprintf(out,
+				"| %s | %ld | %.3f | %.1f | %.3f | %.2f |\n",
 				shape_names[sh], n, r.wall,
 				(double)r.maxrss / 1024., v.wall,
 				r.wall / v.wall);
@@ -215,7 +236,8 @@ int main(int argc, char **argv)
 		char *targv[] = { (char *)"/bin/true", NULL };
 		struct sample v = measure(vargv, 51), b = measure(targv, 51);
 
-		fprintf(out, "\n`mgmt-engine --version`: %.2f ms (median of 51); "
+		fprintf(out,
+			"\n`mgmt-engine --version`: %.2f ms (median of 51); "
 			"`/bin/true` in the same run: %.2f ms; ratio %.2f.\n",
 			v.wall * 1000, b.wall * 1000, v.wall / b.wall);
 		printf("--version %.2f ms, /bin/true %.2f ms\n", v.wall * 1000,

@@ -99,8 +99,8 @@ static int check_one(const char *dir, long i)
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != MODE ||
 	    st.st_size != len)
 		return -1;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-			O_NOCTTY);
+	fd = open(path,
+		  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		die("open", path);
 	if (fstat(fd, &st) < 0)
@@ -174,11 +174,13 @@ int main(int argc, char **argv)
 		restore(argv[2], atol(argv[4]), atoi(argv[5]));
 		return 0;
 	}
-	if (argc != 4 || (strcmp(argv[1], "create") &&
-			  strcmp(argv[1], "create-each") &&
-			  strcmp(argv[1], "check"))) {
-		fprintf(stderr, "usage: %s create|create-each|check DIR N\n"
-			"       %s restore DIR N I COUNT\n", argv[0], argv[0]);
+	if (argc != 4 ||
+	    (strcmp(argv[1], "create") && strcmp(argv[1], "create-each") &&
+	     strcmp(argv[1], "check"))) {
+		fprintf(stderr,
+			"usage: %s create|create-each|check DIR N\n"
+			"       %s restore DIR N I COUNT\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 	each = strcmp(argv[1], "create-each") == 0;
@@ -198,7 +200,8 @@ int main(int argc, char **argv)
 	if (create && !each)
 		fsync_dir(dir);
 	if (bad) {
-		fprintf(stderr, "file-raw: %ld of %ld files are wrong\n", bad, n);
+		fprintf(stderr, "file-raw: %ld of %ld files are wrong\n", bad,
+			n);
 		return 1;
 	}
 	return 0;

@@ -42,8 +42,8 @@
 struct engine {
 	pid_t pid;
 	char log[128];
-	off_t off;         /* how far the log was scanned */
-	char mode[256];    /* the engine's line naming inotify or fanotify */
+	off_t off;      /* how far the log was scanned */
+	char mode[256]; /* the engine's line naming inotify or fanotify */
 };
 
 static const char *who(bool nocap)
@@ -72,8 +72,8 @@ static int scan_log(struct engine *e, const char *suffix)
 		/* Whole lines only: a partial last line is read again. */
 		while ((nl = strchr(p, '\n'))) {
 			*nl = '\0';
-			if (!e->mode[0] && (strstr(p, "inotify") ||
-					    strstr(p, "fanotify"))) {
+			if (!e->mode[0] &&
+			    (strstr(p, "inotify") || strstr(p, "fanotify"))) {
 				/* past "TIME LEVEL " */
 				char *m = strchr(p, ' ');
 
@@ -99,9 +99,14 @@ static int scan_log(struct engine *e, const char *suffix)
 static void engine_start(struct bench *b, struct engine *e, const char *yaml,
 			 const char *tag, bool nocap)
 {
-	char *argv[] = { (char *)b->engine, (char *)"--plugins-dir",
-			 (char *)b->plugins, (char *)"run", (char *)"--yaml",
-			 (char *)yaml, (char *)"--converged-timeout=-1", NULL };
+	char *argv[] = { (char *)b->engine,
+			 (char *)"--plugins-dir",
+			 (char *)b->plugins,
+			 (char *)"run",
+			 (char *)"--yaml",
+			 (char *)yaml,
+			 (char *)"--converged-timeout=-1",
+			 NULL };
 	double t0 = now();
 
 	memset(e, 0, sizeof(*e));
@@ -112,10 +117,11 @@ static void engine_start(struct bench *b, struct engine *e, const char *yaml,
 		int st;
 
 		if (waitpid(e->pid, &st, WNOHANG) == e->pid)
-			fail(e->log, "engine (%s) exited before converging", tag);
+			fail(e->log, "engine (%s) exited before converging",
+			     tag);
 		if (now() - t0 > READY_TIMEOUT)
-			fail(e->log, "engine (%s) did not converge in %.0f s", tag,
-			     READY_TIMEOUT);
+			fail(e->log, "engine (%s) did not converge in %.0f s",
+			     tag, READY_TIMEOUT);
 		usleep(5000);
 	}
 	/* The engine's own renames come back as events and one re-check
@@ -155,7 +161,8 @@ static int cmp_double(const void *a, const void *b)
 /* Read what is queued on `in`; return how many renames onto `name`. */
 static long drain(int in, const char *name)
 {
-	char ev[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char ev[8192]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	long renames = 0;
 	ssize_t r;
 
@@ -184,8 +191,9 @@ static long rewrite_loop(struct engine *e, const char *dir, const char *path,
 	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	long renames = 0;
 
-	if (in < 0 || inotify_add_watch(in, dir, IN_MOVED_TO | IN_CLOSE_WRITE |
-					IN_CREATE | IN_ATTRIB) < 0)
+	if (in < 0 || inotify_add_watch(in, dir,
+					IN_MOVED_TO | IN_CLOSE_WRITE |
+						IN_CREATE | IN_ATTRIB) < 0)
 		fail(NULL, "inotify on %s: %s", dir, strerror(errno));
 	if (!has_content(path, want))
 		fail(e->log, "%s is wrong before the first rewrite", path);
@@ -200,8 +208,10 @@ static long rewrite_loop(struct engine *e, const char *dir, const char *path,
 			struct pollfd p = { .fd = in, .events = POLLIN };
 
 			if (now() - t0 > RESTORE_TIMEOUT)
-				fail(e->log, "rewrite %d: %s not restored within "
-				     "%.0f s", k, path, RESTORE_TIMEOUT);
+				fail(e->log,
+				     "rewrite %d: %s not restored within "
+				     "%.0f s",
+				     k, path, RESTORE_TIMEOUT);
 			/* Woken by the rename back (or anything else in the
 			 * directory); the short timeout is only a fallback. */
 			if (poll(&p, 1, 20) < 0 && errno != EINTR)
@@ -227,8 +237,13 @@ static void raw_restore(struct bench *b, const char *root, long nfiles,
 			long target, double *raw)
 {
 	char out[160], n[32], i[32], count[32], line[256];
-	char *argv[] = { (char *)b->raw, (char *)"restore", (char *)root, n, i,
-			 count, NULL };
+	char *argv[] = { (char *)b->raw,
+			 (char *)"restore",
+			 (char *)root,
+			 n,
+			 i,
+			 count,
+			 NULL };
 	FILE *f;
 
 	snprintf(out, sizeof(out), "%s/restore.out", b->dir);
@@ -257,7 +272,8 @@ static void latency_one(struct bench *b, long nfiles, bool nocap, bool *fan)
 	long renames;
 
 	snprintf(yaml, sizeof(yaml), "%s/latency.yaml", b->dir);
-	snprintf(tag, sizeof(tag), "latency-%ld%s", nfiles, nocap ? "-nocap" : "");
+	snprintf(tag, sizeof(tag), "latency-%ld%s", nfiles,
+		 nocap ? "-nocap" : "");
 	/* Kept until the end, like every directory here (see file.c) */
 	snprintf(root, sizeof(root), "%s/%s", b->dir, tag);
 	mkdir_or_fail(root);
@@ -272,15 +288,18 @@ static void latency_one(struct bench *b, long nfiles, bool nocap, bool *fan)
 	engine_stop(&e);
 	raw_restore(b, root, nfiles, target, raw);
 
-	fprintf(b->out, "| %ld | %s | %.3f | %.3f | %.3f | %.3f | %.2f | "
+	fprintf(b->out,
+		"| %ld | %s | %.3f | %.3f | %.3f | %.3f | %.2f | "
 		"%.3f | %.3f | %.3f | %.2f |\n",
-		nfiles, who(nocap), lat[REWRITES / 2], lat[(REWRITES * 99 + 99) / 100 - 1],
-		lat[REWRITES - 1], lat[0], (double)renames / REWRITES,
-		raw[0], raw[1], raw[2], lat[REWRITES / 2] / raw[0]);
+		nfiles, who(nocap), lat[REWRITES / 2],
+		lat[(REWRITES * 99 + 99) / 100 - 1], lat[REWRITES - 1], lat[0],
+		(double)renames / REWRITES, raw[0], raw[1], raw[2],
+		lat[REWRITES / 2] / raw[0]);
 	printf("latency N=%-6ld %s p50 %.3f ms  p99 %.3f ms  max %.3f ms  "
-	       "renames/rewrite %.2f (%s)\n", nfiles, nocap ? "nocap" : "",
-	       lat[REWRITES / 2], lat[(REWRITES * 99 + 99) / 100 - 1],
-	       lat[REWRITES - 1], (double)renames / REWRITES,
+	       "renames/rewrite %.2f (%s)\n",
+	       nfiles, nocap ? "nocap" : "", lat[REWRITES / 2],
+	       lat[(REWRITES * 99 + 99) / 100 - 1], lat[REWRITES - 1],
+	       (double)renames / REWRITES,
 	       e.mode[0] ? e.mode : "no watch line in the log");
 	fflush(stdout);
 	unlink(yaml);
@@ -291,7 +310,8 @@ void bench_latency(struct bench *b)
 {
 	bool fan = false;
 
-	fprintf(b->out, "\n### Reaction latency\n\n"
+	fprintf(b->out,
+		"\n### Reaction latency\n\n"
 		"Engine running (`--converged-timeout=-1`) with N managed files "
 		"in one directory; the bench rewrites the middle one %d times "
 		"(open O_TRUNC, write \"bad\\n\", close) and after each waits "
@@ -306,10 +326,12 @@ void bench_latency(struct bench *b)
 		"fchmod, fsync, rename, directory fsync, then the read back); "
 		"the two fsyncs are most of it.\n\n",
 		REWRITES);
-	fprintf(b->out, "| N | engine | p50 (ms) | p99 (ms) | max (ms) | "
+	fprintf(b->out,
+		"| N | engine | p50 (ms) | p99 (ms) | max (ms) | "
 		"min (ms) | renames / rewrite | raw p50 (ms) | raw p99 (ms) | "
 		"raw max (ms) | p50 / raw p50 |\n");
-	fprintf(b->out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	fprintf(b->out,
+		"|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (long n = 1; n <= 10000; n = n == 1 ? 1000 : n * 10)
 		latency_one(b, n, false, &fan);
 	if (fan)
@@ -337,8 +359,8 @@ static long count_lines(const char *path, const char *prefix)
 }
 
 struct watches {
-	int ifds, ffds;    /* inotify / fanotify descriptors */
-	long wds, marks;   /* inotify watches / fanotify marks */
+	int ifds, ffds;  /* inotify / fanotify descriptors */
+	long wds, marks; /* inotify watches / fanotify marks */
 };
 
 static struct watches count_watches(pid_t pid)
@@ -390,8 +412,10 @@ static long cpu_ticks(pid_t pid, const char *log)
 	fclose(f);
 	p = strrchr(buf, ')');
 	/* after "pid (comm)": state is field 3, utime 14, stime 15 */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%lu %lu", &ut, &st) != 2)
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%lu %lu",
+			 &ut, &st) != 2)
 		fail(log, "cannot parse %s", path);
 	return (long)(ut + st);
 }
@@ -427,15 +451,17 @@ static void watches_one(struct bench *b, long ndirs, bool nocap, bool *fan)
 	t1 = cpu_ticks(e.pid, e.log);
 	engine_stop(&e);
 
-	fprintf(b->out, "| %ld | %ld | %ld | %s | %d | %ld | %d | %ld | %.0f | "
-		"%s |\n", nfiles, ndirs ? ndirs : 1, on_paths, who(nocap),
-		w.ifds, w.wds, w.ffds, w.marks,
+	fprintf(b->out,
+		"| %ld | %ld | %ld | %s | %d | %ld | %d | %ld | %.0f | "
+		"%s |\n",
+		nfiles, ndirs ? ndirs : 1, on_paths, who(nocap), w.ifds, w.wds,
+		w.ffds, w.marks,
 		(double)(t1 - t0) * 1000. / (double)sysconf(_SC_CLK_TCK),
 		e.mode[0] ? e.mode : "(no watch line in the log)");
 	printf("watch %ld files in %ld dirs %s: inotify fds %d wds %ld, "
-	       "fanotify fds %d marks %ld, idle cpu %ld ticks/s\n", nfiles,
-	       ndirs ? ndirs : 1, nocap ? "nocap" : "", w.ifds, w.wds, w.ffds,
-	       w.marks, t1 - t0);
+	       "fanotify fds %d marks %ld, idle cpu %ld ticks/s\n",
+	       nfiles, ndirs ? ndirs : 1, nocap ? "nocap" : "", w.ifds, w.wds,
+	       w.ffds, w.marks, t1 - t0);
 	fflush(stdout);
 	unlink(yaml);
 	unlink(e.log);
@@ -445,7 +471,8 @@ void bench_watches(struct bench *b)
 {
 	bool fan = false;
 
-	fprintf(b->out, "\n### Watch descriptors\n\n"
+	fprintf(b->out,
+		"\n### Watch descriptors\n\n"
 		"10,000 managed files, engine running and converged; counted "
 		"from /proc/PID/fd (anon_inode:inotify, anon_inode:[fanotify]) "
 		"and the `inotify wd:` / `fanotify` mark lines of "
@@ -455,7 +482,8 @@ void bench_watches(struct bench *b)
 		"subdirectories of it; *directories on the paths* counts those "
 		"holding files and every ancestor up to / (which a watch must "
 		"cover to see a parent removed or renamed).\n\n");
-	fprintf(b->out, "| files | directories holding them | directories on "
+	fprintf(b->out,
+		"| files | directories holding them | directories on "
 		"the paths | engine | inotify fds | inotify watches | fanotify "
 		"fds | fanotify marks | idle CPU (ms/s) | engine's log |\n");
 	fprintf(b->out, "|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n");

@@ -101,7 +101,8 @@ static pid_t spawn(char *const argv[], const char *log, bool nocap)
 		dup2(fd, 2);
 		/* As root, exec recomputes capabilities from the bounding
 		 * set, so dropping it there is enough. */
-		if (nocap && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) < 0) {
+		if (nocap &&
+		    prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) < 0) {
 			perror("prctl(PR_CAPBSET_DROP)");
 			_exit(126);
 		}
@@ -186,7 +187,8 @@ void write_graph(const char *yaml, const char *root, long nfiles, long ndirs)
 	fprintf(f, "graph: bench-file\nresources:\n  file:\n");
 	for (long i = 0; i < nfiles; i++) {
 		file_path(path, sizeof(path), root, i, nfiles, ndirs);
-		fprintf(f, "  - name: f%ld\n    path: %s\n"
+		fprintf(f,
+			"  - name: f%ld\n    path: %s\n"
 			"    content: \"file %ld\\n\"\n    mode: \"0644\"\n",
 			i, path, i);
 	}
@@ -297,12 +299,14 @@ static void row(struct bench *b, long n, const char *name, struct phase *e,
 
 	if (each)
 		snprintf(x, sizeof(x), "| %.3f | %.2f ", xw, ew / xw);
-	fprintf(b->out, "| %ld | %s | %.3f | %.3f | **%.2f** %s| %.3f | %.3f | "
-		"%.1f | %.3f |\n", n, name, ew, rw, ew / rw, x, ec, rc,
-		(double)e->maxrss / 1024., validate);
+	fprintf(b->out,
+		"| %ld | %s | %.3f | %.3f | **%.2f** %s| %.3f | %.3f | "
+		"%.1f | %.3f |\n",
+		n, name, ew, rw, ew / rw, x, ec, rc, (double)e->maxrss / 1024.,
+		validate);
 	printf("converge N=%-6ld %-10s engine %.3f s  raw %.3f s  ratio %.2f  "
-	       "raw-each %.3f s  cpu %.3f/%.3f s  rss %.1f MB\n", n, name, ew,
-	       rw, ew / rw, xw, ec, rc, (double)e->maxrss / 1024.);
+	       "raw-each %.3f s  cpu %.3f/%.3f s  rss %.1f MB\n",
+	       n, name, ew, rw, ew / rw, xw, ec, rc, (double)e->maxrss / 1024.);
 	fflush(stdout);
 }
 
@@ -341,9 +345,14 @@ static void run_ok(struct conv *c, char *const argv[], struct phase *p,
 static void engine_round(struct conv *c, int i)
 {
 	struct bench *b = c->b;
-	char *run[] = { (char *)b->engine, (char *)"--plugins-dir",
-			(char *)b->plugins, (char *)"run", (char *)"--yaml",
-			c->yaml, (char *)"--converged-timeout=0", NULL };
+	char *run[] = { (char *)b->engine,
+			(char *)"--plugins-dir",
+			(char *)b->plugins,
+			(char *)"run",
+			(char *)"--yaml",
+			c->yaml,
+			(char *)"--converged-timeout=0",
+			NULL };
 	char *check[] = { (char *)b->raw, (char *)"check", c->edir, c->ns,
 			  NULL };
 	long touched;
@@ -359,8 +368,10 @@ static void engine_round(struct conv *c, int i)
 		run_ok(c, run, &c->eo, c->log, "engine (check-only)");
 	touched = count_touched(c->stamps, c->edir, c->n);
 	if (touched)
-		fail(c->log, "engine (check-only, N=%ld) rewrote %ld files that "
-		     "were right", c->n, touched);
+		fail(c->log,
+		     "engine (check-only, N=%ld) rewrote %ld files that "
+		     "were right",
+		     c->n, touched);
 }
 
 static void raw_round(struct conv *c, int i, bool each)
@@ -435,7 +446,8 @@ static void converge_one(struct bench *b, long n)
 
 void bench_converge(struct bench *b)
 {
-	fprintf(b->out, "\n### Converge N files in one directory\n\n"
+	fprintf(b->out,
+		"\n### Converge N files in one directory\n\n"
 		"*engine* = `mgmt-engine run --yaml G --converged-timeout=0`, "
 		"start to exit (file resources with `content` and "
 		"`mode: \"0644\"`); *raw* = `bench/file-raw create|check DIR N`, "
@@ -457,11 +469,14 @@ void bench_converge(struct bench *b)
 		"until the whole benchmark is over: on ext4 without a journal "
 		"(as on this machine) creating files within minutes of deleting "
 		"many is much slower, and would penalise whichever ran "
-		"second.\n\n", CHECK_REPS);
-	fprintf(b->out, "| N | phase | engine (s) | raw (s) | engine / raw | "
+		"second.\n\n",
+		CHECK_REPS);
+	fprintf(b->out,
+		"| N | phase | engine (s) | raw (s) | engine / raw | "
 		"raw each (s) | engine / raw each | engine CPU (s) | raw CPU (s) "
 		"| engine RSS (MB) | validate (s) |\n");
-	fprintf(b->out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	fprintf(b->out,
+		"|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (long n = 1000; n <= b->max_n; n *= 10)
 		converge_one(b, n);
 	fflush(b->out);
@@ -489,8 +504,10 @@ int main(int argc, char **argv)
 	time_t t = time(NULL);
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s ENGINE PLUGINS_DIR FILE_RAW RESULTS.md "
-			"[MAX_N [converge,latency,watch]]\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s ENGINE PLUGINS_DIR FILE_RAW RESULTS.md "
+			"[MAX_N [converge,latency,watch]]\n",
+			argv[0]);
 		return 2;
 	}
 	b.engine = argv[1];
@@ -512,10 +529,11 @@ int main(int argc, char **argv)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	fprintf(b.out, "\n## bench/file: %s, nproc %ld\n\n", date,
 		sysconf(_SC_NPROCESSORS_ONLN));
-	fprintf(b.out, "Command: `tools/bench-file` (runs `bench/file ENGINE "
+	fprintf(b.out,
+		"Command: `tools/bench-file` (runs `bench/file ENGINE "
 		"PLUGINS_DIR bench/file-raw bench/RESULTS.md %ld %s`), as %s, "
-		"in a fresh directory under /var/tmp.\n", b.max_n, parts,
-		geteuid() == 0 ? "root" : "an ordinary user");
+		"in a fresh directory under /var/tmp.\n",
+		b.max_n, parts, geteuid() == 0 ? "root" : "an ordinary user");
 	if (getenv("MGMT_BENCH_REV"))
 		fprintf(b.out, "Tree: %s.\n", getenv("MGMT_BENCH_REV"));
 	fprintf(b.out, "Load average (1 min) at the start: %s.\n", loadavg(la));

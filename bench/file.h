@@ -23,17 +23,17 @@ struct bench {
 };
 
 struct sample {
-	double wall;  /* seconds */
-	double cpu;   /* user + system, seconds */
-	long maxrss;  /* KiB */
-	int status;   /* exit code, or 128 + signal */
+	double wall; /* seconds */
+	double cpu;  /* user + system, seconds */
+	long maxrss; /* KiB */
+	int status;  /* exit code, or 128 + signal */
 };
 
 double now(void);
 /* Print a message and the tail of `log` (if set), stop any engine we
  * started, remove the scratch directory, exit 1. */
-__attribute__((noreturn, format(printf, 2, 3)))
-void fail(const char *log, const char *fmt, ...);
+__attribute__((noreturn, format(printf, 2, 3))) void fail(const char *log,
+							  const char *fmt, ...);
 
 /* Run argv to completion, stdout and stderr to `log` (or /dev/null). */
 struct sample run_wait(char *const argv[], const char *log);

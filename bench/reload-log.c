@@ -103,7 +103,6 @@ void fail(const char *fmt, ...)
 	exit(1);
 }
 
-
 /* ---- the engine ---- */
 
 void spawn(char *const argv[], const char *log)
@@ -199,7 +198,8 @@ static bool tail_next(struct tail *t, double deadline)
 			return true;
 		}
 		if (t->len == sizeof(t->buf))
-			fail("a log line longer than %zu bytes", sizeof(t->buf));
+			fail("a log line longer than %zu bytes",
+			     sizeof(t->buf));
 		r = read(t->fd, t->buf + t->len, sizeof(t->buf) - t->len);
 		if (r < 0)
 			fail("reading the log: %s", strerror(errno));
@@ -290,8 +290,8 @@ static void count_line(struct count *c, enum kind k, const char *msg)
 		c->changed++;
 }
 
-double wait_for(struct tail *t, enum kind want, struct count *c,
-		double timeout, const char *what)
+double wait_for(struct tail *t, enum kind want, struct count *c, double timeout,
+		const char *what)
 {
 	double deadline = now() + timeout;
 	const char *msg = "";

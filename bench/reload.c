@@ -59,7 +59,8 @@ struct run {
 static int content(char *buf, size_t size, const struct run *r, long i)
 {
 	if (r->edit[i])
-		return snprintf(buf, size, "file %ld edit %ld\n", i, r->edit[i]);
+		return snprintf(buf, size, "file %ld edit %ld\n", i,
+				r->edit[i]);
 	return snprintf(buf, size, "file %ld\n", i);
 }
 
@@ -75,9 +76,11 @@ static void write_graph(const struct run *r, const char *path)
 	for (long i = 0; i < r->n; i++) {
 		content(c, sizeof(c), r, i);
 		c[strlen(c) - 1] = '\0'; /* the \n is written escaped */
-		fprintf(f, "  - name: f%ld\n    path: %s/f%ld\n"
+		fprintf(f,
+			"  - name: f%ld\n    path: %s/f%ld\n"
 			"    content: \"%s\\n\"\n    mode: \"0644\"\n"
-			"    meta: {autogroup: false}\n", i, r->files, i, c);
+			"    meta: {autogroup: false}\n",
+			i, r->files, i, c);
 	}
 	if (fclose(f))
 		fail("%s: %s", path, strerror(errno));
@@ -106,7 +109,8 @@ static void verify_files(const struct run *r, struct stamp *st)
 		close(fd);
 		if (n != len || memcmp(got, want, (size_t)len))
 			fail("%s: not the content the graph wants (\"file %ld"
-			     "...\", %zd bytes)", path, i, n);
+			     "...\", %zd bytes)",
+			     path, i, n);
 		if (st) {
 			st[i].ino = s.st_ino;
 			st[i].mtime = s.st_mtim;
@@ -162,18 +166,18 @@ static double max_of(const double *v, int n)
 /* ---- the benchmark ---- */
 
 struct rep {
-	long res;                 /* the resource edited */
-	double t_reload, t_conv;  /* s after the rename */
-	double t_last;            /* the last `converged` within SETTLE */
-	struct count before;      /* check_apply lines before the reload line */
-	struct count during;      /* between it and `converged` */
-	struct count later;       /* in the SETTLE s after */
-	long touched;             /* files rewritten on disk */
-	char reload[512];         /* the reload line's message */
+	long res;                /* the resource edited */
+	double t_reload, t_conv; /* s after the rename */
+	double t_last;           /* the last `converged` within SETTLE */
+	struct count before;     /* check_apply lines before the reload line */
+	struct count during;     /* between it and `converged` */
+	struct count later;      /* in the SETTLE s after */
+	long touched;            /* files rewritten on disk */
+	char reload[512];        /* the reload line's message */
 };
 
 struct result {
-	double t_create;          /* spawn to the first `converged` */
+	double t_create; /* spawn to the first `converged` */
 	struct count create, create_later;
 	struct rep rep[MAX_REPS];
 	double cold_conv[COLD_RUNS], cold_exit[COLD_RUNS];
@@ -184,10 +188,16 @@ struct result {
 static void bench_reloads(struct run *r, struct result *res)
 {
 	char log[96];
-	char *argv[] = { (char *)r->engine, (char *)"--log-level",
-			 (char *)"debug", (char *)"--plugins-dir",
-			 (char *)r->plugins, (char *)"run", (char *)"--yaml",
-			 r->yaml, (char *)"--converged-timeout=-1", NULL };
+	char *argv[] = { (char *)r->engine,
+			 (char *)"--log-level",
+			 (char *)"debug",
+			 (char *)"--plugins-dir",
+			 (char *)r->plugins,
+			 (char *)"run",
+			 (char *)"--yaml",
+			 r->yaml,
+			 (char *)"--converged-timeout=-1",
+			 NULL };
 	struct stamp *st = calloc((size_t)r->n, sizeof(*st));
 	struct tail *t = calloc(1, sizeof(*t));
 	double t0;
@@ -200,11 +210,13 @@ static void bench_reloads(struct run *r, struct result *res)
 	spawn(argv, log);
 	tail_open(t, log);
 	res->t_create = wait_for(t, L_CONVERGED, &res->create, T_CREATE,
-				 "`converged` after the start") - t0;
+				 "`converged` after the start") -
+			t0;
 	settle(t, &res->create_later, 2 * SETTLE, 0);
 	verify_files(r, st);
 	printf("initial convergence (%ld files created): %.3f s, %ld "
-	       "check_apply\n", r->n, res->t_create, res->create.applies);
+	       "check_apply\n",
+	       r->n, res->t_create, res->create.applies);
 	fflush(stdout);
 
 	for (int k = 0; k < r->reps; k++) {
@@ -220,7 +232,8 @@ static void bench_reloads(struct run *r, struct result *res)
 		if (rename(r->tmp, r->yaml) < 0)
 			fail("rename %s: %s", r->yaml, strerror(errno));
 		p->t_reload = wait_for(t, L_RELOAD, &p->before, T_RELOAD,
-				       "`reload:` line after the rename") - tr;
+				       "`reload:` line after the rename") -
+			      tr;
 		classify(t->line, &msg);
 		snprintf(p->reload, sizeof(p->reload), "%s", msg);
 		p->t_conv = wait_for(t, L_CONVERGED, &p->during, T_RELOAD,
@@ -230,10 +243,10 @@ static void bench_reloads(struct run *r, struct result *res)
 		p->touched = count_touched(r, st);
 		printf("reload %d: f%ld  rename->reload %.1f ms  ->converged "
 		       "%.1f ms  check_apply %ld (+%ld before, +%ld after)  "
-		       "files rewritten %ld\n  %s\n", k + 1, p->res,
-		       p->t_reload * 1e3, p->t_conv * 1e3, p->during.applies,
-		       p->before.applies, p->later.applies, p->touched,
-		       p->reload);
+		       "files rewritten %ld\n  %s\n",
+		       k + 1, p->res, p->t_reload * 1e3, p->t_conv * 1e3,
+		       p->during.applies, p->before.applies, p->later.applies,
+		       p->touched, p->reload);
 		fflush(stdout);
 	}
 	tail_close(t);
@@ -247,12 +260,21 @@ static void bench_reloads(struct run *r, struct result *res)
 static void bench_cold(struct run *r, struct result *res)
 {
 	char log[96];
-	char *argv[] = { (char *)r->engine, (char *)"--log-level",
-			 (char *)"debug", (char *)"--plugins-dir",
-			 (char *)r->plugins, (char *)"run", (char *)"--yaml",
-			 r->yaml, (char *)"--converged-timeout=0", NULL };
-	char *vargv[] = { (char *)r->engine, (char *)"--plugins-dir",
-			  (char *)r->plugins, (char *)"validate", r->yaml,
+	char *argv[] = { (char *)r->engine,
+			 (char *)"--log-level",
+			 (char *)"debug",
+			 (char *)"--plugins-dir",
+			 (char *)r->plugins,
+			 (char *)"run",
+			 (char *)"--yaml",
+			 r->yaml,
+			 (char *)"--converged-timeout=0",
+			 NULL };
+	char *vargv[] = { (char *)r->engine,
+			  (char *)"--plugins-dir",
+			  (char *)r->plugins,
+			  (char *)"validate",
+			  r->yaml,
 			  NULL };
 	struct tail *t = calloc(1, sizeof(*t));
 
@@ -277,7 +299,8 @@ static void bench_cold(struct run *r, struct result *res)
 		spawn(argv, log);
 		tail_open(t, log);
 		res->cold_conv[i] = wait_for(t, L_CONVERGED, &c, T_CREATE,
-					     "`converged` (cold start)") - t0;
+					     "`converged` (cold start)") -
+				    t0;
 		status = reap(false, T_STOP);
 		res->cold_exit[i] = now() - t0;
 		tail_close(t);
@@ -285,7 +308,8 @@ static void bench_cold(struct run *r, struct result *res)
 			fail("cold start exited %d", status);
 		if (c.changed)
 			fail("cold start changed %ld resources (%s...); "
-			     "the files were converged", c.changed, c.who[0]);
+			     "the files were converged",
+			     c.changed, c.who[0]);
 		res->cold = c;
 	}
 	printf("cold start (check-only): converged %.3f s, exit %.3f s "
@@ -330,7 +354,8 @@ static void report(FILE *out, const struct run *r, const struct result *res)
 	double cc = median(res->cold_conv, COLD_RUNS);
 	bool one = true, once = true, same = true;
 
-	fprintf(out, "\n%ld file resources in one directory (content \"file "
+	fprintf(out,
+		"\n%ld file resources in one directory (content \"file "
 		"I\\n\", mode 0644, `meta: {autogroup: false}`: one vertex "
 		"each), converged by `mgmt-engine --log-level debug run --yaml "
 		"G --converged-timeout=-1`, left running.  Then, %d times, one "
@@ -353,10 +378,12 @@ static void report(FILE *out, const struct run *r, const struct result *res)
 		"for scale, `mgmt-engine validate G` (read and compile the "
 		"same file, as a reload must).\n\n",
 		r->n, r->reps, SETTLE, SETTLE, res->cold.applies, COLD_RUNS);
-	fprintf(out, "| edit | resource | rename → `reload:` (ms) | rename → "
+	fprintf(out,
+		"| edit | resource | rename → `reload:` (ms) | rename → "
 		"`converged` (ms) | last (ms) | check_apply | changed | ran | "
 		"before | after | rewritten |\n");
-	fprintf(out, "|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+	fprintf(out,
+		"|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
 	for (int k = 0; k < r->reps; k++) {
 		const struct rep *p = &res->rep[k];
 		char want[64];
@@ -382,35 +409,43 @@ static void report(FILE *out, const struct run *r, const struct result *res)
 			p->later.applies, p->touched);
 	}
 	fprintf(out, "\n| measure | median | max |\n|---|---:|---:|\n");
-	fprintf(out, "| reload: rename → `converged` (ms) | **%.1f** | "
-		"**%.1f** |\n", median(conv, r->reps), max_of(conv, r->reps));
+	fprintf(out,
+		"| reload: rename → `converged` (ms) | **%.1f** | "
+		"**%.1f** |\n",
+		median(conv, r->reps), max_of(conv, r->reps));
 	fprintf(out, "| reload: rename → `reload:` (ms) | %.1f | %.1f |\n",
 		median(swap, r->reps), max_of(swap, r->reps));
-	fprintf(out, "| reload: rename → last `converged` (ms) | %.1f | %.1f "
-		"|\n", median(last, r->reps), max_of(last, r->reps));
+	fprintf(out,
+		"| reload: rename → last `converged` (ms) | %.1f | %.1f "
+		"|\n",
+		median(last, r->reps), max_of(last, r->reps));
 	fprintf(out, "| cold: spawn → `converged` (ms) | %.1f | %.1f |\n",
 		cc * 1e3, max_of(res->cold_conv, COLD_RUNS) * 1e3);
 	fprintf(out, "| cold: spawn → exit (ms) | %.1f | %.1f |\n",
 		median(res->cold_exit, COLD_RUNS) * 1e3,
 		max_of(res->cold_exit, COLD_RUNS) * 1e3);
-	fprintf(out, "| for scale: `validate G`, spawn to exit (ms) | %.1f | "
-		"%.1f |\n", median(res->validate, COLD_RUNS) * 1e3,
+	fprintf(out,
+		"| for scale: `validate G`, spawn to exit (ms) | %.1f | "
+		"%.1f |\n",
+		median(res->validate, COLD_RUNS) * 1e3,
 		max_of(res->validate, COLD_RUNS) * 1e3);
 	fprintf(out, "| **reload / cold** (to `converged`) | **%.3f** | |\n",
 		median(conv, r->reps) / 1e3 / cc);
-	fprintf(out, "\nReload line%s: ", same ? " (the same each time)" :
-		" of edit 1");
+	fprintf(out, "\nReload line%s: ",
+		same ? " (the same each time)" : " of edit 1");
 	print_reload_line(out, r, res->rep[0].reload);
-	fprintf(out, ".\nFirst convergence (the %ld files created): %.3f s, "
+	fprintf(out,
+		".\nFirst convergence (the %ld files created): %.3f s, "
 		"%ld check_apply (%ld changed), %ld more in the %.1f s after."
 		"\nAim: only the edited resource re-run: %s; in one "
-		"check_apply: %s; under 100 ms: %s.\n", r->n, res->t_create,
-		res->create.applies, res->create.changed,
+		"check_apply: %s; under 100 ms: %s.\n",
+		r->n, res->t_create, res->create.applies, res->create.changed,
 		res->create_later.applies, 2 * SETTLE,
 		one ? "met (1 changed, 1 file rewritten per edit)" :
-		"**not met**", once ? "yes" : "**no**, see *check_apply*",
+		      "**not met**",
+		once ? "yes" : "**no**, see *check_apply*",
 		max_of(conv, r->reps) < 100 ? "met by every reload" :
-		"**not met by every reload**");
+					      "**not met by every reload**");
 }
 
 /* The machine is shared: how busy it was goes with the figures. */
@@ -436,8 +471,10 @@ int main(int argc, char **argv)
 	FILE *out;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s ENGINE PLUGINS_DIR RESULTS.md "
-			"[N [REPS]]\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s ENGINE PLUGINS_DIR RESULTS.md "
+			"[N [REPS]]\n",
+			argv[0]);
 		return 2;
 	}
 	r.engine = argv[1];
@@ -446,8 +483,10 @@ int main(int argc, char **argv)
 	r.n = argc > 4 ? atol(argv[4]) : 10000;
 	r.reps = argc > 5 ? atoi(argv[5]) : 5;
 	if (r.reps < 0 || r.reps > MAX_REPS || r.n < 2L * r.reps + 1) {
-		fprintf(stderr, "bench/reload: need 0 <= REPS <= %d and N > "
-			"2 x REPS\n", MAX_REPS);
+		fprintf(stderr,
+			"bench/reload: need 0 <= REPS <= %d and N > "
+			"2 x REPS\n",
+			MAX_REPS);
 		return 2;
 	}
 	r.edit = calloc((size_t)r.n, sizeof(*r.edit));
@@ -476,10 +515,11 @@ int main(int argc, char **argv)
 		fail("open_memstream: %s", strerror(errno));
 	fprintf(out, "\n## bench/reload: %s, nproc %ld\n\n", date,
 		sysconf(_SC_NPROCESSORS_ONLN));
-	fprintf(out, "Command: `tools/bench-reload` (runs `bench/reload "
+	fprintf(out,
+		"Command: `tools/bench-reload` (runs `bench/reload "
 		"ENGINE PLUGINS_DIR bench/RESULTS.md %ld %d`), as %s, in a "
-		"fresh directory under /var/tmp.\n", r.n, r.reps,
-		geteuid() == 0 ? "root" : "an ordinary user");
+		"fresh directory under /var/tmp.\n",
+		r.n, r.reps, geteuid() == 0 ? "root" : "an ordinary user");
 	if (getenv("MGMT_BENCH_REV"))
 		fprintf(out, "Tree: %s.\n", getenv("MGMT_BENCH_REV"));
 	fprintf(out, "Load average (1 min) at the start: %s.\n", loadavg(la));

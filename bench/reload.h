@@ -24,8 +24,7 @@ void set_scratch(const char *dir);
 void rm_scratch(void);
 /* Print why and the tail of the engine's current log, stop the engine,
  * remove the scratch directory, exit 1. */
-__attribute__((noreturn, format(printf, 1, 2)))
-void fail(const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt, ...);
 
 /* Start the engine, stdout and stderr to `log` (truncated first). */
 void spawn(char *const argv[], const char *log);
@@ -49,7 +48,14 @@ void tail_close(struct tail *t);
 /* What a log line is: "TIME LEVEL Kind[name]: msg" or "TIME LEVEL msg".
  * L_APPLY and L_CHANGED are finished check_applys (debug `converged`,
  * info `changed` or `would change (noop)`). */
-enum kind { L_OTHER, L_APPLY, L_CHANGED, L_CONVERGED, L_RELOAD, L_ERROR };
+enum kind {
+	L_OTHER,
+	L_APPLY,
+	L_CHANGED,
+	L_CONVERGED,
+	L_RELOAD,
+	L_ERROR
+};
 
 /* `msg`: the line after its time and level. */
 enum kind classify(const char *line, const char **msg);
@@ -66,8 +72,8 @@ struct count {
 /* Read lines until one of kind `want`, counting check_apply lines into
  * `c`; when it was seen (t->line holds it).  fail()s after `timeout` s,
  * if the engine exits, or on a line logged at error level. */
-double wait_for(struct tail *t, enum kind want, struct count *c,
-		double timeout, const char *what);
+double wait_for(struct tail *t, enum kind want, struct count *c, double timeout,
+		const char *what);
 /* Count what is logged in the next `secs` s; when the last `converged`
  * line among it was seen (`last` if none). */
 double settle(struct tail *t, struct count *c, double secs, double last);

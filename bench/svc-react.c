@@ -164,8 +164,8 @@ int main(int argc, char **argv)
 		 "member='PropertiesChanged'",
 		 path);
 	if ((r = sd_bus_add_match(bus, NULL, rule, on_props, &w)) < 0 ||
-	    (r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe",
-				    NULL, NULL, "")) < 0) {
+	    (r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", NULL,
+				    NULL, "")) < 0) {
 		fprintf(stderr, "svc-react: cannot watch %s: %s\n", argv[1],
 			strerror(-r));
 		return 1;

@@ -174,7 +174,8 @@ static int cmd_run(struct global *g, int argc, char **argv)
 			if (!parse_double(optarg, &d) || (d < 0 && d != -1))
 				return usage_error("--converged-timeout: '%s' "
 						   "is not a number of seconds "
-						   "(or -1)", optarg);
+						   "(or -1)",
+						   optarg);
 			so.converged_timeout = d;
 			break;
 		case 'H':
@@ -306,7 +307,8 @@ static int cmd_graph(struct global *g, int argc, char **argv)
 			json = strcmp(optarg, "json") == 0;
 		} else if (c == 'f') {
 			return usage_error("graph: --format %s: use dot or "
-					   "json", optarg);
+					   "json",
+					   optarg);
 		} else {
 			return usage_error("graph: bad option");
 		}
@@ -338,8 +340,7 @@ static int cmd_graph(struct global *g, int argc, char **argv)
 }
 
 static const char *const type_names[] = {
-	"?", "string", "bool", "int", "mode", "duration", "list", "map",
-	"enum",
+	"?", "string", "bool", "int", "mode", "duration", "list", "map", "enum",
 };
 
 static void print_kind(const struct kind_entry *ke)
@@ -444,8 +445,7 @@ int cli_main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("mgmt-engine %s (plugin SDK ABI %d.%d)\n",
-			       PACKAGE_VERSION, MGMT_ABI_MAJOR,
-			       MGMT_ABI_MINOR);
+			       PACKAGE_VERSION, MGMT_ABI_MAJOR, MGMT_ABI_MINOR);
 			return EXIT_OK;
 		case 'h':
 			fputs(usage_text, stdout);

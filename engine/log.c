@@ -165,8 +165,7 @@ const char *log_escape(const char *s, char *buf, size_t len, bool keep_tab)
 }
 
 /* "Kind[name]: " with the kind's first letter upper-cased, as mgmt logs. */
-static int format_who(char *buf, size_t len, const char *kind,
-		      const char *name)
+static int format_who(char *buf, size_t len, const char *kind, const char *name)
 {
 	if (!kind)
 		return 0;

@@ -23,19 +23,23 @@ struct kv {
 /* One key seen under the exported prefix. */
 struct entry {
 	char *key;
-	char *origin;      /* "etcd:KEY": positions of what is built from it
+	char *origin; /* "etcd:KEY": positions of what is built from it
 			    * point here, so it lives as long as the cluster */
-	char *split;       /* host, kind and name point into it */
+	char *split;  /* host, kind and name point into it */
 	const char *host, *kind, *name; /* NULL kind: not HOST/KIND/NAME */
-	char *value;       /* JSON text; NULL once deleted */
+	char *value;                    /* JSON text; NULL once deleted */
 	size_t vlen;
-	bool bad;          /* this value was reported; skipped until it
+	bool bad;   /* this value was reported; skipped until it
 			    * changes */
-	bool clash;        /* a name clash was reported */
-	bool seen;         /* in the last full read */
+	bool clash; /* a name clash was reported */
+	bool seen;  /* in the last full read */
 };
 
-enum link_state { LINK_UNKNOWN, LINK_UP, LINK_DOWN };
+enum link_state {
+	LINK_UNKNOWN,
+	LINK_UP,
+	LINK_DOWN
+};
 
 struct cluster {
 	struct ev_loop *loop;
@@ -52,23 +56,23 @@ struct cluster {
 	double a_backoff;
 	struct kv *want, *pub, *sent; /* wanted, published, in flight */
 	size_t nwant, npub, nsent;
-	int64_t pub_rev;   /* the revision of the last publication */
+	int64_t pub_rev; /* the revision of the last publication */
 
 	/* collect (lane B) */
 	struct etcd_req *range_req, *watch_req;
 	ev_timer b_timer;
 	double b_backoff;
-	bool collecting;   /* the graph has collect entries */
-	char **kinds;      /* their kinds */
+	bool collecting; /* the graph has collect entries */
+	char **kinds;    /* their kinds */
 	size_t nkinds;
-	bool synced;       /* the prefix was read; the watch follows it */
-	int64_t rev;       /* every change up to here is in the cache */
-	struct shash idx;  /* key -> struct entry * */
+	bool synced;      /* the prefix was read; the watch follows it */
+	int64_t rev;      /* every change up to here is in the cache */
+	struct shash idx; /* key -> struct entry * */
 	struct entry **ents;
 	size_t nents, cap_ents;
 
 	enum link_state link;
-	bool settled;      /* the first sync is over (or etcd is down) */
+	bool settled; /* the first sync is over (or etcd is down) */
 	bool stopping;
 	bool noop_told;
 };

@@ -24,11 +24,11 @@
 #include "log.h"
 #include "run/sched.h"
 
-#define TXN_MAX 100          /* etcd refuses more than 128 by default */
-#define BACKOFF_FIRST 0.1    /* s */
-#define BACKOFF_MAX 2.0      /* s */
-#define REQ_TIMEOUT 5.0      /* s, unary requests */
-#define STOP_TIMEOUT 2.0     /* s, the revoke at a clean stop */
+#define TXN_MAX 100       /* etcd refuses more than 128 by default */
+#define BACKOFF_FIRST 0.1 /* s */
+#define BACKOFF_MAX 2.0   /* s */
+#define REQ_TIMEOUT 5.0   /* s, unary requests */
+#define STOP_TIMEOUT 2.0  /* s, the revoke at a clean stop */
 
 void kv_free(struct kv *v, size_t n)
 {
@@ -43,8 +43,9 @@ static void link_up(struct cluster *c)
 {
 	if (c->link == LINK_UP)
 		return;
-	log_info("etcd: %s %s", c->link == LINK_UNKNOWN ? "connected to" :
-			       "connection is back, through",
+	log_info("etcd: %s %s",
+		 c->link == LINK_UNKNOWN ? "connected to" :
+					   "connection is back, through",
 		 etcd_endpoint(c->e));
 	c->link = LINK_UP;
 }
@@ -137,8 +138,8 @@ static void lease_lost(struct cluster *c)
 	ev_timer_stop(c->loop, &c->ka_timer);
 }
 
-static void on_grant(struct etcd_req *r, int err, const char *why,
-		     json_t *body, void *data)
+static void on_grant(struct etcd_req *r, int err, const char *why, json_t *body,
+		     void *data)
 {
 	struct cluster *c = data;
 	const char *e = err ? NULL : answer_error(body);
@@ -161,8 +162,8 @@ static void on_grant(struct etcd_req *r, int err, const char *why,
 	cluster_lane_a(c);
 }
 
-static void on_txn(struct etcd_req *r, int err, const char *why,
-		   json_t *body, void *data)
+static void on_txn(struct etcd_req *r, int err, const char *why, json_t *body,
+		   void *data)
 {
 	struct cluster *c = data;
 	const char *e = err ? NULL : answer_error(body);
@@ -182,8 +183,7 @@ static void on_txn(struct etcd_req *r, int err, const char *why,
 	}
 	link_up(c);
 	c->a_backoff = BACKOFF_FIRST;
-	codec_get_i64(json_object_get(body, "header"), "revision",
-		      &c->pub_rev);
+	codec_get_i64(json_object_get(body, "header"), "revision", &c->pub_rev);
 	kv_free(c->pub, c->npub);
 	c->pub = c->sent;
 	c->npub = c->nsent;
@@ -232,7 +232,7 @@ static int diff(struct cluster *c, json_t *ops)
 
 	while (rc == 0 && (i < c->nwant || j < c->npub)) {
 		int cmp = i == c->nwant ? 1 :
-			  j == c->npub	? -1 :
+			  j == c->npub  ? -1 :
 					  strcmp(c->want[i].key, c->pub[j].key);
 
 		if (cmp == 0 && strcmp(c->want[i].val, c->pub[j].val) == 0) {
@@ -277,10 +277,10 @@ void cluster_lane_a(struct cluster *c)
 	if (!c->lease && c->nwant == 0 && c->npub == 0)
 		return; /* nothing to export: no lease needed */
 	if (!c->lease) {
-		c->lease_req = etcd_post(c->e, "/v3/lease/grant",
-					 json_pack("{s:o}", "TTL",
-						   i64_json(c->ttl)),
-					 REQ_TIMEOUT, on_grant, NULL, c);
+		c->lease_req =
+			etcd_post(c->e, "/v3/lease/grant",
+				  json_pack("{s:o}", "TTL", i64_json(c->ttl)),
+				  REQ_TIMEOUT, on_grant, NULL, c);
 		if (!c->lease_req)
 			log_error("etcd: out of memory");
 		return;
@@ -386,8 +386,8 @@ static bool take_kv(struct cluster *c, const json_t *kv, bool deleted)
 	return changed;
 }
 
-static void on_range(struct etcd_req *r, int err, const char *why,
-		     json_t *body, void *data)
+static void on_range(struct etcd_req *r, int err, const char *why, json_t *body,
+		     void *data)
 {
 	struct cluster *c = data;
 	const char *e = err ? NULL : answer_error(body);
@@ -408,8 +408,7 @@ static void on_range(struct etcd_req *r, int err, const char *why,
 	for (i = 0; i < c->nents; i++)
 		c->ents[i]->seen = false;
 	kvs = json_object_get(body, "kvs");
-	json_array_foreach (kvs, i, kv)
-		changed |= take_kv(c, kv, false);
+	json_array_foreach(kvs, i, kv) changed |= take_kv(c, kv, false);
 	/* What went away while we did not watch. */
 	for (i = 0; i < c->nents; i++)
 		if (!c->ents[i]->seen && c->ents[i]->value)
@@ -433,9 +432,10 @@ static void on_watch_line(struct etcd_req *r, json_t *msg, void *data)
 	size_t i;
 
 	if (!res) {
-		log_warn("etcd: watch: %s", msg && answer_error(msg) ?
-						    answer_error(msg) :
-						    "an answer that is not JSON");
+		log_warn("etcd: watch: %s",
+			 msg && answer_error(msg) ?
+				 answer_error(msg) :
+				 "an answer that is not JSON");
 		return;
 	}
 	codec_get_i64(res, "compact_revision", &compact);
@@ -454,7 +454,8 @@ static void on_watch_line(struct etcd_req *r, json_t *msg, void *data)
 		c->b_backoff = BACKOFF_FIRST;
 	}
 	evs = json_object_get(res, "events");
-	json_array_foreach (evs, i, ev) {
+	json_array_foreach(evs, i, ev)
+	{
 		const json_t *type = json_object_get(ev, "type");
 
 		changed |= take_kv(c, json_object_get(ev, "kv"),
@@ -477,7 +478,8 @@ static void on_watch_end(struct etcd_req *r, int err, const char *why,
 		failed(c, "watch", err, why);
 	else
 		log_debug("etcd: the watch stream ended; watching again from "
-			  "revision %" PRId64, c->rev + 1);
+			  "revision %" PRId64,
+			  c->rev + 1);
 	backoff(c, &c->b_timer, &c->b_backoff);
 }
 
@@ -557,7 +559,8 @@ static void on_revoke(struct etcd_req *r, int err, const char *why,
 	c->lease_req = NULL;
 	if (err)
 		log_warn("etcd: cannot revoke the lease (%s): this host's "
-			 "exports go when it expires", why);
+			 "exports go when it expires",
+			 why);
 	else
 		log_info("etcd: lease revoked: this host's exports are "
 			 "withdrawn");

@@ -30,10 +30,10 @@
 #define CLUSTER_DEFAULT_TTL 10
 
 struct cluster_opts {
-	const char *endpoints;   /* "http://h:p[,http://h:p...]" */
+	const char *endpoints; /* "http://h:p[,http://h:p...]" */
 	const char *hostname;
-	long ttl;                /* lease TTL in seconds (>= 2) */
-	bool noop;               /* export nothing (as mgmt) */
+	long ttl;  /* lease TTL in seconds (>= 2) */
+	bool noop; /* export nothing (as mgmt) */
 	const struct registry *registry;
 };
 

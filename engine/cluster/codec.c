@@ -126,8 +126,7 @@ int codec_get_i64(const json_t *obj, const char *key, int64_t *out)
 	return 0;
 }
 
-int codec_get_b64(const json_t *obj, const char *key, char **out,
-		  size_t *len)
+int codec_get_b64(const json_t *obj, const char *key, char **out, size_t *len)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -151,8 +150,7 @@ char *codec_export_key(const char *host, const char *kind, const char *name)
 }
 
 int codec_export_split(const char *key, size_t len, char **buf,
-		       const char **host, const char **kind,
-		       const char **name)
+		       const char **host, const char **kind, const char **name)
 {
 	size_t plen = strlen(CODEC_EXPORT_PREFIX);
 	char *b, *slash;
@@ -232,7 +230,7 @@ static json_t *param_json(const struct mgmt_param *p, const void *obj,
 		if (*(const int32_t *)f < 0)
 			return NULL;
 		snprintf(buf, sizeof(buf), "%04" PRIo32,
-			 (uint32_t)*(const int32_t *)f);
+			 (uint32_t) * (const int32_t *)f);
 		v = json_string(buf);
 		break;
 	case MGMT_PARAM_DURATION:

@@ -40,8 +40,7 @@ int codec_get_i64(const json_t *obj, const char *key, int64_t *out);
 
 /* A base64 string field of `obj` decoded (NULL/0 when absent).  0,
  * -EINVAL, -ENOMEM. */
-int codec_get_b64(const json_t *obj, const char *key, char **out,
-		  size_t *len);
+int codec_get_b64(const json_t *obj, const char *key, char **out, size_t *len);
 
 /* PREFIX HOST/KIND/NAME, or NULL when out of memory. */
 char *codec_export_key(const char *host, const char *kind, const char *name);
@@ -51,8 +50,7 @@ char *codec_export_key(const char *host, const char *kind, const char *name);
  * and kind may not, and none may be empty.  0, -EINVAL (not such a key),
  * -ENOMEM. */
 int codec_export_split(const char *key, size_t len, char **buf,
-		       const char **host, const char **kind,
-		       const char **name);
+		       const char **host, const char **kind, const char **name);
 
 /* The parameters of `obj` (a plugin's per-resource struct) as a JSON
  * object, by `schema`: only what is set (an unset string, mode, duration

@@ -22,8 +22,7 @@
 #include "config/params.h"
 #include "log.h"
 
-static struct entry *entry_new(struct cluster *c, const char *key,
-			       size_t klen)
+static struct entry *entry_new(struct cluster *c, const char *key, size_t klen)
 {
 	struct entry *e = calloc(1, sizeof(*e)), **ents;
 	bool found;
@@ -86,9 +85,8 @@ bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 		return false;
 	}
 	e->seen = value != NULL;
-	if ((!value && !e->value) ||
-	    (value && e->value && vlen == e->vlen &&
-	     memcmp(value, e->value, vlen) == 0)) {
+	if ((!value && !e->value) || (value && e->value && vlen == e->vlen &&
+				      memcmp(value, e->value, vlen) == 0)) {
 		free(value);
 		return false;
 	}
@@ -108,7 +106,8 @@ bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 	if (!json_is_object(j)) {
 		if (j)
 			log_warn("etcd: %s: not a JSON object of parameters; "
-				 "skipped", e->key);
+				 "skipped",
+				 e->key);
 		else
 			log_warn("etcd: %s: bad JSON (%d:%d: %s); skipped",
 				 e->key, jerr.line, jerr.column, jerr.text);
@@ -205,7 +204,8 @@ static int take_exports(struct cluster *c, struct graph_cfg *cfg)
 	if (rc < 0)
 		return rc;
 	if (c->noop && n && !c->noop_told) {
-		log_info("etcd: noop: %zu exported resource(s) not exported", n);
+		log_info("etcd: noop: %zu exported resource(s) not exported",
+			 n);
 		c->noop_told = true;
 	}
 	rc = want_from(c, ex, c->noop ? 0 : n);
@@ -219,8 +219,8 @@ static int take_exports(struct cluster *c, struct graph_cfg *cfg)
 
 static int set_kinds(struct cluster *c, const struct graph_cfg *cfg)
 {
-	char **kinds = calloc(cfg->ncollect ? cfg->ncollect : 1,
-			      sizeof(*kinds));
+	char **kinds =
+		calloc(cfg->ncollect ? cfg->ncollect : 1, sizeof(*kinds));
 
 	if (!kinds)
 		return -ENOMEM;
@@ -278,12 +278,14 @@ static struct mgmt_res *build(struct cluster *c, struct entry *e,
 	json_decref(j);
 	if (!text)
 		return NULL;
-	if (config_res_from_text(k, e->origin, text, strlen(text), &d, &r) < 0 ||
+	if (config_res_from_text(k, e->origin, text, strlen(text), &d, &r) <
+		    0 ||
 	    (k->k.collect && k->k.collect(r, r->params, pattern) < 0) ||
 	    res_validate(r, &d) < 0) {
 		if (d.n == 0 && r)
 			log_info("etcd: %s: skipped by kind %s for pattern "
-				 "\"%s\"", e->key, e->kind, pattern);
+				 "\"%s\"",
+				 e->key, e->kind, pattern);
 		else
 			log_warn("etcd: %s: skipped:", e->key);
 		log_diag(&d);
@@ -368,8 +370,8 @@ static int collect(struct cluster *c, struct graph_cfg *cfg)
 		if (clashes(&names, &keys, &nkeys, e->kind, r->name, &nomem)) {
 			if (!e->clash && !nomem)
 				log_warn("etcd: %s: %s[%s] is already in the "
-					 "graph; skipped", e->key, e->kind,
-					 r->name);
+					 "graph; skipped",
+					 e->key, e->kind, r->name);
 			e->clash = true;
 			res_free(r);
 			continue;

@@ -37,18 +37,18 @@ struct etcd_req {
 	char *path;
 	char *body;
 	double timeout;
-	char *buf;               /* response bytes not yet handed out */
+	char *buf; /* response bytes not yet handed out */
 	size_t len, cap;
-	size_t tries;            /* endpoints tried */
-	size_t ep;               /* the endpoint of this try */
+	size_t tries; /* endpoints tried */
+	size_t ep;    /* the endpoint of this try */
 	etcd_done_cb done;
 	etcd_line_cb line;
 	void *data;
 	struct etcd_req *next, *prev;
 	char err[CURL_ERROR_SIZE];
-	bool streamed;           /* a line was handed out */
-	bool dead;               /* cancelled: freed once no callback runs */
-	int busy;                /* callbacks of it running */
+	bool streamed; /* a line was handed out */
+	bool dead;     /* cancelled: freed once no callback runs */
+	int busy;      /* callbacks of it running */
 };
 
 struct etcd {
@@ -61,7 +61,7 @@ struct etcd {
 	struct etcd_req *reqs;
 	struct sock *socks;
 	size_t npending;
-	bool curl;               /* holds a reference on libcurl */
+	bool curl; /* holds a reference on libcurl */
 	char why[CURL_ERROR_SIZE + 512];
 };
 
@@ -88,8 +88,7 @@ static struct {
 	CURLMcode (*multi_socket_action)(CURLM *m, curl_socket_t s, int ev,
 					 int *running);
 	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
-	struct curl_slist *(*slist_append)(struct curl_slist *l,
-					   const char *s);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
 	void (*slist_free_all)(struct curl_slist *l);
 } cu;
 
@@ -103,14 +102,14 @@ static int curl_open(const char **why)
 		size_t off;
 	} syms[] = {
 #define SYM(n) { "curl_" #n, offsetof(__typeof__(cu), n) }
-		SYM(global_init),	  SYM(global_cleanup),
-		SYM(easy_init),		  SYM(easy_cleanup),
-		SYM(easy_setopt),	  SYM(easy_getinfo),
-		SYM(easy_strerror),	  SYM(multi_init),
-		SYM(multi_cleanup),	  SYM(multi_setopt),
-		SYM(multi_assign),	  SYM(multi_add_handle),
+		SYM(global_init),         SYM(global_cleanup),
+		SYM(easy_init),           SYM(easy_cleanup),
+		SYM(easy_setopt),         SYM(easy_getinfo),
+		SYM(easy_strerror),       SYM(multi_init),
+		SYM(multi_cleanup),       SYM(multi_setopt),
+		SYM(multi_assign),        SYM(multi_add_handle),
 		SYM(multi_remove_handle), SYM(multi_socket_action),
-		SYM(multi_info_read),	  SYM(slist_append),
+		SYM(multi_info_read),     SYM(slist_append),
 		SYM(slist_free_all),
 #undef SYM
 	};
@@ -238,7 +237,7 @@ static int send_req(struct etcd_req *r)
 	cu.easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
 	if (r->timeout > 0)
 		cu.easy_setopt(h, CURLOPT_TIMEOUT_MS,
-				 (long)(r->timeout * 1000));
+			       (long)(r->timeout * 1000));
 	free(url); /* libcurl copies string options */
 	if (cu.multi_add_handle(e->multi, h) != CURLM_OK) {
 		cu.easy_cleanup(h);
@@ -309,7 +308,7 @@ static void after(struct etcd *e)
 			continue;
 		cu.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
 		cu.easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
-				  &status);
+				&status);
 		r = p;
 		finish(r, m->data.result, status);
 	}
@@ -380,7 +379,8 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 	struct sock *s = (struct sock *)w;
 	struct etcd *e = s->e;
 	int flags = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
-		    (revents & EV_WRITE ? CURL_CSELECT_OUT : 0), running;
+		    (revents & EV_WRITE ? CURL_CSELECT_OUT : 0),
+	    running;
 
 	cu.multi_socket_action(e->multi, w->fd, flags, &running);
 	after(e);
@@ -446,8 +446,7 @@ static int timer_fn(CURLM *m, long ms, void *ud)
 	return 0;
 }
 
-static int parse_endpoints(struct etcd *e, const char *list,
-			   const char **why)
+static int parse_endpoints(struct etcd *e, const char *list, const char **why)
 {
 	const char *p = list;
 

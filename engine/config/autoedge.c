@@ -34,22 +34,26 @@ struct key_block {
 	char data[];
 };
 
-enum { UID_NONE, UID_INDEXED, UID_CLASHED };
+enum {
+	UID_NONE,
+	UID_INDEXED,
+	UID_CLASHED
+};
 
 struct uid_index {
 	struct graph_cfg *g;
-	const bool *skip;       /* the caller's: never indexed nor asked */
-	struct shash index;     /* "kind\037uid" -> resource index + 1 */
+	const bool *skip;         /* the caller's: never indexed nor asked */
+	struct shash index;       /* "kind\037uid" -> resource index + 1 */
 	struct key_block *blocks; /* the index's keys */
-	unsigned char *state;   /* per resource: UID_* */
-	char *scratch;          /* a key to look up */
+	unsigned char *state;     /* per resource: UID_* */
+	char *scratch;            /* a key to look up */
 	size_t scratch_len;
-	size_t self;            /* the resource whose hook is running */
+	size_t self; /* the resource whose hook is running */
 	/* Per kind: how many resources have a uid (for a NULL uid). */
 	struct kind_count {
 		const struct kind_entry *kind;
 		int n;
-	} *counts;
+	} * counts;
 	size_t ncounts;
 	size_t cap_edges;
 	bool nomem;
@@ -95,8 +99,8 @@ static void drop_key(struct uid_index *a, size_t len)
 }
 
 /* The key to look up, in the scratch buffer; NULL when out of memory. */
-static char *lookup_key(struct uid_index *a, const char *kind,
-			const char *uid, size_t *len)
+static char *lookup_key(struct uid_index *a, const char *kind, const char *uid,
+			size_t *len)
 {
 	size_t kl = strlen(kind), ul = strlen(uid), need = kl + ul + 2;
 
@@ -232,8 +236,8 @@ static int index_one(struct uid_index *a, size_t i, uid_clash_cb clash,
 	return count(a, r->kind);
 }
 
-int uid_index_build(struct graph_cfg *g, const bool *skip,
-		    uid_clash_cb clash, void *ctx, struct uid_index **out)
+int uid_index_build(struct graph_cfg *g, const bool *skip, uid_clash_cb clash,
+		    void *ctx, struct uid_index **out)
 {
 	struct uid_index *a = calloc(1, sizeof(*a));
 	size_t n = g->nres ? g->nres : 1, i;

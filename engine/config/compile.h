@@ -27,8 +27,8 @@ struct compile {
 			      * did not compile, or is not managed here) */
 	size_t cap_res, cap_no_uid, cap_edges, cap_collect;
 	unsigned nerr;
-	unsigned edge_nerr;   /* errors in edges taken while streaming */
-	bool resources_done;  /* the root's `resources` value is complete */
+	unsigned edge_nerr;  /* errors in edges taken while streaming */
+	bool resources_done; /* the root's `resources` value is complete */
 	bool nomem;
 };
 
@@ -48,8 +48,8 @@ const char *cfg_show(const char *s, char *buf, size_t len);
 void cfg_unknown_key(struct compile *c, const struct ynode *key,
 		     const char *prefix, const char *what,
 		     const char *const *names);
-int cfg_get_string(struct compile *c, const struct ynode *n,
-		   const char *prefix, const char *what, char **out);
+int cfg_get_string(struct compile *c, const struct ynode *n, const char *prefix,
+		   const char *what, char **out);
 bool cfg_is_null(const struct ynode *n);
 ssize_t cfg_find_kind(struct compile *c, const struct ynode *n,
 		      const char *prefix, bool any_case, bool list);
@@ -77,8 +77,8 @@ typedef void (*uid_clash_cb)(void *ctx, size_t first, size_t later,
  * goes to `clash` and is left out: it is never matched and asks for no
  * edge.  *out is set even on failure; free it with uid_index_free.  0 or
  * -ENOMEM. */
-int uid_index_build(struct graph_cfg *g, const bool *skip,
-		    uid_clash_cb clash, void *ctx, struct uid_index **out);
+int uid_index_build(struct graph_cfg *g, const bool *skip, uid_clash_cb clash,
+		    void *ctx, struct uid_index **out);
 /* Add the edges each kind's autoedges hook names, for every resource with
  * meta.autoedge that was not left out.  0 or -ENOMEM. */
 int uid_index_edges(struct uid_index *ix);

@@ -126,13 +126,13 @@ const char *cfg_show(const char *s, char *buf, size_t len)
 const char *res_label(const struct mgmt_res *r, char *buf, size_t len)
 {
 	return cfg_cat(buf, len, r->kind ? r->kind->k.name : "?", "[",
-		   r->name ? r->name : "?", "]", (char *)NULL);
+		       r->name ? r->name : "?", "]", (char *)NULL);
 }
 
 /* "unknown KEY 'x' (did you mean 'y'?)" over a NULL-terminated list. */
 void cfg_unknown_key(struct compile *c, const struct ynode *key,
-			const char *prefix, const char *what,
-			const char *const *names)
+		     const char *prefix, const char *what,
+		     const char *const *names)
 {
 	char show[SHOW_MAX], hint[128];
 	struct suggest sg;
@@ -141,22 +141,23 @@ void cfg_unknown_key(struct compile *c, const struct ynode *key,
 	for (size_t i = 0; names[i]; i++)
 		suggest_add(&sg, names[i]);
 	cfg_err(c, key->pos, "%sunknown %s '%s'%s", prefix, what,
-	     yscalar_show(key, show, sizeof(show)),
-	     suggest_hint(&sg, hint, sizeof(hint)));
+		yscalar_show(key, show, sizeof(show)),
+		suggest_hint(&sg, hint, sizeof(hint)));
 }
 
 /* A scalar as a new string; `what` names it in the error. */
-int cfg_get_string(struct compile *c, const struct ynode *n,
-		      const char *prefix, const char *what, char **out)
+int cfg_get_string(struct compile *c, const struct ynode *n, const char *prefix,
+		   const char *what, char **out)
 {
 	if (n->kind != YNODE_SCALAR) {
-		cfg_err(c, n->pos, "%s%s: wrong type: expected a string, got %s",
-		     prefix, what, ynode_kind_name(n));
+		cfg_err(c, n->pos,
+			"%s%s: wrong type: expected a string, got %s", prefix,
+			what, ynode_kind_name(n));
 		return -EINVAL;
 	}
 	if (memchr(n->scalar.text, '\0', n->scalar.len)) {
-		cfg_err(c, n->pos, "%s%s: a NUL character is not allowed", prefix,
-		     what);
+		cfg_err(c, n->pos, "%s%s: a NUL character is not allowed",
+			prefix, what);
 		return -EINVAL;
 	}
 	*out = strndup(n->scalar.text, n->scalar.len);
@@ -177,7 +178,7 @@ bool cfg_is_null(const struct ynode *n)
  * in edges and collect (mgmt's examples write "Exec").  -1 after reporting
  * an unknown one; `list` adds the known kinds to the message. */
 ssize_t cfg_find_kind(struct compile *c, const struct ynode *n,
-			 const char *prefix, bool any_case, bool list)
+		      const char *prefix, bool any_case, bool list)
 {
 	char show[SHOW_MAX], known[1024], hint[128];
 	struct suggest sg;
@@ -192,24 +193,25 @@ ssize_t cfg_find_kind(struct compile *c, const struct ynode *n,
 			return (ssize_t)i;
 	}
 	suggest_init(&sg, n->scalar.text);
-	cfg_cat(known, sizeof(known), c->reg->nkinds ? "" : "none", (char *)NULL);
+	cfg_cat(known, sizeof(known), c->reg->nkinds ? "" : "none",
+		(char *)NULL);
 	for (size_t i = 0; i < c->reg->nkinds; i++) {
 		suggest_add(&sg, c->reg->kinds[i]->k.name);
 		o = strlen(cfg_cat(known + o, sizeof(known) - o, i ? ", " : "",
-			       c->reg->kinds[i]->k.name, (char *)NULL)) +
+				   c->reg->kinds[i]->k.name, (char *)NULL)) +
 		    o;
 	}
 	cfg_err(c, n->pos, "%sunknown kind '%s'%s%s%s", prefix,
-	     yscalar_show(n, show, sizeof(show)),
-	     suggest_hint(&sg, hint, sizeof(hint)),
-	     list ? "; known kinds: " : "", list ? known : "");
+		yscalar_show(n, show, sizeof(show)),
+		suggest_hint(&sg, hint, sizeof(hint)),
+		list ? "; known kinds: " : "", list ? known : "");
 	return -1;
 }
 
 /* The kind of an edge end or collect entry (mapping `n`), or -1 after
  * reporting. */
 ssize_t cfg_get_kind(struct compile *c, const struct ynode *n,
-			const char *prefix)
+		     const char *prefix)
 {
 	const struct ynode *kind = ymap_get(n, "kind");
 
@@ -219,8 +221,8 @@ ssize_t cfg_get_kind(struct compile *c, const struct ynode *n,
 	}
 	if (kind->kind != YNODE_SCALAR) {
 		cfg_err(c, kind->pos,
-		     "%skind: wrong type: expected a string, got %s", prefix,
-		     ynode_kind_name(kind));
+			"%skind: wrong type: expected a string, got %s", prefix,
+			ynode_kind_name(kind));
 		return -1;
 	}
 	return cfg_find_kind(c, kind, prefix, true, false);
@@ -239,8 +241,8 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 
 	if (n->kind != YNODE_MAP) {
 		cfg_err(c, n->pos,
-		     "%s: resource %zu: wrong type: expected a mapping, got %s",
-		     k->k.name, idx + 1, ynode_kind_name(n));
+			"%s: resource %zu: wrong type: expected a mapping, got %s",
+			k->k.name, idx + 1, ynode_kind_name(n));
 		return;
 	}
 	if (!cfg_grow((void **)&c->g->res, &c->cap_res, at,
@@ -274,9 +276,9 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 				c->g->res[(uintptr_t)*slot - 1];
 
 			cfg_err(c, r->pos,
-			     "%s: duplicate name (first defined at %d:%d)",
-			     res_label(r, label, sizeof(label)),
-			     first->pos.line, first->pos.col);
+				"%s: duplicate name (first defined at %d:%d)",
+				res_label(r, label, sizeof(label)),
+				first->pos.line, first->pos.col);
 			return;
 		}
 		*slot = (void *)(uintptr_t)c->g->nres;
@@ -292,8 +294,8 @@ static void compile_resources(struct compile *c, const struct ynode *n)
 {
 	if (n->kind != YNODE_MAP) {
 		cfg_err(c, n->pos,
-		     "resources: wrong type: expected a mapping, got %s",
-		     ynode_kind_name(n));
+			"resources: wrong type: expected a mapping, got %s",
+			ynode_kind_name(n));
 		return;
 	}
 	for (size_t i = 0; i < n->map.n && !c->nomem; i++) {
@@ -305,10 +307,10 @@ static void compile_resources(struct compile *c, const struct ynode *n)
 			continue;
 		if (list->kind != YNODE_SEQ) {
 			cfg_err(c, list->pos,
-			     "resources: %s: wrong type: expected "
-			     "a sequence, got %s",
-			     c->reg->kinds[kidx]->k.name,
-			     ynode_kind_name(list));
+				"resources: %s: wrong type: expected "
+				"a sequence, got %s",
+				c->reg->kinds[kidx]->k.name,
+				ynode_kind_name(list));
 			continue;
 		}
 		if (shash_reserve(&c->names[kidx],
@@ -360,7 +362,8 @@ static ssize_t kind_index(const struct compile *c, const struct ynode *n)
 	for (size_t i = 0; i < c->reg->nkinds; i++) {
 		const char *k = c->reg->kinds[i]->k.name;
 
-		if (strlen(k) == n->scalar.len && strcmp(k, n->scalar.text) == 0)
+		if (strlen(k) == n->scalar.len &&
+		    strcmp(k, n->scalar.text) == 0)
 			return (ssize_t)i;
 	}
 	return -1;
@@ -415,8 +418,8 @@ static void compile_root(struct compile *c, const struct ynode *root)
 
 	if (root->kind != YNODE_MAP) {
 		cfg_err(c, root->pos,
-		     "graph file must be a mapping at the top level, not %s",
-		     ynode_kind_name(root));
+			"graph file must be a mapping at the top level, not %s",
+			ynode_kind_name(root));
 		return;
 	}
 	for (size_t i = 0; i < root->map.n; i++) {
@@ -426,7 +429,8 @@ static void compile_root(struct compile *c, const struct ynode *root)
 		if (yscalar_is(key, "graph")) {
 			cfg_get_string(c, val, "", "graph", &c->g->name);
 		} else if (yscalar_is(key, "comment")) {
-			if (cfg_get_string(c, val, "", "comment", &comment) == 0)
+			if (cfg_get_string(c, val, "", "comment", &comment) ==
+			    0)
 				free(comment);
 		} else if (yscalar_is(key, "resources")) {
 			res = val;
@@ -476,7 +480,8 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 		       struct diag *d)
 {
 	struct compile c = { .reg = reg, .d = d };
-	struct ydoc_hook hook = { .item = on_item, .root_value = on_root_value };
+	struct ydoc_hook hook = { .item = on_item,
+				  .root_value = on_root_value };
 	struct ydoc *doc = NULL;
 	size_t first_err = d->n;
 	int rc;

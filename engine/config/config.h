@@ -21,10 +21,10 @@
 #include "loader/loader.h"
 
 struct edge_cfg {
-	size_t from, to;      /* indexes into graph_cfg.res */
+	size_t from, to; /* indexes into graph_cfg.res */
 	bool notify;
-	bool automatic;       /* added by a kind's autoedges hook */
-	char *name;           /* may be NULL */
+	bool automatic; /* added by a kind's autoedges hook */
+	char *name;     /* may be NULL */
 	struct pos pos;
 };
 
@@ -35,9 +35,10 @@ struct collect_cfg {
 };
 
 struct graph_cfg {
-	char *file;           /* the path it was read from (positions use it) */
-	char *name;           /* `graph:`; may be NULL */
-	struct mgmt_res **res;/* in YAML order: kinds in file order, then list order */
+	char *file; /* the path it was read from (positions use it) */
+	char *name; /* `graph:`; may be NULL */
+	struct mgmt_res *
+		*res; /* in YAML order: kinds in file order, then list order */
 	size_t nres;
 	struct edge_cfg *edges;
 	size_t nedges;

@@ -24,8 +24,8 @@ struct diag {
 	char **msgs;
 	struct pos *where; /* of each message (file not kept) */
 	size_t n, cap;
-	size_t max;       /* stop collecting after this many (0 = 1000) */
-	size_t found;     /* messages added, kept or not: the count to tell */
+	size_t max;   /* stop collecting after this many (0 = 1000) */
+	size_t found; /* messages added, kept or not: the count to tell */
 };
 
 /* Add `pos: message`.  Never fails visibly (out of memory drops it). */

@@ -56,8 +56,8 @@ static ssize_t resolve(struct compile *c, const struct ynode *edge,
 		return -1;
 	}
 	if (n->kind != YNODE_MAP) {
-		cfg_err(c, n->pos, "%swrong type: expected a mapping, got %s", pre,
-		     ynode_kind_name(n));
+		cfg_err(c, n->pos, "%swrong type: expected a mapping, got %s",
+			pre, ynode_kind_name(n));
 		return -1;
 	}
 	if (!only_keys(c, n, pre, vertex_keys) ||
@@ -67,8 +67,8 @@ static ssize_t resolve(struct compile *c, const struct ynode *edge,
 	if (!name || name->kind != YNODE_SCALAR) {
 		if (name)
 			cfg_err(c, name->pos,
-			     "%sname: wrong type: expected a string, got %s",
-			     pre, ynode_kind_name(name));
+				"%sname: wrong type: expected a string, got %s",
+				pre, ynode_kind_name(name));
 		else
 			cfg_err(c, n->pos, "%smissing 'name'", pre);
 		return -1;
@@ -76,8 +76,8 @@ static ssize_t resolve(struct compile *c, const struct ynode *edge,
 	v = shash_get(&c->names[kidx], name->scalar.text, name->scalar.len);
 	if (!v) {
 		cfg_err(c, n->pos, "%sno resource %s[%s]", pre,
-		     c->reg->kinds[kidx]->k.name,
-		     yscalar_show(name, show, sizeof(show)));
+			c->reg->kinds[kidx]->k.name,
+			yscalar_show(name, show, sizeof(show)));
 		return -1;
 	}
 	return (ssize_t)((uintptr_t)v - 1);
@@ -95,17 +95,18 @@ void compile_edge(struct compile *c, size_t idx, const struct ynode *n)
 
 	if (n->kind != YNODE_MAP) {
 		cfg_err(c, n->pos,
-		     "edge #%zu: wrong type: expected a mapping, got %s",
-		     idx + 1, ynode_kind_name(n));
+			"edge #%zu: wrong type: expected a mapping, got %s",
+			idx + 1, ynode_kind_name(n));
 		return;
 	}
 	name = ymap_get(n, "name");
 	if (name && name->kind == YNODE_SCALAR)
 		cfg_cat(prefix, sizeof(prefix), "edge ",
-		    yscalar_show(name, show, sizeof(show)), ": ", (char *)NULL);
+			yscalar_show(name, show, sizeof(show)), ": ",
+			(char *)NULL);
 	else
-		cfg_cat(prefix, sizeof(prefix), "edge #", cfg_utoa(idx + 1, num), ": ",
-		    (char *)NULL);
+		cfg_cat(prefix, sizeof(prefix), "edge #",
+			cfg_utoa(idx + 1, num), ": ", (char *)NULL);
 	only_keys(c, n, prefix, edge_keys);
 	if (name && cfg_get_string(c, name, prefix, "name", &e.name) < 0)
 		return;
@@ -113,20 +114,21 @@ void compile_edge(struct compile *c, size_t idx, const struct ynode *n)
 	to = resolve(c, n, prefix, "to");
 	notify = ymap_get(n, "notify");
 	if (notify)
-		cfg_count(c,
-		      param_parse(&notify_p, notify, &e.notify, prefix, c->d));
+		cfg_count(c, param_parse(&notify_p, notify, &e.notify, prefix,
+					 c->d));
 	if (from < 0 || to < 0) {
 		free(e.name);
 		return;
 	}
 	if (from == to) {
 		cfg_err(c, n->pos, "%sfrom and to are the same resource %s",
-		     prefix, res_label(c->g->res[from], label, sizeof(label)));
+			prefix,
+			res_label(c->g->res[from], label, sizeof(label)));
 		free(e.name);
 		return;
 	}
 	if (!cfg_grow((void **)&c->g->edges, &c->cap_edges, c->g->nedges,
-		  sizeof(*c->g->edges))) {
+		      sizeof(*c->g->edges))) {
 		c->nomem = true;
 		free(e.name);
 		return;
@@ -136,19 +138,18 @@ void compile_edge(struct compile *c, size_t idx, const struct ynode *n)
 	c->g->edges[c->g->nedges++] = e;
 }
 
-void compile_collect(struct compile *c, size_t idx,
-			    const struct ynode *n)
+void compile_collect(struct compile *c, size_t idx, const struct ynode *n)
 {
 	const struct ynode *pattern;
 	struct collect_cfg col = { .pos = n->pos };
 	char prefix[64], num[24];
 	ssize_t kidx;
 
-	cfg_cat(prefix, sizeof(prefix), "collect #", cfg_utoa(idx + 1, num), ": ",
-	    (char *)NULL);
+	cfg_cat(prefix, sizeof(prefix), "collect #", cfg_utoa(idx + 1, num),
+		": ", (char *)NULL);
 	if (n->kind != YNODE_MAP) {
 		cfg_err(c, n->pos, "%swrong type: expected a mapping, got %s",
-		     prefix, ynode_kind_name(n));
+			prefix, ynode_kind_name(n));
 		return;
 	}
 	only_keys(c, n, prefix, collect_keys);
@@ -163,7 +164,7 @@ void compile_collect(struct compile *c, size_t idx,
 	col.kind = strdup(c->reg->kinds[kidx]->k.name);
 	if (!col.kind || !col.pattern ||
 	    !cfg_grow((void **)&c->g->collect, &c->cap_collect, c->g->ncollect,
-		  sizeof(*c->g->collect))) {
+		      sizeof(*c->g->collect))) {
 		free(col.kind);
 		free(col.pattern);
 		c->nomem = true;
@@ -172,15 +173,15 @@ void compile_collect(struct compile *c, size_t idx,
 	c->g->collect[c->g->ncollect++] = col;
 }
 
-void
-compile_list(struct compile *c, const struct ynode *n, const char *what,
-	     void (*one)(struct compile *, size_t, const struct ynode *))
+void compile_list(struct compile *c, const struct ynode *n, const char *what,
+		  void (*one)(struct compile *, size_t, const struct ynode *))
 {
 	if (cfg_is_null(n))
 		return;
 	if (n->kind != YNODE_SEQ) {
-		cfg_err(c, n->pos, "%s: wrong type: expected a sequence, got %s",
-		     what, ynode_kind_name(n));
+		cfg_err(c, n->pos,
+			"%s: wrong type: expected a sequence, got %s", what,
+			ynode_kind_name(n));
 		return;
 	}
 	for (size_t i = 0; i < n->seq.n && !c->nomem; i++)
@@ -221,17 +222,17 @@ void check_cycles(struct compile *c)
 			at = c->g->edges[i].pos;
 	for (size_t i = 0; i < len; i++) {
 		if (len > CYCLE_SHOW + 1 && i == CYCLE_SHOW) {
-			o += strlen(cfg_cat(msg + o, sizeof(msg) - o, " -> ... (",
-					cfg_utoa(len - 1 - CYCLE_SHOW, num),
-					" more)", (char *)NULL));
+			o += strlen(cfg_cat(msg + o, sizeof(msg) - o,
+					    " -> ... (",
+					    cfg_utoa(len - 1 - CYCLE_SHOW, num),
+					    " more)", (char *)NULL));
 			i = len - 1;
 		}
-		o += strlen(
-			cfg_cat(msg + o, sizeof(msg) - o, i ? " -> " : "",
-			    res_label(c->g->res[path[i]], label, sizeof(label)),
-			    (char *)NULL));
+		o += strlen(cfg_cat(msg + o, sizeof(msg) - o, i ? " -> " : "",
+				    res_label(c->g->res[path[i]], label,
+					      sizeof(label)),
+				    (char *)NULL));
 	}
 	cfg_err(c, at, "graph has a cycle: %s", msg);
 	free(path);
 }
-

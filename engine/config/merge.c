@@ -29,8 +29,8 @@
 
 /* Drop the edges for which `gone[from]` or `gone[to]`, and renumber the
  * rest by `map`.  Explicit edges are reported. */
-static void drop_edges(struct graph_cfg *g, const size_t *map,
-		       const bool *gone, struct mgmt_res **old)
+static void drop_edges(struct graph_cfg *g, const size_t *map, const bool *gone,
+		       struct mgmt_res **old)
 {
 	size_t o = 0;
 
@@ -126,16 +126,17 @@ int config_res_from_text(const struct kind_entry *k, const char *origin,
 		*out = NULL;
 	}
 	if (*out)
-		(*out)->meta.export_ = false; /* collected, not ours to export */
+		(*out)->meta.export_ =
+			false; /* collected, not ours to export */
 	return rc;
 }
 
 /* One merge: which added resources a conflict leaves out. */
 struct merging {
 	struct graph_cfg *g;
-	size_t before;  /* resources [0, before) are this host's */
-	bool *drop;     /* per resource: skipped for a conflict */
-	size_t *map;    /* per kept added resource: its index after drops */
+	size_t before; /* resources [0, before) are this host's */
+	bool *drop;    /* per resource: skipped for a conflict */
+	size_t *map;   /* per kept added resource: its index after drops */
 };
 
 static void on_clash(void *ctx, size_t first, size_t later, const char *uid)
@@ -153,8 +154,9 @@ static void on_clash(void *ctx, size_t first, size_t later, const char *uid)
 		snprintf(at, sizeof(at), ":%d:%d", a->pos.line, a->pos.col);
 	log_warn("%s: %s: %s is also managed by %s (%s%s); not collected",
 		 b->pos.file ? b->pos.file : "-", res_label(b, lb, sizeof(lb)),
-		 cfg_show(uid, show, sizeof(show)), res_label(a, la, sizeof(la)),
-		 a->pos.file ? a->pos.file : "-", at);
+		 cfg_show(uid, show, sizeof(show)),
+		 res_label(a, la, sizeof(la)), a->pos.file ? a->pos.file : "-",
+		 at);
 }
 
 /* Edges the kinds' autoedges hooks added are made again over the merged

@@ -23,48 +23,48 @@
 
 /* Meta parameters, valid on every resource (DESIGN.md section 7). */
 struct meta {
-	bool autoedge;       /* true */
-	bool autogroup;      /* true */
-	bool noop;           /* false */
-	bool export_;        /* false; also true for names starting "@@" */
-	int64_t retry;       /* 0; -1 = forever */
-	int64_t delay_ms;    /* 0 */
-	int64_t poll_s;      /* 0 = event driven */
-	double limit;        /* runs per second; 0 = unlimited ("+Inf") */
-	int64_t burst;       /* 0 */
+	bool autoedge;         /* true */
+	bool autogroup;        /* true */
+	bool noop;             /* false */
+	bool export_;          /* false; also true for names starting "@@" */
+	int64_t retry;         /* 0; -1 = forever */
+	int64_t delay_ms;      /* 0 */
+	int64_t poll_s;        /* 0 = event driven */
+	double limit;          /* runs per second; 0 = unlimited ("+Inf") */
+	int64_t burst;         /* 0 */
 	struct mgmt_strv sema; /* "name:count" or "name" (count 1) */
-	bool rewatch;        /* accepted for mgmt compatibility */
-	bool realize;        /* accepted for mgmt compatibility */
-	bool reverse;        /* accepted for mgmt compatibility */
+	bool rewatch;          /* accepted for mgmt compatibility */
+	bool realize;          /* accepted for mgmt compatibility */
+	bool reverse;          /* accepted for mgmt compatibility */
 };
 
 struct mgmt_res {
-	uint32_t magic;      /* RES_MAGIC; checked by host services */
+	uint32_t magic; /* RES_MAGIC; checked by host services */
 	const struct kind_entry *kind;
 	char *name;
-	void *params;        /* kind->k.params_size bytes */
+	void *params; /* kind->k.params_size bytes */
 	struct meta meta;
-	unsigned flags;      /* MGMT_RES_* set by the plugin */
-	struct pos pos;      /* the resource's mapping in the YAML */
+	unsigned flags;        /* MGMT_RES_* set by the plugin */
+	struct pos pos;        /* the resource's mapping in the YAML */
 	struct pos *param_pos; /* per schema entry; line 0 = not given */
-	struct diag *diag;   /* set while validate runs (host->invalid) */
-	void *vertex;        /* the runtime's, see engine/run */
-	void *watches;       /* the runtime's: watches registered for it */
+	struct diag *diag;     /* set while validate runs (host->invalid) */
+	void *vertex;          /* the runtime's, see engine/run */
+	void *watches;         /* the runtime's: watches registered for it */
 	/* the runtime's, per resource even inside a group: */
-	bool rt_dirty;       /* an event since the run that saw it */
-	bool rt_refresh;     /* a refresh not yet seen by a run */
-	bool job_dirty;      /* what the running check_apply sees */
+	bool rt_dirty;   /* an event since the run that saw it */
+	bool rt_refresh; /* a refresh not yet seen by a run */
+	bool job_dirty;  /* what the running check_apply sees */
 	bool job_refresh;
-	bool watch_pending;  /* its watch is not ready yet */
-	bool in_watch;       /* its watch hook is running */
-	bool early_event;    /* an event came from inside that hook */
-	bool inited;         /* init succeeded: cleanup is owed */
-	uint32_t rt_index;   /* in graph_cfg.res */
+	bool watch_pending; /* its watch is not ready yet */
+	bool in_watch;      /* its watch hook is running */
+	bool early_event;   /* an event came from inside that hook */
+	bool inited;        /* init succeeded: cleanup is owed */
+	uint32_t rt_index;  /* in graph_cfg.res */
 	/* the runtime's, across reloads: */
-	void *job;           /* the run covering it now, or NULL */
-	bool doomed;         /* changed or removed while that run went on: it
+	void *job;             /* the run covering it now, or NULL */
+	bool doomed;           /* changed or removed while that run went on: it
 			      * is cleaned up and freed when the run ends */
-	struct mgmt_res *heir;     /* doomed: what replaces it, waiting */
+	struct mgmt_res *heir; /* doomed: what replaces it, waiting */
 	struct mgmt_res *ancestor; /* what it replaces, still running */
 };
 

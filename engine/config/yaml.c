@@ -291,10 +291,10 @@ struct frame {
 	struct anchor *anchor; /* NULL when not anchored */
 	struct ynode **items;  /* mappings: key, value, key, value... */
 	size_t n, cap;
-	size_t seen;           /* sequences: items so far, taken ones too */
+	size_t seen; /* sequences: items so far, taken ones too */
 	uint64_t size;
 	struct arena_mark mark; /* arena before this collection began */
-	size_t nanchors;       /* anchor definitions before it began */
+	size_t nanchors;        /* anchor definitions before it began */
 };
 
 struct yparse {
@@ -306,7 +306,7 @@ struct yparse {
 	struct frame stack[YDOC_MAX_DEPTH];
 	size_t depth;
 	struct shash anchors;
-	size_t anchor_defs;     /* anchors defined so far, redefinitions too */
+	size_t anchor_defs; /* anchors defined so far, redefinitions too */
 	uint64_t alias_nodes;
 	struct ynode *root;
 	const struct ydoc_hook *hook;
@@ -554,8 +554,9 @@ static int start_collection(struct yparse *p, const yaml_event_t *ev,
 	n->kind = kind;
 	n->pos = mark_pos(p, ev->start_mark);
 	f = &p->stack[p->depth++];
-	*f = (struct frame){ .node = n, .size = 1, .mark = mark,
-			     .nanchors = p->anchor_defs };
+	*f = (struct frame){
+		.node = n, .size = 1, .mark = mark, .nanchors = p->anchor_defs
+	};
 	if (anchor && !(f->anchor = add_anchor(p, anchor, n)))
 		return -ENOMEM;
 	return 0;
@@ -709,8 +710,9 @@ int ydoc_parse_hooked(const char *file, const char *buf, size_t len,
 		      const struct ydoc_hook *hook, struct ydoc **out,
 		      struct diag *d)
 {
-	struct yparse p = { .file = file, .buf = buf, .len = len, .d = d,
-			    .hook = hook };
+	struct yparse p = {
+		.file = file, .buf = buf, .len = len, .d = d, .hook = hook
+	};
 	yaml_parser_t yp;
 	bool seen_doc = false;
 	int rc = 0;

@@ -163,7 +163,8 @@ int graph_toposort(const struct graph *g, uint32_t *order)
 	while (head < tail) {
 		uint32_t v = order[head++];
 
-		for (uint32_t i = g->out_start[v]; i < g->out_start[v + 1]; i++) {
+		for (uint32_t i = g->out_start[v]; i < g->out_start[v + 1];
+		     i++) {
 			uint32_t w = g->edges[i].to;
 
 			if (--indeg[w] == 0)
@@ -178,7 +179,11 @@ int graph_toposort(const struct graph *g, uint32_t *order)
 	return -ELOOP;
 }
 
-enum { WHITE, GREY, BLACK };
+enum {
+	WHITE,
+	GREY,
+	BLACK
+};
 
 int graph_find_cycle(const struct graph *g, uint32_t **path, size_t *len)
 {
@@ -266,8 +271,8 @@ static inline void bit_set(uint64_t *bits, uint32_t v)
  * seen every vertex reached by at least one edge.  Returns 1 as soon as `stop`
  * is marked (UINT32_MAX walks everything), else 0, or -ENOMEM.
  */
-static int walk(const struct graph *g, uint32_t v, bool forward,
-		uint64_t *seen, uint32_t stop)
+static int walk(const struct graph *g, uint32_t v, bool forward, uint64_t *seen,
+		uint32_t stop)
 {
 	uint32_t head = 0, tail = 0;
 	uint32_t *queue = malloc((size_t)g->n * sizeof(*queue));
@@ -280,7 +285,8 @@ static int walk(const struct graph *g, uint32_t v, bool forward,
 	while (head < tail && !ret) {
 		uint32_t u = queue[head++];
 		uint32_t lo = forward ? g->out_start[u] : g->in_start[u];
-		uint32_t hi = forward ? g->out_start[u + 1] : g->in_start[u + 1];
+		uint32_t hi = forward ? g->out_start[u + 1] :
+					g->in_start[u + 1];
 
 		for (uint32_t i = lo; i < hi; i++) {
 			uint32_t w = forward ? g->edges[i].to :

@@ -35,9 +35,9 @@ struct graph {
 	struct graph_edge *edges; /* as added; sorted (from,to) after finalize */
 	size_t nedges, cap;
 	/* after finalize: */
-	uint32_t *out_start;  /* n+1 entries; out edges of v are edges[out_start[v] .. out_start[v+1]) */
-	uint32_t *in_start;   /* n+1 entries */
-	uint32_t *in_edge;    /* indexes into edges, grouped by target */
+	uint32_t *out_start; /* n+1 entries; out edges of v are edges[out_start[v] .. out_start[v+1]) */
+	uint32_t *in_start; /* n+1 entries */
+	uint32_t *in_edge;  /* indexes into edges, grouped by target */
 	bool final;
 };
 

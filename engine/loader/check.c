@@ -169,11 +169,10 @@ static bool kind_name_ok(const char *s)
 
 /* Check one kind of plugin `lp` (the idx-th, from 1) and copy it.  NULL when
  * it was skipped (logged, counted) and *oom set when memory ran out. */
-struct kind_entry *check_kind(struct registry *r,
-				     const struct loader_opts *o,
-				     const struct loader_plugin *lp,
-				     const struct mgmt_kind *src, size_t idx,
-				     bool *oom)
+struct kind_entry *check_kind(struct registry *r, const struct loader_opts *o,
+			      const struct loader_plugin *lp,
+			      const struct mgmt_kind *src, size_t idx,
+			      bool *oom)
 {
 	struct kind_entry *e;
 	char why[512];
@@ -225,7 +224,7 @@ skip:
 
 /* Check the descriptor `d` and copy it into lp->desc.  0 or -EINVAL. */
 int check_desc(struct registry *r, const struct loader_opts *o,
-		      struct loader_plugin *lp, const struct mgmt_plugin *d)
+	       struct loader_plugin *lp, const struct mgmt_plugin *d)
 {
 	if (check_abi(r, o, lp->path, "", d->abi_major, d->abi_minor) < 0)
 		return -EINVAL;
@@ -244,4 +243,3 @@ int check_desc(struct registry *r, const struct loader_opts *o,
 	}
 	return 0;
 }
-

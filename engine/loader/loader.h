@@ -26,25 +26,25 @@
 #include <mgmt/plugin.h>
 
 struct loader_plugin {
-	char *path;               /* the file it was loaded from */
-	void *dl;                 /* dlopen handle */
-	struct mgmt_plugin desc;  /* copy, engine-sized */
-	size_t nkinds;            /* kinds registered from it */
+	char *path;              /* the file it was loaded from */
+	void *dl;                /* dlopen handle */
+	struct mgmt_plugin desc; /* copy, engine-sized */
+	size_t nkinds;           /* kinds registered from it */
 };
 
 struct kind_entry {
-	struct mgmt_kind k;       /* copy, engine-sized; k.name is the key */
+	struct mgmt_kind k; /* copy, engine-sized; k.name is the key */
 	const struct loader_plugin *plugin;
-	size_t nparams;           /* entries in k.params before MGMT_PARAM_END */
+	size_t nparams; /* entries in k.params before MGMT_PARAM_END */
 };
 
 struct loader_opts {
-	const char *const *dirs;  /* --plugins-dir values, NULL-terminated */
-	bool use_env;             /* also $MGMT_ENGINE_PLUGINS_PATH */
-	bool use_builtin;         /* also the compiled-in directory */
-	uint32_t abi_minor;       /* the engine's minor (tests may raise it) */
+	const char *const *dirs; /* --plugins-dir values, NULL-terminated */
+	bool use_env;            /* also $MGMT_ENGINE_PLUGINS_PATH */
+	bool use_builtin;        /* also the compiled-in directory */
+	uint32_t abi_minor;      /* the engine's minor (tests may raise it) */
 	const struct mgmt_host *host; /* handed to each plugin's init */
-	bool check_perms;         /* refuse group/world-writable files/dirs */
+	bool check_perms; /* refuse group/world-writable files/dirs */
 };
 
 /* One plugin file (or one of its kinds) that was not registered, with the
@@ -60,9 +60,9 @@ struct registry {
 	size_t nplugins;
 	struct kind_entry **kinds; /* sorted by name */
 	size_t nkinds;
-	unsigned nerrors;         /* plugins or kinds skipped */
-	unsigned nrefused;        /* ...of those, refused as unsafe or broken */
-	size_t nfiles;            /* NAME.so files found, loaded or not */
+	unsigned nerrors;  /* plugins or kinds skipped */
+	unsigned nrefused; /* ...of those, refused as unsafe or broken */
+	size_t nfiles;     /* NAME.so files found, loaded or not */
 	/* What was skipped, in load order; fewer than nerrors if memory ran
 	 * out. */
 	struct loader_problem *problems;

@@ -120,4 +120,3 @@ int file_safe(const char *real, char *why, size_t len)
 		*slash = '\0';
 	return dir_chain_safe(dir, why, len);
 }
-

@@ -16,8 +16,8 @@
 
 struct plan {
 	const struct graph_cfg *cfg;
-	struct graph rg;              /* resources and their edges */
-	struct autogroup_result ag;   /* groups, and the graph over them */
+	struct graph rg;            /* resources and their edges */
+	struct autogroup_result ag; /* groups, and the graph over them */
 };
 
 /* Build the resource graph and group it (autogroup false: every resource

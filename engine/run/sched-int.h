@@ -16,7 +16,7 @@
 /* The struct of type `type` whose `member` is at `ptr` (a vertex's timer
  * callbacks find their vertex so). */
 #define SCHED_CONTAINER(ptr, type, member)                                     \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* A named counting semaphore (meta.sema "name:N"), shared by every vertex
  * naming it: at most N of them run at once.  A vertex takes all of its
@@ -24,7 +24,7 @@
  * another (no deadlock); a vertex that cannot waits in the first full
  * semaphore's FIFO. */
 struct sema {
-	const char *id;    /* "name:N" as written (owned by the config) */
+	const char *id; /* "name:N" as written (owned by the config) */
 	uint32_t size, used;
 	struct vertex *wait_head, *wait_tail;
 };
@@ -36,12 +36,12 @@ struct run_job {
 	struct job job;              /* first: the workers' link */
 	struct run_job *prev, *next; /* every job in flight (sched.jobs) */
 	bool apply;
-	bool stopped;                /* its stop signal was sent */
+	bool stopped; /* its stop signal was sent */
 	int result;
-	const char **semas;          /* ids of the semaphores it holds */
+	const char **semas; /* ids of the semaphores it holds */
 	uint32_t nsemas;
 	uint32_t n;
-	struct mgmt_res *members[];  /* leader first */
+	struct mgmt_res *members[]; /* leader first */
 };
 
 struct sched {
@@ -59,11 +59,11 @@ struct sched {
 	ev_prepare prepare;
 	ev_signal sigint, sigterm;
 	ev_timer conv_timer;
-	ev_timer abort_timer;      /* after a second signal: exit anyway */
-	ev_idle advance;           /* virtual time: nothing to do but wait */
+	ev_timer abort_timer; /* after a second signal: exit anyway */
+	ev_idle advance;      /* virtual time: nothing to do but wait */
 	pthread_t loop_thread;
-	int stop_fd;               /* eventfd, written once stopping begins */
-	int abort_fd;              /* eventfd, written at a second signal */
+	int stop_fd;  /* eventfd, written once stopping begins */
+	int abort_fd; /* eventfd, written at a second signal */
 
 	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
 	uint32_t rq_head, rq_tail;
@@ -71,10 +71,10 @@ struct sched {
 	uint32_t *order; /* n entries: the vertices in dependency order */
 	struct vertex **touched; /* n entries: scratch for job_done */
 	struct run_job *jobs;    /* in flight, of this graph or one before */
-	struct graph_cfg *cfg; /* the graph running now */
+	struct graph_cfg *cfg;   /* the graph running now */
 	struct graph_cfg *first_cfg; /* the caller's (never freed here) */
 	/* reload (reload.c) */
-	ev_io yaml_io;      /* inotify on the graph file's directory */
+	ev_io yaml_io; /* inotify on the graph file's directory */
 	const char *yaml_base;
 	ev_signal sighup;
 	ev_timer reload_timer;
@@ -84,8 +84,8 @@ struct sched {
 	int inflight, max_inflight;
 	uint32_t nretry, npending, nlimited;
 	bool started, converged, stopping;
-	bool interrupted;          /* stopped by a signal before converging */
-	bool spin;                 /* jobs finish fast: poll for them */
+	bool interrupted; /* stopped by a signal before converging */
+	bool spin;        /* jobs finish fast: poll for them */
 
 	/* dirty marks from threads other than the loop's */
 	pthread_mutex_t rlock;

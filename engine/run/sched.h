@@ -16,11 +16,11 @@
 #include "run/workers.h"
 
 struct sched_opts {
-	int workers;               /* threads; <= 0: 2 x online CPUs */
-	double converged_timeout;  /* seconds; < 0: run until a signal */
-	bool noop;                 /* check only, never apply */
-	const char *graphviz;      /* write the graph as dot here, or NULL */
-	bool no_autogroup;         /* every resource its own vertex */
+	int workers;              /* threads; <= 0: 2 x online CPUs */
+	double converged_timeout; /* seconds; < 0: run until a signal */
+	bool noop;                /* check only, never apply */
+	const char *graphviz;     /* write the graph as dot here, or NULL */
+	bool no_autogroup;        /* every resource its own vertex */
 	/* Reload: watch this graph file (and take SIGHUP) and swap in what
 	 * it compiles to against `registry`.  NULL: no reload. */
 	const char *yaml;
@@ -39,14 +39,14 @@ struct sched_opts {
 };
 
 enum vstate {
-	V_PENDING,  /* its watch is not ready yet */
-	V_DIRTY,    /* must run when nothing before it is unsettled */
-	V_RUNNING,  /* check_apply on a worker */
-	V_WAIT,     /* after a reload: a run of the graph before (of a member,
+	V_PENDING, /* its watch is not ready yet */
+	V_DIRTY,   /* must run when nothing before it is unsettled */
+	V_RUNNING, /* check_apply on a worker */
+	V_WAIT,    /* after a reload: a run of the graph before (of a member,
 		     * or of what a member replaces) has not ended yet */
-	V_RETRY,    /* failed; waiting meta.delay before trying again */
-	V_CLEAN,    /* its last run succeeded */
-	V_FAILED,   /* retries used up; blocks its descendants */
+	V_RETRY,   /* failed; waiting meta.delay before trying again */
+	V_CLEAN,   /* its last run succeeded */
+	V_FAILED,  /* retries used up; blocks its descendants */
 };
 
 struct sched;
@@ -61,18 +61,18 @@ struct vertex {
 	struct mgmt_res *res;      /* the leader */
 	struct mgmt_res **members; /* leader first */
 	uint32_t nmembers;
-	uint32_t npending;         /* members whose watch is not ready */
-	uint32_t id;               /* index in the grouped graph */
+	uint32_t npending; /* members whose watch is not ready */
+	uint32_t id;       /* index in the grouped graph */
 	enum vstate state;
-	uint32_t nblock;           /* parents that are not settled */
-	bool queued;               /* in the run queue */
-	bool redo;                 /* an event arrived while running */
-	bool failing;              /* its last run (or init) failed */
-	bool cut;                  /* a run it waits for was stopped */
-	bool mark;                 /* scratch, while a run is delivered */
-	int err;                   /* of a run it waits for: the first error */
-	bool sema_wait;            /* queued on a semaphore, not the runq */
-	uint32_t *semas;           /* indexes into the graph's semaphores: the
+	uint32_t nblock; /* parents that are not settled */
+	bool queued;     /* in the run queue */
+	bool redo;       /* an event arrived while running */
+	bool failing;    /* its last run (or init) failed */
+	bool cut;        /* a run it waits for was stopped */
+	bool mark;       /* scratch, while a run is delivered */
+	int err;         /* of a run it waits for: the first error */
+	bool sema_wait;  /* queued on a semaphore, not the runq */
+	uint32_t *semas; /* indexes into the graph's semaphores: the
 				    * union of its members' meta.sema */
 	uint32_t nsemas;
 	struct vertex *sema_next;  /* in a semaphore's wait list */

@@ -39,7 +39,7 @@ struct job {
 /* One thread and its stop signal. */
 struct worker {
 	pthread_t thread;
-	int stop_fd;         /* eventfd: written to stop the job it runs */
+	int stop_fd; /* eventfd: written to stop the job it runs */
 	struct workers *w;
 	int index;
 };
@@ -56,12 +56,12 @@ struct workers {
 	struct job_list todo;
 	struct job_list done;
 	bool stopping;
-	atomic_int ntodo;          /* jobs in todo, readable without the lock */
-	atomic_int ndone;          /* jobs in done, likewise */
-	atomic_int nspinning;      /* workers polling for jobs (0 or 1) */
-	atomic_bool loop_polling;  /* the loop polls: no wake-up needed */
+	atomic_int ntodo;         /* jobs in todo, readable without the lock */
+	atomic_int ndone;         /* jobs in done, likewise */
+	atomic_int nspinning;     /* workers polling for jobs (0 or 1) */
+	atomic_bool loop_polling; /* the loop polls: no wake-up needed */
 	struct ev_loop *loop;
-	ev_async *wake;      /* sent after a job is done; owned by the caller */
+	ev_async *wake; /* sent after a job is done; owned by the caller */
 };
 
 /* Start `n` threads.  `wake` must be started on `loop` by the caller. */

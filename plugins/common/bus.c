@@ -29,9 +29,9 @@ struct busloop {
 	struct busloop_user *users;
 	mgmt_watch *io, *timer, *retry;
 	unsigned io_events;
-	uint64_t deadline;  /* of the armed timer, CLOCK_MONOTONIC µs */
+	uint64_t deadline; /* of the armed timer, CLOCK_MONOTONIC µs */
 	double backoff;
-	bool processing;    /* inside sd_bus_process: a kick just re-arms */
+	bool processing; /* inside sd_bus_process: a kick just re-arms */
 	bool lost_logged;
 };
 
@@ -108,8 +108,8 @@ static void arm(struct busloop *bl)
 		uint64_t now = now_usec();
 		double after = until > now ? (double)(until - now) / 1e6 : 0.;
 
-		bl->timer = mgmt_host->watch_timer(NULL, after, 0., on_timer,
-						   bl);
+		bl->timer =
+			mgmt_host->watch_timer(NULL, after, 0., on_timer, bl);
 	}
 }
 

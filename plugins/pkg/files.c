@@ -136,8 +136,10 @@ static void fetch(mgmt_res *res)
 			names[k++] = F.v[i].name;
 	if (k == 0)
 		goto out;
-	mgmt_debug(res, "autoedges: asking PackageKit for the files of %zu "
-		   "package(s)", k);
+	mgmt_debug(res,
+		   "autoedges: asking PackageKit for the files of %zu "
+		   "package(s)",
+		   k);
 	if (pk_open(&pk, &log) < 0)
 		goto out;
 	if (pk_run(pk, PK_RESOLVE, PK_FILTER_INSTALLED, names, FILES_TIMEOUT,

@@ -38,18 +38,18 @@ struct call {
 	sd_bus *bus;
 	mgmt_res *res;
 	struct svc *s;
-	char *path;          /* the unit's object path */
-	char load[32];       /* LoadState, ActiveState: from list_units */
+	char *path;    /* the unit's object path */
+	char load[32]; /* LoadState, ActiveState: from list_units */
 	char active[32];
-	char before[32];     /* ActiveState as the run ends (settle) */
-	bool skip;           /* no event, no refresh: not looked at */
-	int r;               /* <0: this unit failed (logged) */
+	char before[32]; /* ActiveState as the run ends (settle) */
+	bool skip;       /* no event, no refresh: not looked at */
+	int r;           /* <0: this unit failed (logged) */
 	bool changed;
 	/* The job it needs (plan), then the job itself (queue, finish). */
-	const char *method;  /* StartUnit, StopUnit, RestartUnit; NULL none */
-	const char *verb;    /* "start", "stop", "restart" */
-	char *job;           /* its object path once queued */
-	char *result;        /* from its JobRemoved */
+	const char *method; /* StartUnit, StopUnit, RestartUnit; NULL none */
+	const char *verb;   /* "start", "stop", "restart" */
+	char *job;          /* its object path once queued */
+	char *result;       /* from its JobRemoved */
 	bool job_done;
 };
 
@@ -60,8 +60,7 @@ struct jobs {
 	bool done;
 };
 
-static void fail(struct call *c, const char *what, const sd_bus_error *e,
-		 int r)
+static void fail(struct call *c, const char *what, const sd_bus_error *e, int r)
 {
 	mgmt_error(c->res, "%s %s: %s", what, c->s->unit, bus_errstr(e, r));
 }
@@ -121,8 +120,8 @@ static int list_units(sd_bus *bus, struct call *cs, size_t n)
 		r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
 	while (r >= 0 &&
 	       (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL,
-					&load, &active, NULL, NULL, &path,
-					NULL, NULL, NULL)) > 0)
+					&load, &active, NULL, NULL, &path, NULL,
+					NULL, NULL)) > 0)
 		for (size_t i = 0; i < n; i++) {
 			struct call *c = &cs[i];
 
@@ -136,8 +135,7 @@ static int list_units(sd_bus *bus, struct call *cs, size_t n)
 	if (r < 0)
 		for (size_t i = 0; i < n; i++)
 			if (!cs[i].skip && cs[i].r >= 0) {
-				fail(&cs[i], "cannot read the state of", &e,
-				     r);
+				fail(&cs[i], "cannot read the state of", &e, r);
 				cs[i].r = r;
 			}
 	sd_bus_error_free(&e);
@@ -169,8 +167,7 @@ static void describe(struct call *c, char *buf, size_t len)
 		sd_bus_error_free(&e);
 		sd_bus_get_property_trivial(c->bus, SD_DEST, c->path,
 					    SD_DEST ".Service",
-					    "ExecMainStatus", &e, 'i',
-					    &status);
+					    "ExecMainStatus", &e, 'i', &status);
 		snprintf(buf + n, len - n, ", result %s, exit status %d",
 			 result, (int)status);
 	}
@@ -237,8 +234,10 @@ static void finish_job(struct call *c, int wait_r)
 			mgmt_info(c->res, "%s of %s: interrupted by the engine",
 				  c->verb, c->s->unit);
 		else if (wait_r == -ETIMEDOUT)
-			mgmt_error(c->res, "%s of %s: no end of job %s after "
-				   "%.0f s", c->verb, c->s->unit, c->job,
+			mgmt_error(c->res,
+				   "%s of %s: no end of job %s after "
+				   "%.0f s",
+				   c->verb, c->s->unit, c->job,
 				   SVC_JOB_TIMEOUT);
 		else
 			fail(c, "lost the job of", NULL, wait_r);
@@ -274,7 +273,8 @@ static void finish_job(struct call *c, int wait_r)
 		mgmt_info(c->res, "restarted %s (refresh)", c->s->unit);
 	else
 		mgmt_info(c->res, "%s %s",
-			  strcmp(c->method, "StartUnit") ? "stopped" : "started",
+			  strcmp(c->method, "StartUnit") ? "stopped" :
+							   "started",
 			  c->s->unit);
 }
 
@@ -312,9 +312,11 @@ static int apply_startup(struct call *c, bool apply)
 	runtime = strcmp(state, "enabled-runtime") == 0;
 	if (want && !enabled && strcmp(state, "disabled") != 0) {
 		/* static, indirect, masked, generated...: nothing to link. */
-		mgmt_error(c->res, "cannot enable %s: its unit file state is "
+		mgmt_error(c->res,
+			   "cannot enable %s: its unit file state is "
 			   "\"%s\" (enabling needs an [Install] section and "
-			   "no mask)", c->s->unit, state);
+			   "no mask)",
+			   c->s->unit, state);
 		sd_bus_message_unref(reply);
 		return -EINVAL;
 	}
@@ -324,8 +326,8 @@ static int apply_startup(struct call *c, bool apply)
 	if (!apply)
 		return 1;
 	if (want)
-		r = manager(c, "EnableUnitFiles", "cannot enable", NULL,
-			    "asbb", 1, c->s->unit, 0, 1);
+		r = manager(c, "EnableUnitFiles", "cannot enable", NULL, "asbb",
+			    1, c->s->unit, 0, 1);
 	else
 		r = manager(c, "DisableUnitFiles", "cannot disable", NULL,
 			    "asb", 1, c->s->unit, (int)runtime);
@@ -334,8 +336,7 @@ static int apply_startup(struct call *c, bool apply)
 			    NULL);
 	if (r < 0)
 		return r;
-	mgmt_info(c->res, "%s %s", want ? "enabled" : "disabled",
-		  c->s->unit);
+	mgmt_info(c->res, "%s %s", want ? "enabled" : "disabled", c->s->unit);
 	return 1;
 }
 
@@ -369,8 +370,7 @@ bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len)
 	if (sd_bus_message_read(m, "s", &iface) < 0 || strcmp(iface, SD_UNIT) ||
 	    sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
 		return false;
-	while (!found &&
-	       sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+	while (!found && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
 		if (sd_bus_message_read(m, "s", &key) < 0)
 			return false;
 		if (strcmp(key, "ActiveState") == 0) {
@@ -429,7 +429,8 @@ static void prepare(struct call *c, bool apply)
 	if (c->r < 0)
 		return;
 	if (strcmp(c->load, "not-found") == 0) {
-		mgmt_error(c->res, "unit %s not found (systemd's LoadState is "
+		mgmt_error(c->res,
+			   "unit %s not found (systemd's LoadState is "
 			   "\"not-found\"): install or write its unit file",
 			   c->s->unit);
 		r = -ENOENT;

@@ -132,8 +132,10 @@ static int on_subscribed(sd_bus_message *m, void *data, sd_bus_error *e)
 
 	/* One connection subscribes once; later resources are told so. */
 	if (err && !sd_bus_error_has_name(err, SD_DEST ".AlreadySubscribed"))
-		mgmt_warn(s->res, "Subscribe: %s (state changes made by "
-			  "others may be missed)", bus_errstr(err, -EIO));
+		mgmt_warn(s->res,
+			  "Subscribe: %s (state changes made by "
+			  "others may be missed)",
+			  bus_errstr(err, -EIO));
 	s->ready = true;
 	if (!s->in_watch) /* else the watch hook says so itself */
 		mgmt_dirty(s->res);
@@ -142,8 +144,8 @@ static int on_subscribed(sd_bus_message *m, void *data, sd_bus_error *e)
 
 static int match(struct svc *s, sd_bus *bus, size_t i, const char *rule)
 {
-	int r = sd_bus_add_match_async(bus, &s->slots[i], rule, on_signal,
-				       NULL, s);
+	int r = sd_bus_add_match_async(bus, &s->slots[i], rule, on_signal, NULL,
+				       s);
 
 	if (r < 0)
 		mgmt_error(s->res, "cannot watch systemd (%s): %s", rule,
@@ -157,7 +159,8 @@ static int on_ref(sd_bus_message *m, void *data, sd_bus_error *e)
 	const sd_bus_error *err = sd_bus_message_get_error(m);
 
 	if (err)
-		mgmt_warn(s->res, "cannot keep %s loaded (Ref): %s; its "
+		mgmt_warn(s->res,
+			  "cannot keep %s loaded (Ref): %s; its "
 			  "changes may be missed while it is stopped",
 			  s->unit, bus_errstr(err, -EIO));
 	return 0;
@@ -246,8 +249,7 @@ static int svc_watch(mgmt_res *res, void *p)
 
 /* Units of one service manager group: their jobs are queued together and
  * systemd runs them in parallel. */
-static bool svc_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other,
-			  void *op)
+static bool svc_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other, void *op)
 {
 	return ((struct svc *)lp)->session == ((struct svc *)op)->session;
 }

@@ -24,8 +24,14 @@
  * systemd's own default start timeout (90 s), so its verdict comes first. */
 #define SVC_JOB_TIMEOUT 120.0
 
-enum svc_state { SVC_RUNNING, SVC_STOPPED };
-enum svc_startup { SVC_ENABLED, SVC_DISABLED };
+enum svc_state {
+	SVC_RUNNING,
+	SVC_STOPPED
+};
+enum svc_startup {
+	SVC_ENABLED,
+	SVC_DISABLED
+};
 
 struct svc {
 	/* parameters */

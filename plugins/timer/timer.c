@@ -63,8 +63,7 @@ static int timer_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	struct timer *t = p;
 
-	return atomic_exchange(&t->quiet, true) ? MGMT_CONVERGED :
-						  MGMT_CHANGED;
+	return atomic_exchange(&t->quiet, true) ? MGMT_CONVERGED : MGMT_CHANGED;
 }
 
 static const struct mgmt_kind timer_kind = {
@@ -80,5 +79,5 @@ static const struct mgmt_kind timer_kind = {
 
 static const struct mgmt_kind *const timer_kinds[] = { &timer_kind, NULL };
 
-MGMT_PLUGIN_DEFINE("timer", PACKAGE_VERSION, "the timer resource",
-		   timer_kinds, NULL, NULL);
+MGMT_PLUGIN_DEFINE("timer", PACKAGE_VERSION, "the timer resource", timer_kinds,
+		   NULL, NULL);

@@ -35,35 +35,36 @@
 #include <mgmt/mgmt.h>
 
 struct test {
-	char *record;        /* file to append records to */
-	int64_t sleep_ms;    /* sleep in each run */
-	int64_t fail;        /* fail the first N runs */
-	int64_t changes;     /* report "changed" for the first N runs */
-	char *barrier;       /* file where `barrier_count` runs must meet */
+	char *record;     /* file to append records to */
+	int64_t sleep_ms; /* sleep in each run */
+	int64_t fail;     /* fail the first N runs */
+	int64_t changes;  /* report "changed" for the first N runs */
+	char *barrier;    /* file where `barrier_count` runs must meet */
 	int64_t barrier_count;
 	int64_t dirty_during_run; /* call dirty N times during the first run */
-	int64_t reruns;      /* the first N runs each send one event */
+	int64_t reruns;           /* the first N runs each send one event */
 	bool pending;        /* watch becomes ready only after a loop turn */
 	bool ready_in_watch; /* pending, but ready from inside the hook */
 	bool init_fail;
-	bool stateless;      /* runs whenever a resource before it ran */
-	char *group;         /* groups with test resources of the same group */
-	int64_t stop_after;  /* SIGTERM the engine after this many runs */
-	char *uid;           /* its uid for autoedges */
-	char *after;         /* autoedge: comes after the test resource with this uid */
-	char *poke;          /* send an event to the test resource of this name */
-	int64_t poke_runs;   /* ... in each of the first N runs */
-	char *hold;          /* the first run waits until this file exists,
+	bool stateless;     /* runs whenever a resource before it ran */
+	char *group;        /* groups with test resources of the same group */
+	int64_t stop_after; /* SIGTERM the engine after this many runs */
+	char *uid;          /* its uid for autoedges */
+	char *after; /* autoedge: comes after the test resource with this uid */
+	char *poke;  /* send an event to the test resource of this name */
+	int64_t poke_runs; /* ... in each of the first N runs */
+	char *hold;        /* the first run waits until this file exists,
 			      * or until its stop signal */
-	bool deaf;           /* ... and hold ignores the stop signal */
+	bool deaf;         /* ... and hold ignores the stop signal */
 	/* runtime */
 	atomic_int runs;
 	mgmt_res *self;
-	struct test *next;   /* all live test resources */
+	struct test *next; /* all live test resources */
 };
 
 static const struct mgmt_param test_params[] = {
-	MGMT_PARAM(struct test, record, MGMT_PARAM_STRING, NULL, 0, "record file"),
+	MGMT_PARAM(struct test, record, MGMT_PARAM_STRING, NULL, 0,
+		   "record file"),
 	MGMT_PARAM_NAMED("sleep", struct test, sleep_ms, MGMT_PARAM_DURATION,
 			 "0", 0, "sleep in check_apply"),
 	MGMT_PARAM(struct test, fail, MGMT_PARAM_INT, "0", 0,
@@ -170,8 +171,8 @@ static int barrier_wait(mgmt_res *res, const struct test *t)
 			return 0;
 		nanosleep(&ms, NULL);
 	}
-	mgmt_error(res, "barrier %s: gave up waiting for %lld runs",
-		   t->barrier, (long long)t->barrier_count);
+	mgmt_error(res, "barrier %s: gave up waiting for %lld runs", t->barrier,
+		   (long long)t->barrier_count);
 	return MGMT_ERROR;
 }
 
@@ -214,7 +215,8 @@ static void cover(const struct test *t, mgmt_res *res, int delta)
 		size_t k = 0, free_k = sizeof(busy) / sizeof(busy[0]);
 
 		for (; k < sizeof(busy) / sizeof(busy[0]); k++) {
-			if (busy[k].n == 0 && free_k == sizeof(busy) / sizeof(busy[0]))
+			if (busy[k].n == 0 &&
+			    free_k == sizeof(busy) / sizeof(busy[0]))
 				free_k = k;
 			if (busy[k].n && strcmp(busy[k].name, name) == 0)
 				break;
@@ -223,7 +225,8 @@ static void cover(const struct test *t, mgmt_res *res, int delta)
 			if (delta < 0 || free_k == k)
 				continue;
 			k = free_k;
-			snprintf(busy[k].name, sizeof(busy[k].name), "%s", name);
+			snprintf(busy[k].name, sizeof(busy[k].name), "%s",
+				 name);
 		}
 		if (delta > 0 && busy[k].n > 0)
 			record(t, "overlap %s\n", name);
@@ -296,7 +299,8 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 	if (t->poke && run <= t->poke_runs)
 		poke(t->poke);
 	if (t->stop_after && run == t->stop_after)
-		kill(getpid(), SIGTERM); /* the engine's shutdown, from within */
+		kill(getpid(),
+		     SIGTERM); /* the engine's shutdown, from within */
 	return r;
 }
 

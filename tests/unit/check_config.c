@@ -843,10 +843,11 @@ START_TEST(test_edges_before_resources)
 		G = NULL;
 	}
 	/* the edge's number counts every item, streamed or not */
-	expect_err("resources:\n  exec:\n  - {name: a, cmd: x}\n"
-		   "edges:\n- {from: {kind: exec, name: a}, to: {kind: exec, name: a}}\n"
-		   "- {from: {kind: exec, name: a}, to: {kind: exec, name: zz}}\n",
-		   "t.yaml:5:3: edge #1: from and to are the same resource exec[a]");
+	expect_err(
+		"resources:\n  exec:\n  - {name: a, cmd: x}\n"
+		"edges:\n- {from: {kind: exec, name: a}, to: {kind: exec, name: a}}\n"
+		"- {from: {kind: exec, name: a}, to: {kind: exec, name: zz}}\n",
+		"t.yaml:5:3: edge #1: from and to are the same resource exec[a]");
 	ck_assert_uint_eq(D.n, 2);
 	ck_assert_str_eq(D.msgs[1],
 			 "t.yaml:6:37: edge #2: to: no resource exec[zz]");
@@ -1118,7 +1119,8 @@ END_TEST
 START_TEST(test_conflicts)
 {
 	/* One line per conflict, at the later resource, naming the first. */
-	expect_only(F1 "  - name: f2\n    path: /q\n  - name: f3\n    path: /p\n",
+	expect_only(F1
+		    "  - name: f2\n    path: /q\n  - name: f3\n    path: /p\n",
 		    "t.yaml:7:5: file[f3]: /p is also managed by file[f1] "
 		    "(t.yaml:3:5)");
 	expect_err(F1 "  - {name: f2, path: /p}\n  - {name: f3, path: /q}\n"
@@ -1155,9 +1157,10 @@ START_TEST(test_conflicts_with_errors)
 {
 	/* Found among the resources that compiled, along with every other
 	 * error; one that did not is never asked for its uid. */
-	expect_err(F1 "    mode: 9\n  - {name: f2, path: /p}\n"
-		      "  - {name: f3, path: /p}\n  - {name: f4, path: /silent}\n"
-		      "  - {name: f5, path: /silent}\n",
+	expect_err(F1
+		   "    mode: 9\n  - {name: f2, path: /p}\n"
+		   "  - {name: f3, path: /p}\n  - {name: f4, path: /silent}\n"
+		   "  - {name: f5, path: /silent}\n",
 		   "t.yaml:5:11: file[f1]: mode \"9\" is not an octal mode");
 	ck_assert(has_msg("t.yaml:7:5: file[f3]: /p is also managed by "
 			  "file[f2] (t.yaml:6:5)"));
@@ -1186,7 +1189,8 @@ START_TEST(test_conflicts_exported)
 	config_set_exports_managed(false);
 	expect_ok(y);
 	ck_assert_uint_eq(G->nres, 3);
-	expect_only(F1 "  - {name: '@@e', path: /p}\n  - {name: f2, path: /p}\n",
+	expect_only(F1
+		    "  - {name: '@@e', path: /p}\n  - {name: f2, path: /p}\n",
 		    "t.yaml:6:5: file[f2]: /p is also managed by file[f1] "
 		    "(t.yaml:3:5)");
 }

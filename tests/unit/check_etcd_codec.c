@@ -20,11 +20,11 @@
 
 START_TEST(b64_vectors)
 {
-	static const char *const plain[] = { "", "f", "fo", "foo", "foob",
-					     "fooba", "foobar" };
-	static const char *const enc[] = { "", "Zg==", "Zm8=", "Zm9v",
-					   "Zm9vYg==", "Zm9vYmE=",
-					   "Zm9vYmFy" };
+	static const char *const plain[] = { "",     "f",     "fo",    "foo",
+					     "foob", "fooba", "foobar" };
+	static const char *const enc[] = {
+		"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"
+	};
 
 	for (size_t i = 0; i < 7; i++) {
 		char *e = codec_b64_encode(plain[i], strlen(plain[i])), *d;
@@ -115,17 +115,20 @@ START_TEST(export_keys)
 	const char *host, *kind, *name;
 
 	ck_assert_str_eq(k, "/mgmt-engine/exported/hostA/file/a/b");
-	ck_assert_int_eq(codec_export_split(k, strlen(k), &buf, &host, &kind,
-					    &name), 0);
+	ck_assert_int_eq(
+		codec_export_split(k, strlen(k), &buf, &host, &kind, &name), 0);
 	ck_assert_str_eq(host, "hostA");
 	ck_assert_str_eq(kind, "file");
 	ck_assert_str_eq(name, "a/b"); /* a name may hold '/' */
 	free(buf);
 	free(k);
 	static const char *const bad[] = {
-		"/mgmt-engine/exported/",     "/mgmt-engine/exported/h",
-		"/mgmt-engine/exported/h/k",  "/mgmt-engine/exported/h/k/",
-		"/mgmt-engine/exported//k/n", "/mgmt-engine/exported/h//n",
+		"/mgmt-engine/exported/",
+		"/mgmt-engine/exported/h",
+		"/mgmt-engine/exported/h/k",
+		"/mgmt-engine/exported/h/k/",
+		"/mgmt-engine/exported//k/n",
+		"/mgmt-engine/exported/h//n",
 		"/other/h/k/n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -178,16 +181,24 @@ static char *map_v[] = { map_v1, map_v2 };
 START_TEST(params_roundtrip)
 {
 	struct kind_entry k = {
-		.k = { .name = "all", .params = all_params,
+		.k = { .name = "all",
+		       .params = all_params,
 		       .params_size = sizeof(struct all) },
 		.nparams = 12,
 	};
 	struct all a = {
-		.s = str_s, .unset = NULL,
-		.b = false, .i = -42, .mode = 0640, .mode_unset = -1,
-		.dur = 1500, .dur_unset = -1,
-		.list = { 2, list_v }, .map = { 2, map_k, map_v },
-		.choice = 1, .choice_unset = -1,
+		.s = str_s,
+		.unset = NULL,
+		.b = false,
+		.i = -42,
+		.mode = 0640,
+		.mode_unset = -1,
+		.dur = 1500,
+		.dur_unset = -1,
+		.list = { 2, list_v },
+		.map = { 2, map_k, map_v },
+		.choice = 1,
+		.choice_unset = -1,
 	};
 	json_t *j = codec_params_json(all_params, &a);
 	struct diag d = { 0 };

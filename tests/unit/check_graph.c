@@ -18,10 +18,10 @@
 
 /* ck_assert records a checkpoint (a write) on every call, too slow for
  * loops over 100,000 items; this only calls it on failure. */
-#define loop_assert(expr)                  \
-	do {                               \
-		if (!(expr))               \
-			ck_assert(expr);   \
+#define loop_assert(expr)                                                      \
+	do {                                                                   \
+		if (!(expr))                                                   \
+			ck_assert(expr);                                       \
 	} while (0)
 
 /* xorshift64*: a fixed seed gives the same graphs on every run. */
@@ -57,7 +57,8 @@ static void check_csr(const struct graph *g)
 	ck_assert_uint_eq(g->in_start[0], 0);
 	ck_assert_uint_eq(g->in_start[g->n], g->nedges);
 	for (size_t i = 1; i < g->nedges; i++) {
-		const struct graph_edge *p = &g->edges[i - 1], *e = &g->edges[i];
+		const struct graph_edge *p = &g->edges[i - 1],
+					*e = &g->edges[i];
 
 		loop_assert(p->from < e->from ||
 			    (p->from == e->from && p->to < e->to));
@@ -127,8 +128,7 @@ static void check_topo(const struct graph *g, const uint32_t *order)
 	free(pos);
 }
 
-static void check_cycle(const struct graph *g, const uint32_t *path,
-			size_t len)
+static void check_cycle(const struct graph *g, const uint32_t *path, size_t len)
 {
 	ck_assert_uint_ge(len, 2);
 	ck_assert_uint_eq(path[0], path[len - 1]);
@@ -202,7 +202,9 @@ END_TEST
 START_TEST(duplicates_merged)
 {
 	static const struct graph_edge want[] = {
-		{ 0, 1, GRAPH_EDGE_NOTIFY }, { 0, 3, 0x6 }, { 1, 2, 0 },
+		{ 0, 1, GRAPH_EDGE_NOTIFY },
+		{ 0, 3, 0x6 },
+		{ 1, 2, 0 },
 		{ 2, 3, 0 },
 	};
 	struct graph g;
@@ -279,7 +281,8 @@ START_TEST(toposort_deterministic)
 	for (size_t i = a.nedges; i-- > 0;)
 		ck_assert_int_eq(graph_add_edge(&b, a.edges[i].from,
 						a.edges[i].to,
-						a.edges[i].flags), 0);
+						a.edges[i].flags),
+				 0);
 	ck_assert_int_eq(graph_finalize(&b), 0);
 	ck_assert_uint_eq(a.nedges, b.nedges);
 	ck_assert_mem_eq(a.edges, b.edges, a.nedges * sizeof(*a.edges));
@@ -362,8 +365,9 @@ START_TEST(cycles_small)
 {
 	static const uint32_t two[][2] = { { 0, 1 }, { 1, 0 } };
 	static const uint32_t two_want[] = { 0, 1, 0 };
-	static const uint32_t three[][2] = { { 3, 1 }, { 1, 2 }, { 2, 3 },
-					     { 0, 1 } };
+	static const uint32_t three[][2] = {
+		{ 3, 1 }, { 1, 2 }, { 2, 3 }, { 0, 1 }
+	};
 	static const uint32_t three_want[] = { 1, 2, 3, 1 };
 	static const uint32_t self[][2] = { { 0, 1 }, { 1, 2 }, { 2, 2 } };
 	static const uint32_t self_want[] = { 2, 2 };
@@ -538,7 +542,10 @@ END_TEST
 static const char *test_label(void *ctx, uint32_t v, char *buf, size_t len)
 {
 	static const char *const names[] = {
-		"file[/etc/a]", "exec[say \"hi\"]", NULL, "pkg[c:\\x]\nnext",
+		"file[/etc/a]",
+		"exec[say \"hi\"]",
+		NULL,
+		"pkg[c:\\x]\nnext",
 	};
 
 	ck_assert_str_eq(ctx, "ctx");
@@ -569,17 +576,16 @@ START_TEST(dot_output)
 	ck_assert_int_eq(graph_write_dot(&g, f, "my \"g\\1\"", test_label, ctx),
 			 0);
 	fclose(f);
-	ck_assert_str_eq(text,
-			 "digraph \"my \\\"g\\\\1\\\"\" {\n"
-			 "\t0 [label=\"file[/etc/a]\"];\n"
-			 "\t1 [label=\"exec[say \\\"hi\\\"]\"];\n"
-			 "\t2 [label=\"2\"];\n"
-			 "\t3 [label=\"pkg[c:\\\\x]\\nnext\"];\n"
-			 "\t4 [label=\"tab here\"];\n"
-			 "\t0 -> 1;\n"
-			 "\t0 -> 2;\n"
-			 "\t1 -> 3 [style=dashed];\n"
-			 "}\n");
+	ck_assert_str_eq(text, "digraph \"my \\\"g\\\\1\\\"\" {\n"
+			       "\t0 [label=\"file[/etc/a]\"];\n"
+			       "\t1 [label=\"exec[say \\\"hi\\\"]\"];\n"
+			       "\t2 [label=\"2\"];\n"
+			       "\t3 [label=\"pkg[c:\\\\x]\\nnext\"];\n"
+			       "\t4 [label=\"tab here\"];\n"
+			       "\t0 -> 1;\n"
+			       "\t0 -> 2;\n"
+			       "\t1 -> 3 [style=dashed];\n"
+			       "}\n");
 	free(text);
 	graph_free(&g);
 }

@@ -83,8 +83,8 @@ static int run_graph_opts(const char *yaml, struct sched_opts o)
 		ck_assert_int_lt(out - buf, (long)sizeof(buf) - PATH_MAX);
 	}
 	*out = '\0';
-	if (config_load_buffer("test.yaml", buf, strlen(buf), &reg, &cfg,
-			       &d) < 0) {
+	if (config_load_buffer("test.yaml", buf, strlen(buf), &reg, &cfg, &d) <
+	    0) {
 		diag_print(&d, stderr);
 		ck_abort_msg("graph did not compile");
 	}
@@ -156,15 +156,17 @@ static void assert_before(const char *a, const char *b)
 
 START_TEST(chain_runs_in_order)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: c, record: REC}\n"
-				   "  - {name: a, record: REC}\n"
-				   "  - {name: b, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
-				   "- {from: {kind: test, name: b}, to: {kind: test, name: c}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: c, record: REC}\n"
+			"  - {name: a, record: REC}\n"
+			"  - {name: b, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
+			"- {from: {kind: test, name: b}, to: {kind: test, name: c}}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 1);
 	ck_assert_int_eq(count("start", "b"), 1);
 	ck_assert_int_eq(count("start", "c"), 1);
@@ -180,12 +182,14 @@ START_TEST(independent_run_in_parallel)
 {
 	/* The barrier passes only when all three are inside check_apply at
 	 * the same time; run one at a time, each would fail after 60 s. */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, barrier: DIR/b1, barrier_count: 3}\n"
-				   "  - {name: b, record: REC, barrier: DIR/b1, barrier_count: 3}\n"
-				   "  - {name: c, record: REC, barrier: DIR/b1, barrier_count: 3}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, barrier: DIR/b1, barrier_count: 3}\n"
+			"  - {name: b, record: REC, barrier: DIR/b1, barrier_count: 3}\n"
+			"  - {name: c, record: REC, barrier: DIR/b1, barrier_count: 3}\n"),
+		0);
 	static const char *const names[] = { "a", "b", "c" };
 
 	for (int i = 0; i < 3; i++) {
@@ -201,18 +205,20 @@ END_TEST
 
 START_TEST(diamond_joins_after_both)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC}\n"
-				   "  - {name: b, record: REC, barrier: DIR/b2, barrier_count: 2}\n"
-				   "  - {name: c, record: REC, barrier: DIR/b2, barrier_count: 2}\n"
-				   "  - {name: d, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: c}}\n"
-				   "- {from: {kind: test, name: b}, to: {kind: test, name: d}}\n"
-				   "- {from: {kind: test, name: c}, to: {kind: test, name: d}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC}\n"
+			"  - {name: b, record: REC, barrier: DIR/b2, barrier_count: 2}\n"
+			"  - {name: c, record: REC, barrier: DIR/b2, barrier_count: 2}\n"
+			"  - {name: d, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: c}}\n"
+			"- {from: {kind: test, name: b}, to: {kind: test, name: d}}\n"
+			"- {from: {kind: test, name: c}, to: {kind: test, name: d}}\n"),
+		0);
 	assert_before("a", "b");
 	assert_before("a", "c");
 	assert_before("b", "d");
@@ -222,16 +228,18 @@ END_TEST
 
 START_TEST(failure_blocks_only_descendants)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, fail: 100}\n"
-				   "  - {name: b, record: REC}\n"
-				   "  - {name: g, record: REC}\n"
-				   "  - {name: c, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
-				   "- {from: {kind: test, name: b}, to: {kind: test, name: g}}\n"),
-			 1);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, fail: 100}\n"
+			"  - {name: b, record: REC}\n"
+			"  - {name: g, record: REC}\n"
+			"  - {name: c, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"
+			"- {from: {kind: test, name: b}, to: {kind: test, name: g}}\n"),
+		1);
 	ck_assert_int_eq(count("start", "a"), 1);
 	ck_assert_int_eq(count("start", "b"), 0);
 	ck_assert_int_eq(count("start", "g"), 0);
@@ -242,13 +250,15 @@ END_TEST
 
 START_TEST(retry_then_succeed)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, fail: 2, meta: {retry: 3, delay: 5}}\n"
-				   "  - {name: b, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, fail: 2, meta: {retry: 3, delay: 5}}\n"
+			"  - {name: b, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 3);
 	ck_assert_int_eq(recs[find("end", "a", 1)].result, -1);
 	ck_assert_int_eq(recs[find("end", "a", 2)].result, -1);
@@ -279,11 +289,13 @@ static long long gap(const char *from, const char *name, int run)
 
 START_TEST(delay_spaces_retries)
 {
-	ck_assert_int_eq(run_virtual("resources:\n"
-				     "  test:\n"
-				     "  - {name: a, record: REC, fail: 2, meta: {retry: 2, delay: 10000}}\n",
-				     0),
-			 0);
+	ck_assert_int_eq(
+		run_virtual(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, fail: 2, meta: {retry: 2, delay: 10000}}\n",
+			0),
+		0);
 	ck_assert_int_eq(count("start", "a"), 3);
 	/* each retry waits meta.delay (10 s) after the failure, no more */
 	for (int run = 1; run <= 2; run++)
@@ -293,30 +305,35 @@ END_TEST
 
 START_TEST(retries_used_up)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, fail: 5, meta: {retry: 2, delay: 1}}\n"),
-			 1);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, fail: 5, meta: {retry: 2, delay: 1}}\n"),
+		1);
 	ck_assert_int_eq(count("start", "a"), 3);
 }
 END_TEST
 
 START_TEST(retry_forever)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, fail: 4, meta: {retry: -1}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, fail: 4, meta: {retry: -1}}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 5);
 }
 END_TEST
 
 START_TEST(events_during_run_coalesce)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, dirty_during_run: 5}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph("resources:\n"
+			  "  test:\n"
+			  "  - {name: a, record: REC, dirty_during_run: 5}\n"),
+		0);
 	/* five events while running: exactly one re-run */
 	ck_assert_int_eq(count("start", "a"), 2);
 	ck_assert_int_lt(find("end", "a", 1), find("start", "a", 2));
@@ -325,13 +342,15 @@ END_TEST
 
 START_TEST(rerun_does_not_rerun_clean_children)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, reruns: 2}\n"
-				   "  - {name: b, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, reruns: 2}\n"
+			"  - {name: b, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 3);
 	/* b waited for a to settle, and ran once */
 	ck_assert_int_eq(count("start", "b"), 1);
@@ -344,21 +363,24 @@ START_TEST(run_when_reached_follows_parent)
 	/* s pokes a in its first two runs; a runs again each time and
 	 * changes something, and the stateless s after it runs each time,
 	 * while the plain p after a runs once. */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, changes: 100}\n"
-				   "  - {name: s, record: REC, stateless: true, poke: a, poke_runs: 2}\n"
-				   "  - {name: p, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: s}}\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: p}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, changes: 100}\n"
+			"  - {name: s, record: REC, stateless: true, poke: a, poke_runs: 2}\n"
+			"  - {name: p, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: s}}\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: p}}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 3);
 	ck_assert_int_eq(count("start", "s"), 3);
 	ck_assert_int_eq(count("start", "p"), 1);
 	/* each run of s follows a run of a */
 	for (int run = 1; run <= 3; run++)
-		ck_assert_int_lt(find("end", "a", run), find("start", "s", run));
+		ck_assert_int_lt(find("end", "a", run),
+				 find("start", "s", run));
 }
 END_TEST
 
@@ -366,13 +388,15 @@ START_TEST(refresh_survives_a_retry)
 {
 	/* b gets a refresh, fails its first run, and its retry still sees
 	 * the refresh: a refresh is delivered to a run that succeeds */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, changes: 1}\n"
-				   "  - {name: b, record: REC, fail: 1, meta: {retry: 1, delay: 10}}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}, notify: true}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, changes: 1}\n"
+			"  - {name: b, record: REC, fail: 1, meta: {retry: 1, delay: 10}}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: b}, notify: true}\n"),
+		0);
 	ck_assert_int_eq(count("start", "b"), 2);
 	ck_assert_int_ge(find("refreshed", "b", 1), 0);
 	ck_assert_int_ge(find("refreshed", "b", 2), 0);
@@ -383,13 +407,15 @@ START_TEST(converged_parent_wakes_nobody)
 {
 	/* a is poked twice but finds nothing to change: s, which runs when
 	 * something before it changed, runs only at the start */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, reruns: 2}\n"
-				   "  - {name: s, record: REC, stateless: true}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: s}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, reruns: 2}\n"
+			"  - {name: s, record: REC, stateless: true}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: s}}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 3);
 	ck_assert_int_eq(count("start", "s"), 1);
 }
@@ -397,15 +423,17 @@ END_TEST
 
 START_TEST(notify_sends_refresh)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, changes: 1}\n"
-				   "  - {name: n, record: REC}\n"
-				   "  - {name: p, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: n}, notify: true}\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: p}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, changes: 1}\n"
+			"  - {name: n, record: REC}\n"
+			"  - {name: p, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: n}, notify: true}\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: p}}\n"),
+		0);
 	ck_assert_int_eq(count("refreshed", "n"), 1);
 	ck_assert_int_eq(count("refreshed", "p"), 0);
 	ck_assert_int_eq(count("start", "n"), 1);
@@ -414,9 +442,10 @@ END_TEST
 
 START_TEST(pending_watch_runs_after_ready)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, pending: true}\n"),
+	ck_assert_int_eq(run_graph(
+				 "resources:\n"
+				 "  test:\n"
+				 "  - {name: a, record: REC, pending: true}\n"),
 			 0);
 	ck_assert_int_ge(find("ready", "a", 0), 0);
 	ck_assert_int_lt(find("ready", "a", 0), find("start", "a", 1));
@@ -428,24 +457,27 @@ END_TEST
  * returns PENDING, is ready: the resource runs and the graph converges. */
 START_TEST(ready_inside_pending_watch)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, ready_in_watch: true}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph("resources:\n"
+			  "  test:\n"
+			  "  - {name: a, record: REC, ready_in_watch: true}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 1);
 }
 END_TEST
 
 START_TEST(init_failure_blocks_descendants)
 {
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, init_fail: true}\n"
-				   "  - {name: b, record: REC}\n"
-				   "  - {name: c, record: REC}\n"
-				   "edges:\n"
-				   "- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
-			 1);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, init_fail: true}\n"
+			"  - {name: b, record: REC}\n"
+			"  - {name: c, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: b}}\n"),
+		1);
 	ck_assert_int_eq(count("start", "a"), 0);
 	ck_assert_int_eq(count("start", "b"), 0);
 	ck_assert_int_eq(count("start", "c"), 1);
@@ -457,23 +489,26 @@ END_TEST
 
 START_TEST(noop_mode_never_applies)
 {
-	struct sched_opts o = { .workers = 2, .converged_timeout = 0,
+	struct sched_opts o = { .workers = 2,
+				.converged_timeout = 0,
 				.noop = true };
 
-	ck_assert_int_eq(run_graph_opts("resources:\n"
-					"  test:\n"
-					"  - {name: a, record: REC, changes: 1}\n",
-					o),
-			 0);
+	ck_assert_int_eq(
+		run_graph_opts("resources:\n"
+			       "  test:\n"
+			       "  - {name: a, record: REC, changes: 1}\n",
+			       o),
+		0);
 	ck_assert_int_eq(recs[find("start", "a", 1)].result, 0);
 
 	/* per resource: meta noop */
 	unlink(recpath);
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, meta: {noop: true}}\n"
-				   "  - {name: b, record: REC}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph("resources:\n"
+			  "  test:\n"
+			  "  - {name: a, record: REC, meta: {noop: true}}\n"
+			  "  - {name: b, record: REC}\n"),
+		0);
 	ck_assert_int_eq(recs[find("start", "a", 1)].result, 0);
 	ck_assert_int_eq(recs[find("start", "b", 1)].result, 1);
 }
@@ -491,11 +526,13 @@ START_TEST(autoedges_order_resources)
 
 	/* meta autoedge false: no edge, so both meet at the barrier */
 	unlink(recpath);
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: b, record: REC, after: X, barrier: DIR/b3, barrier_count: 2, meta: {autoedge: false}}\n"
-				   "  - {name: a, record: REC, uid: X, barrier: DIR/b3, barrier_count: 2}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: b, record: REC, after: X, barrier: DIR/b3, barrier_count: 2, meta: {autoedge: false}}\n"
+			"  - {name: a, record: REC, uid: X, barrier: DIR/b3, barrier_count: 2}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 1);
 	ck_assert_int_eq(count("start", "b"), 1);
 }
@@ -526,13 +563,15 @@ START_TEST(group_runs_once_for_its_members)
 	/* a, b, c group (leader a: first by name); d does not.  c pokes b
 	 * from the group's first run: the group runs again, and then only b
 	 * is dirty. */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: c, record: REC, group: g}\n"
-				   "  - {name: a, record: REC, group: g, poke: b, poke_runs: 1}\n"
-				   "  - {name: b, record: REC, group: g}\n"
-				   "  - {name: d, record: REC}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: c, record: REC, group: g}\n"
+			"  - {name: a, record: REC, group: g, poke: b, poke_runs: 1}\n"
+			"  - {name: b, record: REC, group: g}\n"
+			"  - {name: d, record: REC}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 2);
 	ck_assert_int_eq(count("start", "b"), 0);
 	ck_assert_int_eq(count("start", "c"), 0);
@@ -563,15 +602,17 @@ END_TEST
 
 START_TEST(no_autogroup_keeps_them_apart)
 {
-	struct sched_opts o = { .workers = 4, .converged_timeout = 0,
+	struct sched_opts o = { .workers = 4,
+				.converged_timeout = 0,
 				.no_autogroup = true };
 
-	ck_assert_int_eq(run_graph_opts("resources:\n"
-					"  test:\n"
-					"  - {name: a, record: REC, group: g}\n"
-					"  - {name: b, record: REC, group: g}\n",
-					o),
-			 0);
+	ck_assert_int_eq(
+		run_graph_opts("resources:\n"
+			       "  test:\n"
+			       "  - {name: a, record: REC, group: g}\n"
+			       "  - {name: b, record: REC, group: g}\n",
+			       o),
+		0);
 	ck_assert_int_eq(count("start", "a"), 1);
 	ck_assert_int_eq(count("start", "b"), 1);
 	ck_assert_int_eq(count("member", "a"), 0);
@@ -602,23 +643,27 @@ START_TEST(sema_limits_concurrency)
 
 	/* three independent resources that would run at once: x:1 makes
 	 * them take turns */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, sleep: 0.05, meta: {sema: [\"x:1\"]}}\n"
-				   "  - {name: b, record: REC, sleep: 0.05, meta: {sema: [\"x:1\"]}}\n"
-				   "  - {name: c, record: REC, sleep: 0.05, meta: {sema: [x]}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, sleep: 0.05, meta: {sema: [\"x:1\"]}}\n"
+			"  - {name: b, record: REC, sleep: 0.05, meta: {sema: [\"x:1\"]}}\n"
+			"  - {name: c, record: REC, sleep: 0.05, meta: {sema: [x]}}\n"),
+		0);
 	ck_assert_int_eq(count("start", "a"), 1);
 	ck_assert_int_eq(count("start", "b"), 1);
 	assert_serial(abc, 2); /* "x:1": a and b */
 
 	/* x:2 lets two run together: both reach the barrier */
 	unlink(recpath);
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, barrier: DIR/b4, barrier_count: 2, meta: {sema: [\"x:2\"]}}\n"
-				   "  - {name: b, record: REC, barrier: DIR/b4, barrier_count: 2, meta: {sema: [\"x:2\"]}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, barrier: DIR/b4, barrier_count: 2, meta: {sema: [\"x:2\"]}}\n"
+			"  - {name: b, record: REC, barrier: DIR/b4, barrier_count: 2, meta: {sema: [\"x:2\"]}}\n"),
+		0);
 }
 END_TEST
 
@@ -628,12 +673,14 @@ START_TEST(sema_holds_across_a_group)
 
 	/* a leads a group with b; only b names s:1, and so does c: the
 	 * group holds the union, so the group and c never overlap */
-	ck_assert_int_eq(run_graph("resources:\n"
-				   "  test:\n"
-				   "  - {name: a, record: REC, group: g, sleep: 0.05}\n"
-				   "  - {name: b, record: REC, group: g, meta: {sema: [\"s:1\"]}}\n"
-				   "  - {name: c, record: REC, sleep: 0.05, meta: {sema: [\"s:1\"]}}\n"),
-			 0);
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, group: g, sleep: 0.05}\n"
+			"  - {name: b, record: REC, group: g, meta: {sema: [\"s:1\"]}}\n"
+			"  - {name: c, record: REC, sleep: 0.05, meta: {sema: [\"s:1\"]}}\n"),
+		0);
 	ck_assert_int_eq(count("member", "a"), 1);
 	ck_assert_int_eq(count("start", "c"), 1);
 	assert_serial(ac, 2);
@@ -644,11 +691,13 @@ START_TEST(poll_reruns_without_events)
 {
 	/* no watch events at all: only meta.poll makes it run again; the
 	 * third run stops the engine */
-	ck_assert_int_eq(run_virtual("resources:\n"
-				     "  test:\n"
-				     "  - {name: p, record: REC, stop_after: 3, meta: {poll: 60}}\n",
-				     -1),
-			 0);
+	ck_assert_int_eq(
+		run_virtual(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: p, record: REC, stop_after: 3, meta: {poll: 60}}\n",
+			-1),
+		0);
 	ck_assert_int_eq(count("start", "p"), 3);
 	/* every 60 s from the first check, exactly */
 	for (int run = 1; run <= 2; run++)
@@ -660,11 +709,13 @@ START_TEST(limit_spaces_runs)
 {
 	/* six runs of a flapping resource at 20 per second, burst 1: the
 	 * engine starts each 50 ms after the one before */
-	ck_assert_int_eq(run_virtual("resources:\n"
-				     "  test:\n"
-				     "  - {name: f, record: REC, reruns: 5, meta: {limit: 20, burst: 1}}\n",
-				     0),
-			 0);
+	ck_assert_int_eq(
+		run_virtual(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: f, record: REC, reruns: 5, meta: {limit: 20, burst: 1}}\n",
+			0),
+		0);
 	ck_assert_int_eq(count("start", "f"), 6);
 	for (int run = 1; run <= 5; run++)
 		ck_assert_int_eq(gap("start", "f", run), 50000000LL);
@@ -675,12 +726,14 @@ START_TEST(retry_delay_in_order)
 {
 	/* two resources retrying with different delays: the shorter retries
 	 * first, whatever order they failed in */
-	ck_assert_int_eq(run_virtual("resources:\n"
-				     "  test:\n"
-				     "  - {name: slow, record: REC, fail: 1, meta: {retry: 1, delay: 3000, autogroup: false}}\n"
-				     "  - {name: fast, record: REC, fail: 1, meta: {retry: 1, delay: 1000, autogroup: false}}\n",
-				     0),
-			 0);
+	ck_assert_int_eq(
+		run_virtual(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: slow, record: REC, fail: 1, meta: {retry: 1, delay: 3000, autogroup: false}}\n"
+			"  - {name: fast, record: REC, fail: 1, meta: {retry: 1, delay: 1000, autogroup: false}}\n",
+			0),
+		0);
 	ck_assert_int_eq(gap("end", "slow", 1), 3000000000LL);
 	ck_assert_int_eq(gap("end", "fast", 1), 1000000000LL);
 	ck_assert_int_lt(find("start", "fast", 2), find("start", "slow", 2));
@@ -714,9 +767,10 @@ START_TEST(random_dag_order)
 		}
 		ef[e] = a;
 		et[e] = b;
-		len += sprintf(yaml + len,
-			       "- {from: {kind: test, name: v%d}, to: {kind: test, name: v%d}}\n",
-			       a, b);
+		len += sprintf(
+			yaml + len,
+			"- {from: {kind: test, name: v%d}, to: {kind: test, name: v%d}}\n",
+			a, b);
 		ck_assert_int_lt(len, (int)sizeof(yaml) - 200);
 	}
 	ck_assert_int_eq(run_graph(yaml), 0);

@@ -48,8 +48,7 @@ typedef struct mgmt_watch mgmt_watch;
 /* Callbacks of watches.  All run on the loop thread and must not block.
  * `res` is the resource the watch was registered for (NULL for kind-wide
  * watches), `data` the pointer given at registration.  Since 1.0. */
-typedef void (*mgmt_fd_cb)(mgmt_res *res, int fd, unsigned revents,
-			   void *data);
+typedef void (*mgmt_fd_cb)(mgmt_res *res, int fd, unsigned revents, void *data);
 typedef void (*mgmt_timer_cb)(mgmt_res *res, void *data);
 typedef void (*mgmt_child_cb)(mgmt_res *res, pid_t pid, int wstatus,
 			      void *data);
@@ -111,8 +110,8 @@ struct mgmt_host {
 	/* validate hook only: report that `param` (NULL: the resource as a
 	 * whole) is invalid.  The engine prints it with the parameter's
 	 * file:line:col.  May be called several times.  Loop thread. */
-	void (*invalid)(mgmt_res *res, const char *param, const char *fmt,
-			...) MGMT_PRINTF(3, 4);
+	void (*invalid)(mgmt_res *res, const char *param, const char *fmt, ...)
+		MGMT_PRINTF(3, 4);
 
 	/* The members of the group `res` leads, leader first; `*members`
 	 * stays valid until check_apply returns.  A resource that leads no

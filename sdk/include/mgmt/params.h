@@ -73,16 +73,18 @@ struct mgmt_strmap {
  * new table pointer in struct mgmt_kind.  Since 1.0.
  */
 struct mgmt_param {
-	const char *name;          /* YAML key, e.g. "path" */
-	enum mgmt_param_type type; /* how to parse and store it */
-	size_t offset;             /* where in the per-resource struct */
-	const char *def;           /* default, as YAML scalar text, or NULL */
-	unsigned flags;            /* MGMT_PARAM_* */
+	const char *name;           /* YAML key, e.g. "path" */
+	enum mgmt_param_type type;  /* how to parse and store it */
+	size_t offset;              /* where in the per-resource struct */
+	const char *def;            /* default, as YAML scalar text, or NULL */
+	unsigned flags;             /* MGMT_PARAM_* */
 	const char *const *choices; /* MGMT_PARAM_ENUM: NULL-terminated names */
-	const char *doc;           /* one line for `mgmt-engine plugins` */
+	const char *doc;            /* one line for `mgmt-engine plugins` */
 };
 
-/* Helpers for writing schema tables.  `type` is the per-resource struct. */
+/* Helpers for writing schema tables.  `type` is the per-resource struct.
+ * (clang-format would split these one-line initialisers across lines.) */
+/* clang-format off */
 #define MGMT_PARAM(type_, field, ptype, def_, flags_, doc_)                    \
 	{ #field, ptype, offsetof(type_, field), def_, flags_, NULL, doc_ }
 #define MGMT_PARAM_NAMED(key, type_, field, ptype, def_, flags_, doc_)         \
@@ -91,5 +93,6 @@ struct mgmt_param {
 	{ #field, MGMT_PARAM_ENUM, offsetof(type_, field), def_, flags_,       \
 	  choices_, doc_ }
 #define MGMT_PARAM_END { NULL, 0, 0, NULL, 0, NULL, NULL }
+/* clang-format on */
 
 #endif /* MGMT_PARAMS_H */

@@ -27,6 +27,7 @@
 #define mgmt_res_params(res) mgmt_host->params(res)
 
 /* validate only: report an invalid parameter.  Since 1.0. */
-#define mgmt_invalid(res, param, ...) mgmt_host->invalid((res), (param), __VA_ARGS__)
+#define mgmt_invalid(res, param, ...)                                          \
+	mgmt_host->invalid((res), (param), __VA_ARGS__)
 
 #endif /* MGMT_RESOURCE_H */

@@ -36,7 +36,8 @@
  *                   resources of one kind with equal uids are a compile
  *                   error; kind->group never runs beside a check_apply of
  *                   the group's members (after a reload it waits for
- *                   their runs to end).
+ *                   their runs to end).  The headers are laid out
+ *                   by clang-format (whitespace only).
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
