@@ -21,7 +21,7 @@
 #include "cluster/cluster.h"
 #include "config/config.h"
 #include "loader/loader.h"
-#include "log.h"
+#include "util/log.h"
 #include "run/host.h"
 #include "run/plan.h"
 #include "run/sched.h"

@@ -12,7 +12,7 @@
 
 #include "cluster/cluster.h"
 #include "cluster/etcd.h"
-#include "config/yaml.h"
+#include "util/shash.h"
 
 /* A key and its value (both owned), in arrays sorted by key. */
 struct kv {

@@ -21,7 +21,7 @@
 
 #include "cluster/cluster-int.h"
 #include "cluster/codec.h"
-#include "log.h"
+#include "util/log.h"
 #include "run/sched.h"
 
 #define TXN_MAX 100       /* etcd refuses more than 128 by default */

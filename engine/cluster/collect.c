@@ -20,11 +20,12 @@
 #include "cluster/cluster-int.h"
 #include "cluster/codec.h"
 #include "config/params.h"
-#include "log.h"
+#include "util/log.h"
+#include "util/grow.h"
 
 static struct entry *entry_new(struct cluster *c, const char *key, size_t klen)
 {
-	struct entry *e = calloc(1, sizeof(*e)), **ents;
+	struct entry *e = calloc(1, sizeof(*e));
 	bool found;
 	void **slot;
 
@@ -39,15 +40,8 @@ static struct entry *entry_new(struct cluster *c, const char *key, size_t klen)
 	if (codec_export_split(e->key, klen, &e->split, &e->host, &e->kind,
 			       &e->name) < 0)
 		e->kind = NULL;
-	if (c->nents == c->cap_ents) {
-		size_t cap = c->cap_ents ? c->cap_ents * 2 : 64;
-
-		ents = realloc(c->ents, cap * sizeof(*ents));
-		if (!ents)
-			goto fail;
-		c->ents = ents;
-		c->cap_ents = cap;
-	}
+	if (GROW(c->ents, c->cap_ents, c->nents + 1, 64) < 0)
+		goto fail;
 	slot = shash_slot(&c->idx, e->key, klen, &found);
 	if (!slot)
 		goto fail;

@@ -21,7 +21,8 @@
 #include <curl/curl.h>
 
 #include "cluster/etcd.h"
-#include "log.h"
+#include "util/log.h"
+#include "util/grow.h"
 
 #define CONNECT_TIMEOUT_MS 1000L
 
@@ -186,18 +187,9 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 
 	if (r->dead)
 		return 0;
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-		char *b;
-
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		b = realloc(r->buf, cap);
-		if (!b)
-			return 0;
-		r->buf = b;
-		r->cap = cap;
-	}
+	if (n > SIZE_MAX - 1 - r->len ||
+	    GROW(r->buf, r->cap, r->len + n + 1, 4096) < 0)
+		return 0;
 	memcpy(r->buf + r->len, ptr, n);
 	r->len += n;
 	r->buf[r->len] = '\0';

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "config/compile.h"
+#include "util/grow.h"
 
 /* The index's keys are carved from blocks: one malloc per 64 KiB of keys,
  * not one per resource. */
@@ -119,15 +120,8 @@ static int add_edge(struct uid_index *a, size_t from, size_t to)
 {
 	struct graph_cfg *g = a->g;
 
-	if (g->nedges == a->cap_edges) {
-		size_t cap = a->cap_edges ? a->cap_edges * 2 : g->nedges + 64;
-		struct edge_cfg *e = realloc(g->edges, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		g->edges = e;
-		a->cap_edges = cap;
-	}
+	if (GROW(g->edges, a->cap_edges, g->nedges + 1, g->nedges + 64) < 0)
+		return -ENOMEM;
 	g->edges[g->nedges++] = (struct edge_cfg){
 		.from = from,
 		.to = to,

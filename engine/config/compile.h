@@ -37,8 +37,6 @@ void cfg_err(struct compile *c, struct pos pos, const char *fmt, ...)
 	MGMT_PRINTF(3, 4);
 /* Count a negative return as an error (-ENOMEM as out of memory). */
 void cfg_count(struct compile *c, int rc);
-/* Make room for one more element of `size` in *arr. */
-bool cfg_grow(void **arr, size_t *cap, size_t n, size_t size);
 /* Concatenate the NULL-terminated strings after `len` into buf. */
 const char *cfg_cat(char *buf, size_t len, ...);
 const char *cfg_utoa(size_t v, char buf[24]);

@@ -33,6 +33,7 @@
 #include "config/config.h"
 #include "config/params.h"
 #include "config/yaml.h"
+#include "util/grow.h"
 
 #define CONFIG_MAX_FILE (256u * 1024u * 1024u)
 #define CONFIG_TOO_BIG "larger than the limit of 256 MiB"
@@ -62,22 +63,6 @@ void cfg_count(struct compile *c, int rc)
 		c->nomem = true;
 	else if (rc < 0)
 		c->nerr++;
-}
-
-bool cfg_grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 16;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = ncap;
-	return true;
 }
 
 /* Concatenate the NULL-terminated strings after `len` into buf, cut to
@@ -245,10 +230,8 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 			k->k.name, idx + 1, ynode_kind_name(n));
 		return;
 	}
-	if (!cfg_grow((void **)&c->g->res, &c->cap_res, at,
-		      sizeof(*c->g->res)) ||
-	    !cfg_grow((void **)&c->no_uid, &c->cap_no_uid, at,
-		      sizeof(*c->no_uid))) {
+	if (GROW(c->g->res, c->cap_res, at + 1, 16) < 0 ||
+	    GROW(c->no_uid, c->cap_no_uid, at + 1, 16) < 0) {
 		c->nomem = true;
 		return;
 	}

@@ -19,29 +19,22 @@
 #include <string.h>
 
 #include "config/diag.h"
+#include "util/grow.h"
 
 #define DIAG_DEFAULT_MAX 1000
 
 static void diag_push(struct diag *d, char *msg, struct pos pos)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		char **msgs = realloc(d->msgs, cap * sizeof(*msgs));
-		struct pos *where;
+	/* Two arrays of one capacity: each may end up larger than d->cap,
+	 * never smaller. */
+	size_t cap_msgs = d->cap, cap_where = d->cap;
 
-		if (!msgs) {
-			free(msg);
-			return;
-		}
-		d->msgs = msgs;
-		where = realloc(d->where, cap * sizeof(*where));
-		if (!where) {
-			free(msg);
-			return;
-		}
-		d->where = where;
-		d->cap = cap;
+	if (GROW(d->msgs, cap_msgs, d->n + 1, 16) < 0 ||
+	    GROW(d->where, cap_where, d->n + 1, 16) < 0) {
+		free(msg);
+		return;
 	}
+	d->cap = cap_msgs < cap_where ? cap_msgs : cap_where;
 	pos.file = NULL;
 	d->where[d->n] = pos;
 	d->msgs[d->n++] = msg;

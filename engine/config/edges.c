@@ -14,6 +14,7 @@
 #include "config/compile.h"
 #include "config/params.h"
 #include "graph/graph.h"
+#include "util/grow.h"
 
 /* ---- edges and collect ---- */
 
@@ -127,8 +128,7 @@ void compile_edge(struct compile *c, size_t idx, const struct ynode *n)
 		free(e.name);
 		return;
 	}
-	if (!cfg_grow((void **)&c->g->edges, &c->cap_edges, c->g->nedges,
-		      sizeof(*c->g->edges))) {
+	if (GROW(c->g->edges, c->cap_edges, c->g->nedges + 1, 16) < 0) {
 		c->nomem = true;
 		free(e.name);
 		return;
@@ -163,8 +163,7 @@ void compile_collect(struct compile *c, size_t idx, const struct ynode *n)
 		col.pattern = strdup("");
 	col.kind = strdup(c->reg->kinds[kidx]->k.name);
 	if (!col.kind || !col.pattern ||
-	    !cfg_grow((void **)&c->g->collect, &c->cap_collect, c->g->ncollect,
-		      sizeof(*c->g->collect))) {
+	    GROW(c->g->collect, c->cap_collect, c->g->ncollect + 1, 16) < 0) {
 		free(col.kind);
 		free(col.pattern);
 		c->nomem = true;

@@ -25,7 +25,7 @@
 #include "config/compile.h"
 #include "config/config.h"
 #include "config/yaml.h"
-#include "log.h"
+#include "util/log.h"
 
 /* Drop the edges for which `gone[from]` or `gone[to]`, and renumber the
  * rest by `map`.  Explicit edges are reported. */

@@ -8,9 +8,6 @@
  * a DAG); the parser bounds what aliases can expand to, and nesting depth, so
  * hostile input ("billion laughs", deep nesting) fails fast with one message.
  * Only the first document of a stream is accepted.
- *
- * Also here: a small string-keyed hash table (open addressing), used for
- * anchors and duplicate mapping keys, and by the compiler for resource names.
  */
 #ifndef ENGINE_YAML_H
 #define ENGINE_YAML_H
@@ -20,6 +17,7 @@
 #include <stdint.h>
 
 #include "config/diag.h"
+#include "util/shash.h"
 
 #define YDOC_MAX_DEPTH 64
 #define YDOC_MAX_ALIAS_NODES 1000000u
@@ -111,28 +109,5 @@ bool yscalar_is(const struct ynode *n, const char *s);
 /* Scalar `n`'s text for a message: control characters escaped, cut with
  * "..." to fit `len`.  Returns buf. */
 const char *yscalar_show(const struct ynode *n, char *buf, size_t len);
-
-/* A string-keyed hash table.  Keys are not copied: they must outlive it. */
-struct shash_slot {
-	const char *key; /* NULL: empty slot */
-	uint32_t len;    /* keys are shorter than 4 GiB */
-	uint32_t hash;
-	void *val;
-};
-
-struct shash {
-	struct shash_slot *slots;
-	size_t cap; /* power of two, or 0 */
-	size_t n;
-};
-
-/* The value slot of `key`: an existing one (*found = true), or a new one
- * holding NULL (*found = false).  NULL when memory ran out. */
-void **shash_slot(struct shash *h, const char *key, size_t len, bool *found);
-/* Make room for `n` keys at once.  0 or -ENOMEM. */
-int shash_reserve(struct shash *h, size_t n);
-/* The value of `key`, or NULL when absent. */
-void *shash_get(const struct shash *h, const char *key, size_t len);
-void shash_free(struct shash *h);
 
 #endif /* ENGINE_YAML_H */

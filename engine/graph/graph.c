@@ -8,6 +8,7 @@
  * explicit stack or queue sized by n: a long chain must not recurse.
  */
 #include "graph/graph.h"
+#include "util/grow.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -46,20 +47,8 @@ int graph_add_edge(struct graph *g, uint32_t from, uint32_t to, unsigned flags)
 		return -EBUSY;
 	if (g->nedges >= GRAPH_MAX_EDGES)
 		return -EOVERFLOW;
-	if (g->nedges == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		struct graph_edge *e;
-
-		if (cap > GRAPH_MAX_EDGES)
-			cap = GRAPH_MAX_EDGES;
-		if (cap > SIZE_MAX / sizeof(*e))
-			return -ENOMEM;
-		e = realloc(g->edges, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		g->edges = e;
-		g->cap = cap;
-	}
+	if (GROW(g->edges, g->cap, g->nedges + 1, 16) < 0)
+		return -ENOMEM;
 	g->edges[g->nedges++] = (struct graph_edge){ from, to, flags };
 	return 0;
 }

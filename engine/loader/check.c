@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "loader/internal.h"
 
 /* ---- checking what a plugin hands us ---------------------------------- */

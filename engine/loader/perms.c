@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "loader/internal.h"
 
 /* ---- safety of files and directories ---------------------------------- */

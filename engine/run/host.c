@@ -21,7 +21,7 @@
 
 #include <ev.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "run/host.h"
 #include "run/sched.h"
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "run/plan.h"
 
 static const struct mgmt_res *res_of(const struct plan *p, uint32_t v)

@@ -24,8 +24,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "config/yaml.h"
-#include "log.h"
+#include "util/log.h"
+#include "util/shash.h"
 #include "run/sched-int.h"
 
 #define RELOAD_DEBOUNCE 0.02 /* s: an editor's write, rename and chmod */

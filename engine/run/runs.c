@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "run/sched-int.h"
 
 static void settle(struct sched *s, struct vertex *v);

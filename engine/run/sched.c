@@ -47,9 +47,10 @@
 #include <sys/eventfd.h>
 #include <systemd/sd-daemon.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "run/host.h"
 #include "run/sched-int.h"
+#include "util/grow.h"
 
 static struct sched *cur;
 
@@ -348,18 +349,11 @@ void sched_dirty(struct mgmt_res *res)
 	/* res->vertex belongs to the loop (a reload may change it now):
 	 * member_event looks at it when the loop takes the event. */
 	pthread_mutex_lock(&s->rlock);
-	if (s->nremote == s->remote_cap) {
-		size_t cap = s->remote_cap ? s->remote_cap * 2 : 16;
-		struct mgmt_res **p = realloc(s->remote, cap * sizeof(*p));
-
-		if (!p) {
-			pthread_mutex_unlock(&s->rlock);
-			log_msg(MGMT_LOG_ERROR, res->kind->k.name, res->name,
-				"out of memory: event lost");
-			return;
-		}
-		s->remote = p;
-		s->remote_cap = cap;
+	if (GROW(s->remote, s->remote_cap, s->nremote + 1, 16) < 0) {
+		pthread_mutex_unlock(&s->rlock);
+		log_msg(MGMT_LOG_ERROR, res->kind->k.name, res->name,
+			"out of memory: event lost");
+		return;
 	}
 	s->remote[s->nremote++] = res;
 	pthread_mutex_unlock(&s->rlock);

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "run/workers.h"
 
 static __thread struct worker *self;

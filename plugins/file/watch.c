@@ -53,6 +53,7 @@
 
 #include "file.h"
 #include "htab.h"
+#include "util/grow.h"
 
 #ifndef FILE_TMP_PREFIX
 #define FILE_TMP_PREFIX ".mgmt-" /* apply.c's temporary files */
@@ -352,16 +353,9 @@ static void pend(struct fw_ent *e)
 {
 	if (e->pending)
 		return;
-	if (fw.npend == fw.pend_cap) {
-		size_t cap = fw.pend_cap ? fw.pend_cap * 2 : 64;
-		struct fw_ent **p = realloc(fw.pend, cap * sizeof(*p));
-
-		if (!p) {
-			mgmt_dirty(e->res); /* out of order beats lost */
-			return;
-		}
-		fw.pend = p;
-		fw.pend_cap = cap;
+	if (GROW(fw.pend, fw.pend_cap, fw.npend + 1, 64) < 0) {
+		mgmt_dirty(e->res); /* out of order beats lost */
+		return;
 	}
 	e->pending = true;
 	fw.pend[fw.npend++] = e;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "pkg.h"
+#include "util/grow.h"
 
 /* Seconds each of the two transactions may take here. */
 #define FILES_TIMEOUT 10.0
@@ -57,15 +58,8 @@ void pkg_files_want(const char *name)
 {
 	if (find(name))
 		return;
-	if (F.n == F.cap) {
-		size_t cap = F.cap ? 2 * F.cap : 16;
-		struct fent *v = realloc(F.v, cap * sizeof(*v));
-
-		if (!v)
-			return;
-		F.v = v;
-		F.cap = cap;
-	}
+	if (GROW(F.v, F.cap, F.n + 1, 16) < 0)
+		return;
 	F.v[F.n].name = strdup(name);
 	if (!F.v[F.n].name)
 		return;

@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "config/params.h"
 #include "config/yaml.h"
-#include "log.h"
+#include "util/log.h"
 #include "runner.h"
 
 #include <errno.h>

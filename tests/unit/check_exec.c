@@ -43,7 +43,7 @@
 
 #include "config/config.h"
 #include "loader/loader.h"
-#include "log.h"
+#include "util/log.h"
 #include "run/host.h"
 #include "run/sched.h"
 #include "harness.h"

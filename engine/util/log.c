@@ -28,7 +28,7 @@
 
 #include <systemd/sd-journal.h>
 
-#include "log.h"
+#include "util/log.h"
 
 int log_level = MGMT_LOG_INFO;
 

@@ -11,8 +11,8 @@
  * reader's terminal.  Every engine folder may use this; it depends on nothing
  * but libc, sd-journal and the SDK's level numbers.
  */
-#ifndef ENGINE_LOG_H
-#define ENGINE_LOG_H
+#ifndef ENGINE_UTIL_LOG_H
+#define ENGINE_UTIL_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,4 +57,4 @@ void log_set_sink(log_sink_fn sink, void *ctx);
 #define log_info(...) log_msg(MGMT_LOG_INFO, NULL, NULL, __VA_ARGS__)
 #define log_debug(...) log_msg(MGMT_LOG_DEBUG, NULL, NULL, __VA_ARGS__)
 
-#endif /* ENGINE_LOG_H */
+#endif /* ENGINE_UTIL_LOG_H */
