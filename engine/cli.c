@@ -257,7 +257,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	if (cl)
 		cluster_stop(cl);
 out:
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	cluster_free(cl);
 	host_fini();
 	registry_free(&reg);
@@ -280,7 +280,7 @@ static int cmd_validate(struct global *g, int argc, char **argv)
 	if (status == 0)
 		printf("%s: ok (%zu resources, %zu edges)\n", argv[1],
 		       cfg->nres, cfg->nedges);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	registry_free(&reg);
 	return status;
 }
@@ -334,7 +334,7 @@ static int cmd_graph(struct global *g, int argc, char **argv)
 		}
 		plan_free(&plan);
 	}
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	registry_free(&reg);
 	return status;
 }

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/cluster-int.h"
+#include "cluster/internal.h"
 #include "cluster/codec.h"
 #include "util/log.h"
 #include "run/sched.h"
@@ -30,7 +30,7 @@
 #define REQ_TIMEOUT 5.0   /* s, unary requests */
 #define STOP_TIMEOUT 2.0  /* s, the revoke at a clean stop */
 
-void kv_free(struct kv *v, size_t n)
+void cluster_kv_free(struct kv *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].key);
@@ -132,7 +132,7 @@ void cluster_settle(struct cluster *c)
 static void lease_lost(struct cluster *c)
 {
 	c->lease = 0;
-	kv_free(c->pub, c->npub);
+	cluster_kv_free(c->pub, c->npub);
 	c->pub = NULL;
 	c->npub = 0;
 	ev_timer_stop(c->loop, &c->ka_timer);
@@ -170,7 +170,7 @@ static void on_txn(struct etcd_req *r, int err, const char *why, json_t *body,
 
 	c->txn_req = NULL;
 	if (err || e) {
-		kv_free(c->sent, c->nsent);
+		cluster_kv_free(c->sent, c->nsent);
 		c->sent = NULL;
 		c->nsent = 0;
 		failed(c, "export", err ? err : -EPROTO, err ? why : e);
@@ -184,7 +184,7 @@ static void on_txn(struct etcd_req *r, int err, const char *why, json_t *body,
 	link_up(c);
 	c->a_backoff = BACKOFF_FIRST;
 	codec_get_i64(json_object_get(body, "header"), "revision", &c->pub_rev);
-	kv_free(c->pub, c->npub);
+	cluster_kv_free(c->pub, c->npub);
 	c->pub = c->sent;
 	c->npub = c->nsent;
 	c->sent = NULL;
@@ -289,7 +289,7 @@ void cluster_lane_a(struct cluster *c)
 	n = ops ? diff(c, ops) : -ENOMEM;
 	if (n <= 0) {
 		json_decref(ops);
-		kv_free(c->sent, c->nsent);
+		cluster_kv_free(c->sent, c->nsent);
 		c->sent = NULL;
 		c->nsent = 0;
 		if (n < 0)
@@ -598,9 +598,9 @@ void cluster_free(struct cluster *c)
 	ev_timer_stop(c->loop, &c->ka_timer);
 	ev_timer_stop(c->loop, &c->a_timer);
 	ev_timer_stop(c->loop, &c->b_timer);
-	kv_free(c->want, c->nwant);
-	kv_free(c->pub, c->npub);
-	kv_free(c->sent, c->nsent);
+	cluster_kv_free(c->want, c->nwant);
+	cluster_kv_free(c->pub, c->npub);
+	cluster_kv_free(c->sent, c->nsent);
 	cluster_entries_free(c);
 	for (size_t i = 0; i < c->nkinds; i++)
 		free(c->kinds[i]);

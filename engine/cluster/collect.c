@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/cluster-int.h"
+#include "cluster/internal.h"
 #include "cluster/codec.h"
 #include "config/params.h"
 #include "util/log.h"
@@ -183,7 +183,7 @@ static int want_from(struct cluster *c, struct mgmt_res **ex, size_t n)
 		o--;
 		i--;
 	}
-	kv_free(c->want, c->nwant);
+	cluster_kv_free(c->want, c->nwant);
 	c->want = want;
 	c->nwant = o;
 	return 0;

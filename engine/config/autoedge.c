@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/compile.h"
+#include "config/internal.h"
 #include "util/grow.h"
 
 /* The index's keys are carved from blocks: one malloc per 64 KiB of keys,

@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/compile.h"
+#include "config/internal.h"
 #include "config/config.h"
 #include "config/params.h"
 #include "config/yaml.h"
@@ -366,7 +366,7 @@ static bool on_item(void *ctx, const struct ynode *const *keys, int nkeys,
 	if (nkeys == 1 && yscalar_is(keys[0], "edges") && c->resources_done) {
 		unsigned before = c->nerr;
 
-		compile_edge(c, index, item);
+		cfg_edge(c, index, item);
 		c->edge_nerr += c->nerr - before;
 		return true;
 	}
@@ -429,16 +429,16 @@ static void compile_root(struct compile *c, const struct ynode *root)
 		compile_resources(c, res);
 	before = c->nerr;
 	if (edges && !c->nomem)
-		compile_list(c, edges, "edges", compile_edge);
+		cfg_list(c, edges, "edges", cfg_edge);
 	if (!c->nomem)
 		uids(c);
 	if (c->nerr == before && c->edge_nerr == 0 && !c->nomem)
-		check_cycles(c);
+		cfg_check_cycles(c);
 	if (collect && !c->nomem)
-		compile_list(c, collect, "collect", compile_collect);
+		cfg_list(c, collect, "collect", cfg_collect);
 }
 
-void graph_cfg_free(struct graph_cfg *g)
+void config_graph_free(struct graph_cfg *g)
 {
 	if (!g)
 		return;
@@ -497,7 +497,7 @@ out:
 		/* Streaming finds errors in parse order, the tree walk after:
 		 * show them all in document order. */
 		diag_sort(d, first_err);
-		graph_cfg_free(c.g);
+		config_graph_free(c.g);
 		return -1;
 	}
 	*out = c.g;

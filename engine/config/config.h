@@ -58,7 +58,7 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 		       const struct registry *reg, struct graph_cfg **out,
 		       struct diag *d);
 
-void graph_cfg_free(struct graph_cfg *g);
+void config_graph_free(struct graph_cfg *g);
 
 /* Does this host manage the resources a graph exports (meta.export, "@@"
  * names)?  Yes (the default), unless it runs with etcd: then they are only

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/compile.h"
+#include "config/internal.h"
 #include "config/params.h"
 #include "graph/graph.h"
 #include "util/grow.h"
@@ -84,7 +84,7 @@ static ssize_t resolve(struct compile *c, const struct ynode *edge,
 	return (ssize_t)((uintptr_t)v - 1);
 }
 
-void compile_edge(struct compile *c, size_t idx, const struct ynode *n)
+void cfg_edge(struct compile *c, size_t idx, const struct ynode *n)
 {
 	static const struct mgmt_param notify_p = {
 		"notify", MGMT_PARAM_BOOL, 0, NULL, 0, NULL, NULL
@@ -138,7 +138,7 @@ void compile_edge(struct compile *c, size_t idx, const struct ynode *n)
 	c->g->edges[c->g->nedges++] = e;
 }
 
-void compile_collect(struct compile *c, size_t idx, const struct ynode *n)
+void cfg_collect(struct compile *c, size_t idx, const struct ynode *n)
 {
 	const struct ynode *pattern;
 	struct collect_cfg col = { .pos = n->pos };
@@ -172,8 +172,8 @@ void compile_collect(struct compile *c, size_t idx, const struct ynode *n)
 	c->g->collect[c->g->ncollect++] = col;
 }
 
-void compile_list(struct compile *c, const struct ynode *n, const char *what,
-		  void (*one)(struct compile *, size_t, const struct ynode *))
+void cfg_list(struct compile *c, const struct ynode *n, const char *what,
+	      void (*one)(struct compile *, size_t, const struct ynode *))
 {
 	if (cfg_is_null(n))
 		return;
@@ -189,7 +189,7 @@ void compile_list(struct compile *c, const struct ynode *n, const char *what,
 
 /* Report one cycle, at its first edge.  A long cycle is shown by its start
  * and the resource that closes it. */
-void check_cycles(struct compile *c)
+void cfg_check_cycles(struct compile *c)
 {
 	char msg[CYCLE_SHOW * 260 + 64], label[256], num[24];
 	struct graph gr;

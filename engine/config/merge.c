@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/compile.h"
+#include "config/internal.h"
 #include "config/config.h"
 #include "config/yaml.h"
 #include "util/log.h"
@@ -235,7 +235,7 @@ int config_merge(struct graph_cfg *g, struct mgmt_res **add, size_t n,
 		c.nomem = true;
 	} else {
 		drop_clashed(&m);
-		check_cycles(&c);
+		cfg_check_cycles(&c);
 	}
 	free(m.drop);
 	free(m.map);

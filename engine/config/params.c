@@ -590,7 +590,7 @@ bool params_equal(const struct mgmt_param *schema, const void *a, const void *b)
 
 #define NAME_MAX_DIST 64
 
-size_t name_distance(const char *a, const char *b)
+size_t suggest_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	size_t prev[NAME_MAX_DIST + 1], cur[NAME_MAX_DIST + 1];
@@ -623,7 +623,7 @@ void suggest_init(struct suggest *s, const char *word)
 
 void suggest_add(struct suggest *s, const char *candidate)
 {
-	size_t dist = name_distance(s->word, candidate);
+	size_t dist = suggest_distance(s->word, candidate);
 
 	if (dist < s->dist) {
 		s->dist = dist;

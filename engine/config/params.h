@@ -53,7 +53,7 @@ void strv_free(struct mgmt_strv *v);
 bool strv_equal(const struct mgmt_strv *a, const struct mgmt_strv *b);
 
 /* Levenshtein distance, ignoring case; SIZE_MAX for words over 64 bytes. */
-size_t name_distance(const char *a, const char *b);
+size_t suggest_distance(const char *a, const char *b);
 
 /* The nearest of a set of names to a misspelt `word`. */
 struct suggest {

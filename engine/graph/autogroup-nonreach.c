@@ -7,7 +7,7 @@
  * candidate is known to be connected to the leader.
  */
 #define _GNU_SOURCE /* qsort_r */
-#include "graph/autogroup-internal.h"
+#include "graph/internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

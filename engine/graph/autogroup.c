@@ -46,11 +46,11 @@
  *
  * This file holds the API, the working graph, the generic loop (drive())
  * and the merging rules, which every algorithm shares; an algorithm is a
- * struct ag_ops (autogroup-internal.h, after mgmt's AutoGrouper), so another
+ * struct ag_ops (graph/internal.h, after mgmt's AutoGrouper), so another
  * can be dropped in.  The default, autogroup-nonreach.c, is the one above.
  */
 #define _GNU_SOURCE /* qsort_r */
-#include "graph/autogroup-internal.h"
+#include "graph/internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

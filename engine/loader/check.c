@@ -33,7 +33,7 @@ static int check_abi(struct registry *r, const struct loader_opts *o,
 		why = "plugin is newer";
 	else
 		return 0;
-	plugin_err(
+	loader_err(
 		r, file,
 		"%sbuilt for SDK ABI %u.%u, this engine has ABI %u.%u (%s); skipped",
 		what, major, minor, MGMT_ABI_MAJOR, o->abi_minor, why);
@@ -47,12 +47,12 @@ static int check_size(struct registry *r, const char *file, const char *what,
 		      uint32_t size, size_t min, const char *how)
 {
 	if (size < min)
-		plugin_err(
+		loader_err(
 			r, file,
 			"%s size %u is too small: SDK ABI %u.0 needs at least %zu bytes; rebuild it with %s from the SDK; skipped",
 			what, size, MGMT_ABI_MAJOR, min, how);
 	else if (size > SIZE_ABSURD)
-		plugin_err(r, file,
+		loader_err(r, file,
 			   "%s size %u is absurd (more than %u); skipped", what,
 			   size, SIZE_ABSURD);
 	else
@@ -169,10 +169,11 @@ static bool kind_name_ok(const char *s)
 
 /* Check one kind of plugin `lp` (the idx-th, from 1) and copy it.  NULL when
  * it was skipped (logged, counted) and *oom set when memory ran out. */
-struct kind_entry *check_kind(struct registry *r, const struct loader_opts *o,
-			      const struct loader_plugin *lp,
-			      const struct mgmt_kind *src, size_t idx,
-			      bool *oom)
+struct kind_entry *loader_check_kind(struct registry *r,
+				     const struct loader_opts *o,
+				     const struct loader_plugin *lp,
+				     const struct mgmt_kind *src, size_t idx,
+				     bool *oom)
 {
 	struct kind_entry *e;
 	char why[512];
@@ -193,24 +194,24 @@ struct kind_entry *check_kind(struct registry *r, const struct loader_opts *o,
 	e->plugin = lp;
 
 	if (!e->k.name) {
-		plugin_err(r, lp->path, "kind #%zu has no name; skipped", idx);
+		loader_err(r, lp->path, "kind #%zu has no name; skipped", idx);
 		goto skip;
 	}
 	if (!kind_name_ok(e->k.name)) {
-		plugin_err(
+		loader_err(
 			r, lp->path,
 			"kind #%zu: name '%.*s' is invalid (must match [a-z][a-z0-9_]*, at most %d characters); skipped",
 			idx, KIND_NAME_MAX + 8, e->k.name, KIND_NAME_MAX);
 		goto skip;
 	}
 	if (!e->k.check_apply) {
-		plugin_err(r, lp->path,
+		loader_err(r, lp->path,
 			   "kind '%s': check_apply is NULL; skipped",
 			   e->k.name);
 		goto skip;
 	}
 	if (check_params(&e->k, &e->nparams, why, sizeof(why)) < 0) {
-		plugin_err(r, lp->path, "kind '%s': %s; skipped", e->k.name,
+		loader_err(r, lp->path, "kind '%s': %s; skipped", e->k.name,
 			   why);
 		goto skip;
 	}
@@ -223,8 +224,8 @@ skip:
 }
 
 /* Check the descriptor `d` and copy it into lp->desc.  0 or -EINVAL. */
-int check_desc(struct registry *r, const struct loader_opts *o,
-	       struct loader_plugin *lp, const struct mgmt_plugin *d)
+int loader_check_desc(struct registry *r, const struct loader_opts *o,
+		      struct loader_plugin *lp, const struct mgmt_plugin *d)
 {
 	if (check_abi(r, o, lp->path, "", d->abi_major, d->abi_minor) < 0)
 		return -EINVAL;
@@ -234,11 +235,11 @@ int check_desc(struct registry *r, const struct loader_opts *o,
 	memcpy(&lp->desc, d,
 	       d->size < sizeof(lp->desc) ? d->size : sizeof(lp->desc));
 	if (!lp->desc.name) {
-		plugin_err(r, lp->path, "descriptor has no name; skipped");
+		loader_err(r, lp->path, "descriptor has no name; skipped");
 		return -EINVAL;
 	}
 	if (!lp->desc.kinds || !lp->desc.kinds[0]) {
-		plugin_err(r, lp->path, "defines no kinds; skipped");
+		loader_err(r, lp->path, "defines no kinds; skipped");
 		return -EINVAL;
 	}
 	return 0;

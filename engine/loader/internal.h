@@ -37,21 +37,22 @@ static const struct mgmt_param no_params[] = { MGMT_PARAM_END };
 
 /* One log line "plugin FILE: ...", counted in r->nerrors and r->nrefused
  * and kept in r->problems for `mgmt-engine plugins`. */
-void plugin_err(struct registry *r, const char *file, const char *fmt, ...)
+void loader_err(struct registry *r, const char *file, const char *fmt, ...)
 	MGMT_PRINTF(3, 4);
 
 /* perms.c: 0, or -1 with the reason in `why`. */
-int dir_chain_safe(const char *dir, char *why, size_t len);
-int file_safe(const char *real, char *why, size_t len);
+int loader_dir_chain_safe(const char *dir, char *why, size_t len);
+int loader_file_safe(const char *real, char *why, size_t len);
 
 /* check.c: the descriptor `d` of `lp`, then one kind; each problem is
- * logged with plugin_err.  check_kind returns a new entry or NULL (then
+ * logged with loader_err.  loader_check_kind returns a new entry or NULL (then
  * *oom tells whether memory ran out). */
-int check_desc(struct registry *r, const struct loader_opts *o,
-	       struct loader_plugin *lp, const struct mgmt_plugin *d);
-struct kind_entry *check_kind(struct registry *r, const struct loader_opts *o,
-			      const struct loader_plugin *lp,
-			      const struct mgmt_kind *src, size_t idx,
-			      bool *oom);
+int loader_check_desc(struct registry *r, const struct loader_opts *o,
+		      struct loader_plugin *lp, const struct mgmt_plugin *d);
+struct kind_entry *loader_check_kind(struct registry *r,
+				     const struct loader_opts *o,
+				     const struct loader_plugin *lp,
+				     const struct mgmt_kind *src, size_t idx,
+				     bool *oom);
 
 #endif /* ENGINE_LOADER_INTERNAL_H */

@@ -125,7 +125,7 @@ static void vproblem(struct registry *r, const char *file, bool shadowed,
 		r->nrefused++;
 }
 
-void plugin_err(struct registry *r, const char *file, const char *fmt, ...)
+void loader_err(struct registry *r, const char *file, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -274,23 +274,23 @@ static int load_file_busy(struct load_ctx *c, const char *path,
 	if (!lp->dl) {
 		const char *err = dlerror();
 
-		plugin_err(r, path, "cannot load: %s", err ? err : "?");
+		loader_err(r, path, "cannot load: %s", err ? err : "?");
 		goto drop;
 	}
 	d = dlsym(lp->dl, MGMT_PLUGIN_SYMBOL);
 	if (!d) {
-		plugin_err(r, path,
+		loader_err(r, path,
 			   "no " MGMT_PLUGIN_SYMBOL
 			   " symbol (not an mgmt-engine plugin?)");
 		goto drop;
 	}
-	if (check_desc(r, c->o, lp, d) < 0)
+	if (loader_check_desc(r, c->o, lp, d) < 0)
 		goto drop;
 
 	while (lp->desc.kinds[nk] && nk <= MAX_KINDS)
 		nk++;
 	if (nk > MAX_KINDS) {
-		plugin_err(
+		loader_err(
 			r, path,
 			"more than %d kinds (list not NULL-terminated?); skipped",
 			MAX_KINDS);
@@ -300,8 +300,8 @@ static int load_file_busy(struct load_ctx *c, const char *path,
 	if (!ents)
 		goto nomem;
 	for (size_t i = 0; i < nk; i++) {
-		struct kind_entry *e =
-			check_kind(r, c->o, lp, lp->desc.kinds[i], i + 1, &oom);
+		struct kind_entry *e = loader_check_kind(
+			r, c->o, lp, lp->desc.kinds[i], i + 1, &oom);
 		if (oom)
 			goto nomem;
 		if (e)
@@ -314,7 +314,7 @@ static int load_file_busy(struct load_ctx *c, const char *path,
 		log_debug("initializing plugin %s", path);
 		rc = lp->desc.init(c->o->host);
 		if (rc < 0) {
-			plugin_err(r, path,
+			loader_err(r, path,
 				   "init failed (returned %d); skipped", rc);
 			goto drop;
 		}
@@ -421,28 +421,28 @@ static int try_file(struct load_ctx *c, const char *path, const char *dirwhy)
 
 	c->r->nfiles++;
 	if (stat(path, &st) < 0) {
-		plugin_err(c->r, path, "cannot stat: %s; skipped",
+		loader_err(c->r, path, "cannot stat: %s; skipped",
 			   strerror(errno));
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		plugin_err(c->r, path, "not a regular file; skipped");
+		loader_err(c->r, path, "not a regular file; skipped");
 		return 0;
 	}
 	if (!realpath(path, real)) {
-		plugin_err(c->r, path, "cannot resolve: %s; skipped",
+		loader_err(c->r, path, "cannot resolve: %s; skipped",
 			   strerror(errno));
 		return 0;
 	}
 	if (c->o->check_perms) {
 		if (dirwhy) {
-			plugin_err(c->r, path,
+			loader_err(c->r, path,
 				   "not safe to load as root: %s; skipped",
 				   dirwhy);
 			return 0;
 		}
-		if (file_safe(real, why, sizeof(why)) < 0) {
-			plugin_err(c->r, path,
+		if (loader_file_safe(real, why, sizeof(why)) < 0) {
+			loader_err(c->r, path,
 				   "not safe to load as root: %s; skipped",
 				   why);
 			return 0;
@@ -488,7 +488,8 @@ static int load_dir(struct load_ctx *c, const char *dir, bool explicit)
 			snprintf(dwhy, sizeof(dwhy), "cannot resolve %s: %s",
 				 dir, strerror(errno));
 			dirwhy = dwhy;
-		} else if (dir_chain_safe(rdir, dwhy, sizeof(dwhy)) < 0) {
+		} else if (loader_dir_chain_safe(rdir, dwhy, sizeof(dwhy)) <
+			   0) {
 			dirwhy = dwhy;
 		}
 	}
@@ -498,7 +499,7 @@ static int load_dir(struct load_ctx *c, const char *dir, bool explicit)
 		if (ret == 0) {
 			if (snprintf(path, sizeof(path), "%s/%s", dir,
 				     list[i]->d_name) >= (int)sizeof(path))
-				plugin_err(c->r, list[i]->d_name,
+				loader_err(c->r, list[i]->d_name,
 					   "path too long; skipped");
 			else
 				ret = try_file(c, path, dirwhy);

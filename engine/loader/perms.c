@@ -37,7 +37,7 @@ static const char *writable_by(mode_t mode)
  * be when they are sticky (like /tmp), since then only an entry's owner can
  * rename it.  Fills `why` and returns -EPERM (or -errno) when not.
  */
-int dir_chain_safe(const char *dir, char *why, size_t len)
+int loader_dir_chain_safe(const char *dir, char *why, size_t len)
 {
 	char buf[PATH_MAX];
 	bool leaf = true;
@@ -87,7 +87,7 @@ int dir_chain_safe(const char *dir, char *why, size_t len)
 }
 
 /* Is the real file `real` safe to load?  Fills `why` when not. */
-int file_safe(const char *real, char *why, size_t len)
+int loader_file_safe(const char *real, char *why, size_t len)
 {
 	char dir[PATH_MAX];
 	struct stat st;
@@ -118,5 +118,5 @@ int file_safe(const char *real, char *why, size_t len)
 		slash[1] = '\0';
 	else if (slash)
 		*slash = '\0';
-	return dir_chain_safe(dir, why, len);
+	return loader_dir_chain_safe(dir, why, len);
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/sched-int.h"
+#include "run/internal.h"
 
 /* meta.limit (runs per second) with meta.burst (runs at once, at least 1):
  * a token bucket, so a flapping resource cannot spin.  Without a token the

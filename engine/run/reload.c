@@ -26,7 +26,7 @@
 
 #include "util/log.h"
 #include "util/shash.h"
-#include "run/sched-int.h"
+#include "run/internal.h"
 
 #define RELOAD_DEBOUNCE 0.02 /* s: an editor's write, rename and chmod */
 
@@ -390,7 +390,7 @@ static void reload_now(struct sched *s)
 	diag_free(&d);
 	if (s->o.prepare && s->o.prepare(s->o.hook_ctx, ncfg) < 0) {
 		log_error("reload: %s: the running graph stays", s->o.yaml);
-		graph_cfg_free(ncfg);
+		config_graph_free(ncfg);
 		return;
 	}
 	if (diff(old, ncfg, &c) < 0) {
@@ -406,7 +406,7 @@ static void reload_now(struct sched *s)
 	carry_over(s, old, ncfg, &c, &dropped);
 	sched_graph_teardown(s);
 	if (old != s->first_cfg)
-		graph_cfg_free(old);
+		config_graph_free(old);
 	if (sched_graph_setup(s, ncfg) < 0) {
 		log_error("reload: cannot set up the new graph; stopping");
 		s->stopping = true;
@@ -423,7 +423,7 @@ static void reload_now(struct sched *s)
 		dropped = next;
 	}
 out:
-	graph_cfg_free(ncfg);
+	config_graph_free(ncfg);
 	free(c.match);
 	free(c.kept);
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "util/log.h"
-#include "run/sched-int.h"
+#include "run/internal.h"
 
 static void settle(struct sched *s, struct vertex *v);
 

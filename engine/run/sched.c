@@ -49,7 +49,7 @@
 
 #include "util/log.h"
 #include "run/host.h"
-#include "run/sched-int.h"
+#include "run/internal.h"
 #include "util/grow.h"
 
 static struct sched *cur;
@@ -548,7 +548,7 @@ out:
 	free(s.remote);
 	/* a graph swapped in by a reload is ours; the first is the caller's */
 	if (s.cfg != s.first_cfg)
-		graph_cfg_free(s.cfg);
+		config_graph_free(s.cfg);
 	pthread_mutex_destroy(&s.rlock);
 	if (s.stop_fd >= 0)
 		close(s.stop_fd);

@@ -54,7 +54,7 @@ struct sched;
 /* A vertex is a group of resources (most often of one) that runs as one:
  * one check_apply of the leader handles every member.  Events, refreshes
  * and watches stay per member (flags in struct mgmt_res).  A run is a job of
- * its own (struct run_job in sched-int.h), so it can outlive the vertex
+ * its own (struct run_job in run/internal.h), so it can outlive the vertex
  * across a reload. */
 struct vertex {
 	struct sched *s;
@@ -90,7 +90,7 @@ struct vertex {
 
 /* Run `cfg` until converged-timeout or a signal.  The caller keeps `cfg`
  * and frees it afterwards, but a reload may take resources out of it (their
- * slots become NULL, which graph_cfg_free skips).  Returns the process exit
+ * slots become NULL, which config_graph_free skips).  Returns the process exit
  * status: 0, 1 when a resource failed, 2 when the run could not start,
  * SCHED_EXIT_INTERRUPTED. */
 int sched_run(struct graph_cfg *cfg, const struct sched_opts *o);

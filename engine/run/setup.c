@@ -14,7 +14,7 @@
 
 #include "util/log.h"
 #include "run/host.h"
-#include "run/sched-int.h"
+#include "run/internal.h"
 
 static void on_retry(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents);

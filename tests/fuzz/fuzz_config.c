@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the all-or-nothing contract */
 	if ((rc == 0) != (g != NULL) || (rc == 0) != (d.n == 0))
 		abort();
-	graph_cfg_free(g);
+	config_graph_free(g);
 	diag_free(&d);
 	return 0;
 }

@@ -192,14 +192,14 @@ static void teardown(void)
 {
 	config_set_exports_managed(true);
 	log_set_sink(NULL, NULL);
-	graph_cfg_free(G);
+	config_graph_free(G);
 	G = NULL;
 	diag_free(&D);
 }
 
 static int compile(const char *yaml)
 {
-	graph_cfg_free(G);
+	config_graph_free(G);
 	G = NULL;
 	diag_free(&D);
 	return config_load_buffer("t.yaml", yaml, strlen(yaml), &reg, &G, &D);
@@ -394,7 +394,7 @@ START_TEST(test_label_equal)
 	ck_assert(res_equal(g1->res[2], G->res[2]));
 	G->res[2]->meta.retry = 3;
 	ck_assert(!res_equal(g1->res[2], G->res[2]));
-	graph_cfg_free(g1);
+	config_graph_free(g1);
 }
 END_TEST
 
@@ -839,7 +839,7 @@ START_TEST(test_edges_before_resources)
 		ck_assert_uint_eq(G->edges[0].from, 0);
 		ck_assert_uint_eq(G->edges[0].to, 1);
 		ck_assert(G->edges[0].notify);
-		graph_cfg_free(G);
+		config_graph_free(G);
 		G = NULL;
 	}
 	/* the edge's number counts every item, streamed or not */
@@ -955,9 +955,9 @@ START_TEST(test_suggest)
 {
 	struct suggest s;
 
-	ck_assert_uint_eq(name_distance("fiel", "file"), 2);
-	ck_assert_uint_eq(name_distance("Exec", "exec"), 0);
-	ck_assert_uint_eq(name_distance("", "abc"), 3);
+	ck_assert_uint_eq(suggest_distance("fiel", "file"), 2);
+	ck_assert_uint_eq(suggest_distance("Exec", "exec"), 0);
+	ck_assert_uint_eq(suggest_distance("", "abc"), 3);
 	suggest_init(&s, "contnet");
 	suggest_add(&s, "path");
 	suggest_add(&s, "content");

@@ -225,7 +225,7 @@ static int run_cfg(struct graph_cfg *cfg, struct sched_opts o)
 
 	logs_clear();
 	status = sched_run(cfg, &o);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	return status;
 }
 
@@ -487,7 +487,7 @@ static void *trun_main(void *arg)
 	struct sched_opts o = { .workers = 4, .converged_timeout = 0 };
 
 	if (r->deny && deny_clone3(r->deny, r->no_close_range) < 0) {
-		graph_cfg_free(r->cfg);
+		config_graph_free(r->cfg);
 		r->status = -1;
 		return NULL;
 	}

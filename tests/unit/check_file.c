@@ -136,7 +136,7 @@ static int run_opts(const char *yaml, bool noop)
 	struct graph_cfg *cfg = compile(yaml);
 	int status = sched_run(cfg, &o);
 
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	return status;
 }
 
@@ -156,7 +156,7 @@ static const char *errors(const char *yaml)
 
 	ck_assert_ptr_nonnull(f);
 	if (config_load_buffer("test.yaml", y, strlen(y), &reg, &cfg, &d) == 0)
-		graph_cfg_free(cfg);
+		config_graph_free(cfg);
 	diag_print(&d, f);
 	fputc('\0', f);
 	fclose(f);
@@ -590,13 +590,13 @@ START_TEST(noop_changes_nothing)
 				 MGMT_CHANGED);
 		k->k.cleanup(cfg->res[i], cfg->res[i]->params);
 	}
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	cfg = compile(
 		"resources:\n  file:\n  - {name: y, path: DIR/old, content: y}\n");
 	ck_assert_int_eq(k->k.check_apply(cfg->res[0], cfg->res[0]->params,
 					  false),
 			 MGMT_CONVERGED);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 }
 END_TEST
 
@@ -701,7 +701,7 @@ START_TEST(autoedges_and_uid)
 	match_at = 1; /* "/a/b" is managed: stop there */
 	k->k.autoedges(cfg->res[0], cfg->res[0]->params, add_edge, NULL);
 	ck_assert_int_eq(ngot, 1);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 }
 END_TEST
 
@@ -803,7 +803,7 @@ START_TEST(group_one_pass)
 	ck_logged("File[b]: ");
 	for (size_t i = 0; i < cfg->nres; i++)
 		k->k.cleanup(r[i], r[i]->params);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 }
 END_TEST
 
@@ -1004,7 +1004,7 @@ START_TEST(stale_temporaries_once)
 
 	k->k.cleanup(a, a->params);
 	k->k.cleanup(b, b->params);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 }
 END_TEST
 
@@ -1105,7 +1105,7 @@ START_TEST(group_stops_between_members)
 
 	for (int i = 0; i < NSTOP; i++)
 		k->k.cleanup(cfg->res[i], cfg->res[i]->params);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	close(stop_efd);
 	stop_efd = -1;
 }
@@ -1184,7 +1184,7 @@ START_TEST(atomic_rewrite)
 	ck_assert_int_eq(atomic_load(&bad), 0);
 	ck_assert_int_ge(atomic_load(&reads), 40);
 	k->k.cleanup(r, r->params);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 	free(content);
 }
 END_TEST

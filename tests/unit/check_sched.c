@@ -90,7 +90,7 @@ static int run_graph_opts(const char *yaml, struct sched_opts o)
 	}
 	diag_free(&d);
 	status = sched_run(cfg, &o);
-	graph_cfg_free(cfg);
+	config_graph_free(cfg);
 
 	nrecs = 0;
 	f = fopen(recpath, "r");

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * sched-int.h - the scheduler's state, shared by sched.c (vertex states,
- * dispatch, events, the run) and gate.c (limits and semaphores).  Loop
- * thread only.  Not used outside engine/run/.
+ * internal.h - the scheduler's state, shared by sched.c (vertex states,
+ * events, convergence, the loop), runs.c (dispatch and results), setup.c
+ * (a graph's setup and teardown), reload.c (the changeover) and gate.c
+ * (limits and semaphores).  Loop thread only.  Not used outside
+ * engine/run/.
  */
-#ifndef ENGINE_SCHED_INT_H
-#define ENGINE_SCHED_INT_H
+#ifndef ENGINE_RUN_INTERNAL_H
+#define ENGINE_RUN_INTERNAL_H
 
 #include <ev.h>
 #include <pthread.h>
@@ -147,4 +149,4 @@ int gate_setup_semas(struct sched *s, const struct graph_cfg *cfg);
  * this graph's (a reload must not let more run than a semaphore allows). */
 void gate_sema_hold(struct sched *s, const char *const *ids, uint32_t n);
 
-#endif /* ENGINE_SCHED_INT_H */
+#endif /* ENGINE_RUN_INTERNAL_H */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * autogroup-internal.h - what autogroup.c shares with its algorithms: the
+ * internal.h - what autogroup.c shares with its algorithms: the
  * working graph that groups form in, and struct ag_ops, the autogrouper
  * interface (after mgmt's AutoGrouper) that an algorithm implements.  The
  * rules it must keep are at the top of autogroup.c; autogroup-nonreach.c is
  * the default algorithm.  Not part of the engine's API.
  */
-#ifndef ENGINE_AUTOGROUP_INTERNAL_H
-#define ENGINE_AUTOGROUP_INTERNAL_H
+#ifndef ENGINE_GRAPH_INTERNAL_H
+#define ENGINE_GRAPH_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -106,4 +106,4 @@ int ag_merge_edges(struct ag *a, uint32_t into, uint32_t from);
 /* The algorithms. */
 extern const struct ag_ops ag_nonreach_ops;
 
-#endif /* ENGINE_AUTOGROUP_INTERNAL_H */
+#endif /* ENGINE_GRAPH_INTERNAL_H */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * compile.h - what the compiler's parts share: config.c (resources, the
+ * internal.h - what the compiler's parts share: config.c (resources, the
  * root, streaming, the entry points), edges.c (edges, collect and the
  * cycle check), autoedge.c (the uid index: conflicts and automatic edges)
  * and merge.c.  Not used outside engine/config/.
  */
-#ifndef ENGINE_COMPILE_H
-#define ENGINE_COMPILE_H
+#ifndef ENGINE_CONFIG_INTERNAL_H
+#define ENGINE_CONFIG_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,11 +55,11 @@ ssize_t cfg_get_kind(struct compile *c, const struct ynode *n,
 		     const char *prefix);
 
 /* edges.c */
-void compile_edge(struct compile *c, size_t idx, const struct ynode *n);
-void compile_collect(struct compile *c, size_t idx, const struct ynode *n);
-void compile_list(struct compile *c, const struct ynode *n, const char *what,
-		  void (*one)(struct compile *, size_t, const struct ynode *));
-void check_cycles(struct compile *c);
+void cfg_edge(struct compile *c, size_t idx, const struct ynode *n);
+void cfg_collect(struct compile *c, size_t idx, const struct ynode *n);
+void cfg_list(struct compile *c, const struct ynode *n, const char *what,
+	      void (*one)(struct compile *, size_t, const struct ynode *));
+void cfg_check_cycles(struct compile *c);
 
 /* autoedge.c: the (kind, uid) index (DESIGN.md section 6, the uid hook). */
 struct uid_index;
@@ -82,4 +82,4 @@ int uid_index_build(struct graph_cfg *g, const bool *skip, uid_clash_cb clash,
 int uid_index_edges(struct uid_index *ix);
 void uid_index_free(struct uid_index *ix);
 
-#endif /* ENGINE_COMPILE_H */
+#endif /* ENGINE_CONFIG_INTERNAL_H */

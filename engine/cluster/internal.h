@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * cluster-int.h - the cluster's state, shared by cluster.c (the lease,
+ * internal.h - the cluster's state, shared by cluster.c (the lease,
  * exports, the watch, states and retries) and collect.c (the cache of
  * exported resources and the graph's prepare hook).  Not used outside
  * engine/cluster/.
  */
-#ifndef ENGINE_CLUSTER_INT_H
-#define ENGINE_CLUSTER_INT_H
+#ifndef ENGINE_CLUSTER_INTERNAL_H
+#define ENGINE_CLUSTER_INTERNAL_H
 
 #include <stdint.h>
 
@@ -91,6 +91,6 @@ void cluster_lane_b(struct cluster *c);
 /* The first sync may be over: tell the scheduler. */
 void cluster_settle(struct cluster *c);
 
-void kv_free(struct kv *v, size_t n);
+void cluster_kv_free(struct kv *v, size_t n);
 
-#endif /* ENGINE_CLUSTER_INT_H */
+#endif /* ENGINE_CLUSTER_INTERNAL_H */
