@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,97 +140,161 @@ static bool parse_double(const char *s, double *out)
 	return errno == 0 && end != s && *end == '\0' && isfinite(*out);
 }
 
+/*
+ * A command's options as a table: each names the field of the command's
+ * argument struct it sets and how its value is checked, so one parser
+ * (parse_opts) serves every command and every bad value gets the same
+ * kind of message.
+ */
+enum opt_type {
+	OPT_FLAG,    /* bool: set to true */
+	OPT_TEXT,    /* const char *: the argument itself */
+	OPT_TIMEOUT, /* double: seconds in [min, max], or -1 (never) */
+	OPT_WHOLE,   /* long: a whole number in [min, max] */
+	OPT_CHOICE,  /* int: the index of the argument in choices */
+};
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	double min, max;
+	const char *what; /* the message's "is not ...": what is accepted */
+	const char *const *choices;
+};
+
+#define MAX_OPTS 16
+
+/* Store the value of option `o`, given as `arg`, in `args`.  Returns 0 or
+ * EXIT_USAGE after saying what is wrong. */
+static int set_opt(const char *cmd, const struct opt *o, const char *arg,
+		   void *args)
+{
+	char *field = (char *)args + o->offset;
+	double d = 0;
+	int i;
+
+	switch (o->type) {
+	case OPT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case OPT_TEXT:
+		*(const char **)field = arg;
+		return 0;
+	case OPT_TIMEOUT:
+	case OPT_WHOLE:
+		if (parse_double(arg, &d) &&
+		    ((d >= o->min && d <= o->max) ||
+		     (d == -1 && o->type == OPT_TIMEOUT)) &&
+		    (o->type == OPT_TIMEOUT || d == floor(d))) {
+			if (o->type == OPT_TIMEOUT)
+				*(double *)field = d;
+			else
+				*(long *)field = (long)d;
+			return 0;
+		}
+		break;
+	case OPT_CHOICE:
+		for (i = 0; o->choices[i]; i++) {
+			if (strcmp(arg, o->choices[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		}
+		break;
+	}
+	return usage_error("%s: --%s: '%s' is not %s", cmd, o->name, arg,
+			   o->what);
+}
+
+/* Parse the options of `cmd` (argv[0]) into `args` by the table `tab`.
+ * Returns the index of the first operand, or -EXIT_USAGE after saying what
+ * is wrong. */
+static int parse_opts(const char *cmd, const struct opt *tab, int argc,
+		      char **argv, void *args)
+{
+	struct option lo[MAX_OPTS + 1] = { 0 };
+	int n, c;
+
+	for (n = 0; tab[n].name && n < MAX_OPTS; n++)
+		lo[n] = (struct option){
+			.name = tab[n].name,
+			.has_arg = tab[n].type == OPT_FLAG ? no_argument :
+							     required_argument,
+			.val = n + 1,
+		};
+	optind = 0; /* glibc: restart scanning at argv[1] */
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (c == ':')
+			return -usage_error("%s: %s needs a value", cmd,
+					    argv[optind - 1]);
+		if (c < 1 || c > n)
+			return -usage_error("%s: unknown option '%s'", cmd,
+					    argv[optind - 1]);
+		if (set_opt(cmd, &tab[c - 1], optarg, args))
+			return -EXIT_USAGE;
+	}
+	return optind;
+}
+
+/* What `run` is given. */
+struct run_args {
+	const char *yaml, *hostname, *prefix, *graphviz, *etcd;
+	double converged_timeout;
+	long workers, etcd_ttl;
+	bool noop, no_autogroup;
+};
+
+#define RUN_OPT(name_, type_, field, ...)                                      \
+	{                                                                      \
+		.name = name_, .type = type_,                                  \
+		.offset = offsetof(struct run_args, field), __VA_ARGS__        \
+	}
+
+static const struct opt run_opts[] = {
+	RUN_OPT("yaml", OPT_TEXT, yaml),
+	RUN_OPT("converged-timeout", OPT_TIMEOUT, converged_timeout, .min = 0,
+		.max = INFINITY, .what = "a number of seconds (or -1)"),
+	RUN_OPT("hostname", OPT_TEXT, hostname),
+	RUN_OPT("noop", OPT_FLAG, noop),
+	RUN_OPT("graphviz", OPT_TEXT, graphviz),
+	RUN_OPT("prefix", OPT_TEXT, prefix),
+	RUN_OPT("workers", OPT_WHOLE, workers, .min = 1, .max = 1024,
+		.what = "a count from 1 to 1024"),
+	RUN_OPT("no-autogroup", OPT_FLAG, no_autogroup),
+	RUN_OPT("etcd", OPT_TEXT, etcd),
+	RUN_OPT("etcd-ttl", OPT_WHOLE, etcd_ttl, .min = 2, .max = 86400,
+		.what = "a whole number of seconds from 2 to 86400"),
+	{ .name = NULL },
+};
+
 static int cmd_run(struct global *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "yaml", required_argument, NULL, 'y' },
-		{ "converged-timeout", required_argument, NULL, 'c' },
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "noop", no_argument, NULL, 'n' },
-		{ "graphviz", required_argument, NULL, 'g' },
-		{ "prefix", required_argument, NULL, 'p' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "no-autogroup", no_argument, NULL, 'A' },
-		{ "etcd", required_argument, NULL, 'e' },
-		{ "etcd-ttl", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sched_opts so = { .converged_timeout = -1 };
-	struct cluster_opts co = { .ttl = CLUSTER_DEFAULT_TTL };
+	struct run_args a = { .converged_timeout = -1,
+			      .etcd_ttl = CLUSTER_DEFAULT_TTL };
+	struct sched_opts so = { 0 };
+	struct cluster_opts co = { 0 };
 	struct cluster *cl = NULL;
-	const char *yaml = NULL, *hostname = NULL, *prefix = NULL;
 	struct registry reg = { 0 };
 	struct graph_cfg *cfg = NULL;
 	char hostbuf[HOST_NAME_MAX + 1];
-	double d;
-	int c, status;
+	int i, status;
 
-	optind = 0; /* glibc: restart scanning at argv[1] */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'y':
-			yaml = optarg;
-			break;
-		case 'c':
-			if (!parse_double(optarg, &d) || (d < 0 && d != -1))
-				return usage_error("--converged-timeout: '%s' "
-						   "is not a number of seconds "
-						   "(or -1)",
-						   optarg);
-			so.converged_timeout = d;
-			break;
-		case 'H':
-			hostname = optarg;
-			break;
-		case 'n':
-			so.noop = true;
-			break;
-		case 'g':
-			so.graphviz = optarg;
-			break;
-		case 'p':
-			prefix = optarg;
-			break;
-		case 'w':
-			if (!parse_double(optarg, &d) || d < 1 || d > 1024 ||
-			    d != floor(d))
-				return usage_error("--workers: '%s' is not a "
-						   "count from 1 to 1024",
-						   optarg);
-			so.workers = (int)d;
-			break;
-		case 'A':
-			so.no_autogroup = true;
-			break;
-		case 'e':
-			co.endpoints = optarg;
-			break;
-		case 'T':
-			if (!parse_double(optarg, &d) || d < 2 || d > 86400 ||
-			    d != floor(d))
-				return usage_error("--etcd-ttl: '%s' is not a "
-						   "whole number of seconds "
-						   "from 2 to 86400",
-						   optarg);
-			co.ttl = (long)d;
-			break;
-		default:
-			return usage_error("run: bad option");
-		}
-	}
-	if (optind < argc)
-		return usage_error("run: unexpected argument '%s'",
-				   argv[optind]);
-	if (!yaml)
+	i = parse_opts("run", run_opts, argc, argv, &a);
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return usage_error("run: unexpected argument '%s'", argv[i]);
+	if (!a.yaml)
 		return usage_error("run: --yaml FILE is required");
-	if (!hostname) {
+	if (!a.hostname) {
 		if (gethostname(hostbuf, sizeof(hostbuf)) < 0)
 			strcpy(hostbuf, "localhost");
 		hostbuf[sizeof(hostbuf) - 1] = '\0';
-		hostname = hostbuf;
+		a.hostname = hostbuf;
 	}
-	if (host_set_hostname(hostname) < 0 ||
-	    (prefix && host_set_prefix(prefix) < 0))
+	if (host_set_hostname(a.hostname) < 0 ||
+	    (a.prefix && host_set_prefix(a.prefix) < 0))
 		return EXIT_USAGE;
 
 	if (load_plugins(g, &reg) < 0) {
@@ -238,14 +303,25 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	}
 	/* With etcd this host only publishes what it exports (DESIGN.md
 	 * section 9): those resources conflict with nothing here. */
-	config_set_exports_managed(!co.endpoints);
-	status = compile(yaml, &reg, &cfg);
-	so.yaml = yaml;
-	so.registry = &reg;
-	if (status == 0 && co.endpoints) {
-		co.hostname = hostname;
-		co.noop = so.noop;
-		co.registry = &reg;
+	config_set_exports_managed(!a.etcd);
+	status = compile(a.yaml, &reg, &cfg);
+	so = (struct sched_opts){
+		.yaml = a.yaml,
+		.registry = &reg,
+		.converged_timeout = a.converged_timeout,
+		.noop = a.noop,
+		.graphviz = a.graphviz,
+		.workers = (int)a.workers,
+		.no_autogroup = a.no_autogroup,
+	};
+	if (status == 0 && a.etcd) {
+		co = (struct cluster_opts){
+			.endpoints = a.etcd,
+			.ttl = a.etcd_ttl,
+			.hostname = a.hostname,
+			.noop = a.noop,
+			.registry = &reg,
+		};
 		if (cluster_new(&co, EV_DEFAULT, &cl) < 0)
 			status = EXIT_USAGE;
 		so.prepare = cluster_prepare;
@@ -285,47 +361,50 @@ static int cmd_validate(struct global *g, int argc, char **argv)
 	return status;
 }
 
+/* What `graph` is given. */
+struct graph_args {
+	int format; /* index in formats */
+	bool no_autogroup;
+};
+
+static const char *const formats[] = { "dot", "json", NULL };
+
+static const struct opt graph_opts[] = {
+	{ .name = "format",
+	  .type = OPT_CHOICE,
+	  .offset = offsetof(struct graph_args, format),
+	  .what = "dot or json",
+	  .choices = formats },
+	{ .name = "no-autogroup",
+	  .type = OPT_FLAG,
+	  .offset = offsetof(struct graph_args, no_autogroup) },
+	{ .name = NULL },
+};
+
 static int cmd_graph(struct global *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "no-autogroup", no_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct graph_args a = { 0 };
 	struct registry reg = { 0 };
 	struct graph_cfg *cfg = NULL;
-	bool json = false, autogroup = true;
 	struct plan plan;
-	int c, status;
+	int i, status;
 
-	optind = 0; /* glibc: restart scanning at argv[1] */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'A') {
-			autogroup = false;
-		} else if (c == 'f' && (strcmp(optarg, "dot") == 0 ||
-					strcmp(optarg, "json") == 0)) {
-			json = strcmp(optarg, "json") == 0;
-		} else if (c == 'f') {
-			return usage_error("graph: --format %s: use dot or "
-					   "json",
-					   optarg);
-		} else {
-			return usage_error("graph: bad option");
-		}
-	}
-	if (optind != argc - 1)
+	i = parse_opts("graph", graph_opts, argc, argv, &a);
+	if (i < 0)
+		return -i;
+	if (i != argc - 1)
 		return usage_error("graph: give exactly one FILE");
 	if (load_plugins(g, &reg) < 0) {
 		registry_free(&reg);
 		return EXIT_USAGE;
 	}
-	status = compile(argv[optind], &reg, &cfg);
-	if (status == 0 && plan_build(cfg, autogroup, &plan) < 0) {
+	status = compile(argv[i], &reg, &cfg);
+	if (status == 0 && plan_build(cfg, !a.no_autogroup, &plan) < 0) {
 		log_error("out of memory grouping the graph");
 		status = EXIT_FAILED;
 	} else if (status == 0) {
-		int r = json ? plan_write_json(&plan, stdout) :
-			       plan_write_dot(&plan, stdout);
+		int r = a.format == 1 ? plan_write_json(&plan, stdout) :
+					plan_write_dot(&plan, stdout);
 
 		if (r < 0 || fflush(stdout)) {
 			log_error("cannot write the graph: %s",
@@ -428,8 +507,9 @@ int cli_main(int argc, char **argv)
 	int c;
 
 	log_init();
+	opterr = 0; /* every message is ours: one line, with the hint */
 	/* "+": stop at the command; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			if (g.ndirs == MAX_PLUGIN_DIRS)
@@ -450,8 +530,12 @@ int cli_main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;
+		case ':':
+			return usage_error("%s needs a value",
+					   argv[optind - 1]);
 		default:
-			return usage_error("bad option");
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]);
 		}
 	}
 	g.dirs[g.ndirs] = NULL;

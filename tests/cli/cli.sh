@@ -71,6 +71,47 @@ ok "graph prints dot" sh -c 'grep -q "^digraph" "$1" && grep -q "Noop\[a\]" "$1"
 ok "graph --format xml: exit 2" sh -c \
 	'"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" graph --format xml "$1" 2>/dev/null; [ $? -eq 2 ]' _ "$TMP/good.yaml"
 
+# Every option value is checked before anything is loaded or run: exit 2,
+# one line naming the command, the option, the value and what it takes.
+bad_option() { # WANT COMMAND-LINE...
+	want=$1
+	shift
+	"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" "$@" \
+		>"$TMP/opt.out" 2>"$TMP/opt.err"
+	[ $? -eq 2 ] && [ ! -s "$TMP/opt.out" ] &&
+		[ "$(cat "$TMP/opt.err")" = "mgmt-engine: $want; see mgmt-engine --help" ]
+}
+ok "graph --format xml says what it takes" bad_option \
+	"graph: --format: 'xml' is not dot or json" graph --format xml "$TMP/good.yaml"
+ok "run --workers 0 is refused" bad_option \
+	"run: --workers: '0' is not a count from 1 to 1024" \
+	run --yaml "$TMP/good.yaml" --workers 0
+ok "run --workers 2.5 is refused" bad_option \
+	"run: --workers: '2.5' is not a count from 1 to 1024" \
+	run --workers 2.5 --yaml "$TMP/good.yaml"
+ok "run --etcd-ttl 1 is refused" bad_option \
+	"run: --etcd-ttl: '1' is not a whole number of seconds from 2 to 86400" \
+	run --yaml "$TMP/good.yaml" --etcd-ttl 1
+ok "run --converged-timeout -2 is refused" bad_option \
+	"run: --converged-timeout: '-2' is not a number of seconds (or -1)" \
+	run --yaml "$TMP/good.yaml" --converged-timeout -2
+ok "run --converged-timeout soon is refused" bad_option \
+	"run: --converged-timeout: 'soon' is not a number of seconds (or -1)" \
+	run --yaml "$TMP/good.yaml" --converged-timeout soon
+ok "run --frob is refused" bad_option "run: unknown option '--frob'" \
+	run --yaml "$TMP/good.yaml" --frob
+ok "run --workers without a value is refused" bad_option \
+	"run: --workers needs a value" run --yaml "$TMP/good.yaml" --workers
+ok "an unknown global option is refused" bad_option \
+	"unknown option '--frob'" --frob plugins
+ok "run without --yaml is refused" bad_option \
+	"run: --yaml FILE is required" run --noop
+ok "run with an operand is refused" bad_option \
+	"run: unexpected argument 'extra'" run --yaml "$TMP/good.yaml" extra
+ok "run --converged-timeout 0.5 is taken" "$MGMT_ENGINE" \
+	--plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$TMP/good.yaml" \
+	--converged-timeout 0.5 --workers 1 --prefix "$TMP/st"
+
 # Grouping as users see it: noops group with any noop that no path joins.
 cat >"$TMP/group.yaml" <<'Y'
 resources:
