@@ -5,7 +5,8 @@
  *
  * A resource is built by the compiler (config.c) from YAML: kind, name,
  * parameters in the plugin's struct, meta parameters, and where each came
- * from.  The runtime (engine/run) attaches its vertex through `vertex`.
+ * from: what the graph file says, and nothing else.  The scheduler
+ * (engine/run) hangs its own state of the resource on `run`.
  */
 #ifndef ENGINE_RESOURCE_H
 #define ENGINE_RESOURCE_H
@@ -38,6 +39,8 @@ struct meta {
 	bool reverse;          /* accepted for mgmt compatibility */
 };
 
+struct res_run;
+
 struct mgmt_res {
 	uint32_t magic; /* RES_MAGIC; checked by host services */
 	const struct kind_entry *kind;
@@ -48,24 +51,10 @@ struct mgmt_res {
 	struct pos pos;        /* the resource's mapping in the YAML */
 	struct pos *param_pos; /* per schema entry; line 0 = not given */
 	struct diag *diag;     /* set while validate runs (host->invalid) */
-	void *vertex;          /* the runtime's, see engine/run */
-	void *watches;         /* the runtime's: watches registered for it */
-	/* the runtime's, per resource even inside a group: */
-	bool rt_dirty;   /* an event since the run that saw it */
-	bool rt_refresh; /* a refresh not yet seen by a run */
-	bool job_dirty;  /* what the running check_apply sees */
-	bool job_refresh;
-	bool watch_pending; /* its watch is not ready yet */
-	bool in_watch;      /* its watch hook is running */
-	bool early_event;   /* an event came from inside that hook */
-	bool inited;        /* init succeeded: cleanup is owed */
-	uint32_t rt_index;  /* in graph_cfg.res */
-	/* the runtime's, across reloads: */
-	void *job;             /* the run covering it now, or NULL */
-	bool doomed;           /* changed or removed while that run went on: it
-			      * is cleaned up and freed when the run ends */
-	struct mgmt_res *heir; /* doomed: what replaces it, waiting */
-	struct mgmt_res *ancestor; /* what it replaces, still running */
+	/* What the scheduler keeps of it while it is in a running graph
+	 * (engine/run/internal.h); NULL until then.  Not config's: the
+	 * scheduler sets it up and frees it before it lets the resource go. */
+	struct res_run *run;
 };
 
 /* Free the parameter values (per schema), params, name, positions, meta

@@ -23,7 +23,7 @@
 
 #include "util/log.h"
 #include "run/host.h"
-#include "run/sched.h"
+#include "run/internal.h"
 
 #define WATCH_MAGIC 0x6d677774u /* "mgwt" */
 
@@ -97,7 +97,7 @@ static struct mgmt_watch *watch_new(mgmt_res *res, enum watch_type type,
 
 	if (res && !res_ok(res, "watch"))
 		return NULL;
-	if (!cb) {
+	if (!cb || (res && !res->run)) { /* no resource outside a run */
 		errno = EINVAL;
 		return NULL;
 	}
@@ -109,7 +109,7 @@ static struct mgmt_watch *watch_new(mgmt_res *res, enum watch_type type,
 	w->res = res;
 	w->cb = cb;
 	w->data = data;
-	head = res ? (struct mgmt_watch **)&res->watches : &kind_watches;
+	head = res ? &res->run->watches : &kind_watches;
 	w->next = *head;
 	if (w->next)
 		w->next->pprev = &w->next;
@@ -262,9 +262,12 @@ static void h_unwatch(mgmt_watch *w)
 
 void host_release_watches(struct mgmt_res *res)
 {
-	struct mgmt_watch **head = res ? (struct mgmt_watch **)&res->watches :
-					 &kind_watches;
+	struct mgmt_watch **head = &kind_watches;
 
+	if (res && !res->run)
+		return; /* never in a run: nothing registered */
+	if (res)
+		head = &res->run->watches;
 	while (*head)
 		watch_free(*head);
 }
@@ -312,12 +315,12 @@ static size_t h_group_members(const mgmt_res *res, mgmt_res *const **members)
 
 static bool h_refreshed(const mgmt_res *res)
 {
-	return res_ok(res, "refreshed") && res->job_refresh;
+	return res_ok(res, "refreshed") && res->run && res->run->job_refresh;
 }
 
 static bool h_member_dirty(const mgmt_res *res)
 {
-	return res_ok(res, "member_dirty") && res->job_dirty;
+	return res_ok(res, "member_dirty") && res->run && res->run->job_dirty;
 }
 
 static const char *h_state_dir(const mgmt_res *res)

@@ -31,6 +31,31 @@ struct sema {
 	struct vertex *wait_head, *wait_tail;
 };
 
+/* The scheduler's state of one resource (struct mgmt_res's `run`): set up
+ * when it first enters a running graph (sched_res_run), kept with the
+ * resource when a reload carries it over unchanged, freed before the
+ * resource is (sched_free_runs; a doomed one's when its run ends). */
+struct res_run {
+	struct vertex *vertex;      /* in the graph running now, or NULL */
+	struct mgmt_watch *watches; /* registered for it (host.c) */
+	struct run_job *job;        /* the run covering it now, or NULL */
+	/* A reload changed or removed it while that run went on: it is
+	 * cleaned up and freed when the run ends. */
+	bool doomed;
+	struct mgmt_res *heir;     /* doomed: what replaces it, waiting */
+	struct mgmt_res *ancestor; /* what it replaces, still running */
+	uint32_t index;            /* in graph_cfg.res */
+	/* Per resource even inside a group: */
+	bool dirty;     /* an event since the run that saw it */
+	bool refresh;   /* a refresh not yet seen by a run */
+	bool job_dirty; /* what the running check_apply sees */
+	bool job_refresh;
+	bool watch_pending; /* its watch is not ready yet */
+	bool in_watch;      /* its watch hook is running */
+	bool early_event;   /* an event came from inside that hook */
+	bool inited;        /* init succeeded: cleanup is owed */
+};
+
 /* One check_apply in flight: the leader and the members it covers, copied
  * at dispatch, so the run can end in a graph swapped in meanwhile (its
  * result then goes to wherever its resources are now). */
@@ -100,11 +125,16 @@ struct sched {
 void sched_enqueue(struct sched *s, struct vertex *v);
 void sched_kick(struct sched *s);
 
-/* sched.c: build and undo the vertices of a graph; stop one resource (its
+/* setup.c: build and undo the vertices of a graph; stop one resource (its
  * watches and cleanup hook; events it had sent are forgotten). */
 int sched_graph_setup(struct sched *s, struct graph_cfg *cfg);
 void sched_graph_teardown(struct sched *s);
 void sched_stop_resource(struct sched *s, struct mgmt_res *m);
+/* setup.c: give `r` its run state if it has none (0 or -ENOMEM); free the
+ * run state of every resource left in `cfg` (NULL: none), before `cfg` is
+ * freed. */
+int sched_res_run(struct mgmt_res *r);
+void sched_free_runs(struct graph_cfg *cfg);
 /* sched.c: take every finished job and outside event now. */
 bool sched_drain(struct sched *s);
 /* sched.c: send `j` its stop signal (once); a job that had not started is

@@ -4,15 +4,19 @@
  *
  * The graph file is watched through inotify on its directory, so a save by
  * rename-over (vim, sed -i) is seen like an in-place write; SIGHUP asks for
- * a reload too.  Events are debounced briefly, then the scheduler stops
- * starting new runs and, once nothing runs, the file is compiled aside.  If
- * it does not compile, every error is logged (file:line:col) and the
- * running graph stays.  If it does, it is swapped in: a resource whose kind,
- * name and parameters are unchanged (res_equal) is carried over as it is,
- * with its watches and plugin state, and runs again only if it had not
- * settled; removed and changed resources are cleaned up (their managed
- * state left as it is, as in mgmt); new and changed ones start and run in
- * dependency order with the new edges.
+ * a reload too.  Events are debounced briefly, then the file is compiled
+ * aside, without waiting for what runs.  If it does not compile, every
+ * error is logged (file:line:col) and the running graph stays; if nothing
+ * changed, nothing happens.  Else it is swapped in at once.  A resource
+ * whose kind, name and parameters are unchanged (res_equal) is carried over
+ * as it is: the same struct mgmt_res, which is its plugin's handle, with
+ * its run state (struct res_run), its watches and what the plugin keeps of
+ * it; a run of it goes on, and it runs again only if it had not settled.
+ * A removed or changed resource that does not run is cleaned up now (its
+ * managed state left as it is, as in mgmt); one that runs gets its stop
+ * signal and is cleaned up when its run ends, and what replaces it waits
+ * for that.  New and changed resources start and run in dependency order
+ * with the new edges.
  */
 #include "config.h"
 
@@ -271,7 +275,8 @@ static void wait_for_removed(struct sched *s, struct graph_cfg *new,
 
 	for (struct run_job *j = s->jobs; j; j = j->next)
 		for (uint32_t k = 0; k < j->n; k++)
-			n += j->members[k]->doomed && !j->members[k]->heir;
+			n += j->members[k]->run->doomed &&
+			     !j->members[k]->run->heir;
 	if (n == 0 || !(keys = calloc(n, sizeof(*keys))))
 		return;
 	for (struct run_job *j = s->jobs; j; j = j->next)
@@ -281,7 +286,7 @@ static void wait_for_removed(struct sched *s, struct graph_cfg *new,
 			bool found;
 			void **slot;
 
-			if (!d->doomed || d->heir)
+			if (!d->run->doomed || d->run->heir)
 				continue;
 			keys[nkeys] = res_key(d, &len);
 			slot = keys[nkeys] ? shash_slot(&idx, keys[nkeys], len,
@@ -301,9 +306,9 @@ static void wait_for_removed(struct sched *s, struct graph_cfg *new,
 		key = res_key(nr, &len);
 		d = key ? shash_get(&idx, key, len) : NULL;
 		free(key);
-		if (d && !d->heir) {
-			d->heir = nr;
-			nr->ancestor = d;
+		if (d && !d->run->heir) {
+			d->run->heir = nr;
+			nr->run->ancestor = d;
 		}
 	}
 	shash_free(&idx);
@@ -319,23 +324,27 @@ static void carry_over(struct sched *s, struct graph_cfg *old,
 	wait_for_removed(s, new, c);
 	for (size_t i = 0; i < new->nres; i++) {
 		struct mgmt_res *nr = new->res[i], *o;
+		struct res_run * or ;
 
 		if (!c->match[i])
 			continue;
 		o = old->res[c->match[i] - 1];
+		or = o->run;
 		if (c->kept[i]) {
+			/* The same resource, with its run state, its watches
+			 * and what its plugin keeps of it. */
 			old->res[c->match[i] - 1] = NULL;
 			repoint(o, new->file);
 			new->res[i] = o;
 			res_free(nr);
-		} else if (o->job) {
-			o->heir = nr;
-			nr->ancestor = o;
-		} else if (o->ancestor) {
+		} else if (or->job) {
+			or->heir = nr;
+			nr->run->ancestor = o;
+		} else if (or->ancestor) {
 			/* o waited for a run of its own ancestor: nr does */
-			nr->ancestor = o->ancestor;
-			o->ancestor->heir = nr;
-			o->ancestor = NULL;
+			nr->run->ancestor = or->ancestor;
+			or->ancestor->run->heir = nr;
+			or->ancestor = NULL;
 		}
 	}
 	/* Whatever is left was removed or replaced by a changed one. */
@@ -344,22 +353,22 @@ static void carry_over(struct sched *s, struct graph_cfg *old,
 
 		if (!o)
 			continue;
-		if (o->job) {
-			o->doomed = true;
-			o->vertex = NULL;
+		if (o->run->job) {
+			o->run->doomed = true;
+			o->run->vertex = NULL;
 			o->pos.file = NULL; /* the old graph's, freed */
 			old->res[i] = NULL;
-		} else if (o->ancestor) {
-			o->ancestor->heir =
-				NULL; /* removed before it started */
-			o->ancestor = NULL;
+		} else if (o->run->ancestor) {
+			/* removed before it started */
+			o->run->ancestor->run->heir = NULL;
+			o->run->ancestor = NULL;
 		} else {
 			sched_stop_resource(s, o);
 		}
 	}
 	for (struct run_job *j = s->jobs; j; j = j->next)
 		for (uint32_t k = 0; k < j->n; k++)
-			if (j->members[k]->doomed) {
+			if (j->members[k]->run->doomed) {
 				struct run_job *d = sched_job_stop(s, j);
 
 				if (d) {
@@ -368,6 +377,17 @@ static void carry_over(struct sched *s, struct graph_cfg *old,
 				}
 				break;
 			}
+}
+
+/* Give the new and changed resources of `new` their run state now: a
+ * changed one is linked to what it replaces before the graph is set up.
+ * (A kept one is replaced by the running resource itself.) */
+static int adopt(struct graph_cfg *new, const struct changes *c)
+{
+	for (size_t i = 0; i < new->nres; i++)
+		if (!c->kept[i] && sched_res_run(new->res[i]) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 static void reload_now(struct sched *s)
@@ -403,8 +423,13 @@ static void reload_now(struct sched *s)
 			 ncfg->nres);
 		goto out;
 	}
+	if (adopt(ncfg, &c) < 0) {
+		log_error("reload: out of memory; the running graph stays");
+		goto out;
+	}
 	carry_over(s, old, ncfg, &c, &dropped);
 	sched_graph_teardown(s);
+	sched_free_runs(old);
 	if (old != s->first_cfg)
 		config_graph_free(old);
 	if (sched_graph_setup(s, ncfg) < 0) {
@@ -423,6 +448,7 @@ static void reload_now(struct sched *s)
 		dropped = next;
 	}
 out:
+	sched_free_runs(ncfg);
 	config_graph_free(ncfg);
 	free(c.match);
 	free(c.kept);

@@ -95,12 +95,12 @@ void sched_dispatch(struct sched *s)
 		/* What this run sees; what comes meanwhile waits for the
 		 * next one. */
 		for (uint32_t i = 0; i < v->nmembers; i++) {
-			struct mgmt_res *m = v->members[i];
+			struct res_run *rr = v->members[i]->run;
 
-			m->job_dirty = m->rt_dirty;
-			m->job_refresh = m->rt_refresh;
-			m->rt_dirty = m->rt_refresh = false;
-			m->job = j;
+			rr->job_dirty = rr->dirty;
+			rr->job_refresh = rr->refresh;
+			rr->dirty = rr->refresh = false;
+			rr->job = j;
 		}
 		j->apply = !(s->o.noop || v->res->meta.noop);
 		j->next = s->jobs;
@@ -128,23 +128,23 @@ static void tell_successors(struct sched *s, const struct run_job *j,
 		return;
 	for (uint32_t i = 0; i < j->n; i++) {
 		const struct mgmt_res *m = j->members[i];
-		uint32_t from = m->rt_index;
+		uint32_t from = m->run->index;
 
-		if (m->doomed || !m->vertex)
+		if (m->run->doomed || !m->run->vertex)
 			continue; /* not in this graph */
 		for (uint32_t e = rg->out_start[from];
 		     e < rg->out_start[from + 1]; e++) {
 			struct mgmt_res *t = s->plan.cfg->res[rg->edges[e].to];
-			struct vertex *tv = t->vertex;
+			struct vertex *tv = t->run->vertex;
 			bool notify = applied &&
 				      (rg->edges[e].flags & GRAPH_EDGE_NOTIFY);
 
-			if (tv == m->vertex)
+			if (tv == m->run->vertex)
 				continue;
 			if (notify)
-				t->rt_refresh = true;
+				t->run->refresh = true;
 			if (notify || (t->flags & MGMT_RES_RUN_WHEN_REACHED)) {
-				t->rt_dirty = true;
+				t->run->dirty = true;
 				sched_make_dirty(s, tv);
 			}
 		}
@@ -154,9 +154,12 @@ static void tell_successors(struct sched *s, const struct run_job *j,
 /* Does a member of `v`, or what a member replaces, still run in a job? */
 bool sched_waits(const struct vertex *v)
 {
-	for (uint32_t i = 0; i < v->nmembers; i++)
-		if (v->members[i]->job || v->members[i]->ancestor)
+	for (uint32_t i = 0; i < v->nmembers; i++) {
+		const struct res_run *rr = v->members[i]->run;
+
+		if (rr->job || rr->ancestor)
 			return true;
+	}
 	return false;
 }
 
@@ -291,12 +294,12 @@ void sched_job_done(struct sched *s, struct run_job *j)
 		log_msg(MGMT_LOG_DEBUG, lead->kind->k.name, lead->name,
 			"converged");
 	for (uint32_t i = 0; i < j->n; i++) {
-		struct mgmt_res *m = j->members[i];
+		struct res_run *rr = j->members[i]->run;
 
-		m->job = NULL;
+		rr->job = NULL;
 		if (r < 0) { /* what the run saw is still to be seen */
-			m->rt_dirty |= m->job_dirty;
-			m->rt_refresh |= m->job_refresh;
+			rr->dirty |= rr->job_dirty;
+			rr->refresh |= rr->job_refresh;
 		}
 	}
 	if (r >= 0)
@@ -305,15 +308,17 @@ void sched_job_done(struct sched *s, struct run_job *j)
 	 * reload changed or removed, the vertex of what replaces it. */
 	for (uint32_t i = 0; i < j->n; i++) {
 		struct mgmt_res *m = j->members[i];
-		struct vertex *v = m->vertex;
+		struct res_run *rr = m->run;
+		struct vertex *v = rr->vertex;
 
-		if (m->doomed) {
+		if (rr->doomed) {
 			v = NULL;
-			if (m->heir) {
-				m->heir->ancestor = NULL;
-				v = m->heir->vertex;
+			if (rr->heir) {
+				rr->heir->run->ancestor = NULL;
+				v = rr->heir->run->vertex;
 			}
 			sched_stop_resource(s, m);
+			free(m->run);
 			res_free(m);
 		}
 		if (!v || v->mark || !s->touched)
@@ -352,7 +357,7 @@ size_t sched_group_members(const struct mgmt_res *res,
 		*members = NULL;
 		return 0;
 	}
-	v = res->vertex;
+	v = res->run ? res->run->vertex : NULL;
 	if (!v) {
 		*members = NULL;
 		return 0;

@@ -234,16 +234,17 @@ void sched_make_dirty(struct sched *s, struct vertex *v)
  * event of a pending watch says it is ready. */
 static void member_event(struct sched *s, struct mgmt_res *res)
 {
-	struct vertex *v = res->vertex;
+	struct res_run *rr = res->run;
+	struct vertex *v = rr ? rr->vertex : NULL;
 
 	if (!v)
 		return; /* changed or removed by a reload; its run goes on */
-	res->rt_dirty = true;
+	rr->dirty = true;
 	/* From inside its own watch hook: the watch is ready already, even if
 	 * the hook goes on to return MGMT_WATCH_PENDING. */
-	res->early_event |= res->in_watch;
-	if (res->watch_pending) {
-		res->watch_pending = false;
+	rr->early_event |= rr->in_watch;
+	if (rr->watch_pending) {
+		rr->watch_pending = false;
 		v->npending--;
 	}
 	sched_make_dirty(s, v);
@@ -346,7 +347,7 @@ void sched_dirty(struct mgmt_res *res)
 		sched_kick(s);
 		return;
 	}
-	/* res->vertex belongs to the loop (a reload may change it now):
+	/* res->run belongs to the loop (a reload may change it now):
 	 * member_event looks at it when the loop takes the event. */
 	pthread_mutex_lock(&s->rlock);
 	if (GROW(s->remote, s->remote_cap, s->nremote + 1, 16) < 0) {
@@ -539,10 +540,11 @@ out:
 	 * not start after some resources had. */
 	for (uint32_t i = s.n; s.v && s.order && i-- > 0;)
 		for (uint32_t j = s.v[s.order[i]].nmembers; j-- > 0;)
-			if (s.v[s.order[i]].members[j]->inited)
+			if (s.v[s.order[i]].members[j]->run->inited)
 				sched_stop_resource(&s,
 						    s.v[s.order[i]].members[j]);
 	sched_graph_teardown(&s);
+	sched_free_runs(s.cfg);
 	cur = NULL;
 	clock_virtual(false);
 	free(s.remote);

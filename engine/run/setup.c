@@ -38,7 +38,7 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 	struct vertex *v = SCHED_CONTAINER(w, struct vertex, poll_timer);
 
 	for (uint32_t i = 0; i < v->nmembers; i++)
-		v->members[i]->rt_dirty = true;
+		v->members[i]->run->dirty = true;
 	sched_make_dirty(v->s, v);
 	sched_kick(v->s);
 }
@@ -55,11 +55,12 @@ bool sched_start_members(struct sched *s, struct vertex *v)
 	v->npending = 0;
 	for (uint32_t j = 0; j < v->nmembers; j++) {
 		struct mgmt_res *m = v->members[j];
+		struct res_run *rr = m->run;
 		const struct mgmt_kind *k = &m->kind->k;
 		int r;
 
-		if (m->inited) {
-			v->npending += m->watch_pending;
+		if (rr->inited) {
+			v->npending += rr->watch_pending;
 			continue;
 		}
 		r = k->init ? k->init(m, m->params) : 0;
@@ -69,16 +70,16 @@ bool sched_start_members(struct sched *s, struct vertex *v)
 			ok = false;
 			continue;
 		}
-		m->inited = true;
-		m->in_watch = true;
+		rr->inited = true;
+		rr->in_watch = true;
 		r = k->watch ? k->watch(m, m->params) : 0;
-		m->in_watch = false;
+		rr->in_watch = false;
 		if (r < 0) {
 			log_msg(MGMT_LOG_ERROR, k->name, m->name,
 				"watch failed (error %d)", r);
 			ok = false;
-		} else if (r == MGMT_WATCH_PENDING && !m->early_event) {
-			m->watch_pending = true;
+		} else if (r == MGMT_WATCH_PENDING && !rr->early_event) {
+			rr->watch_pending = true;
 			v->npending++;
 		}
 	}
@@ -103,7 +104,7 @@ static void start_resources(struct sched *s)
 
 		if (sched_waits(v)) {
 			for (uint32_t j = 0; j < v->nmembers; j++)
-				v->redo |= v->members[j]->rt_dirty;
+				v->redo |= v->members[j]->run->dirty;
 			v->state = V_WAIT;
 			continue;
 		}
@@ -138,11 +139,28 @@ void sched_stop_resource(struct sched *s, struct mgmt_res *m)
 	const struct mgmt_kind *k = &m->kind->k;
 
 	host_release_watches(m);
-	if (k->cleanup && m->inited)
+	if (k->cleanup && m->run->inited)
 		k->cleanup(m, m->params);
-	m->inited = false;
-	m->vertex = NULL;
+	m->run->inited = false;
+	m->run->vertex = NULL;
 	forget_events(s, m);
+}
+
+int sched_res_run(struct mgmt_res *r)
+{
+	if (!r->run)
+		r->run = calloc(1, sizeof(*r->run));
+	return r->run ? 0 : -ENOMEM;
+}
+
+void sched_free_runs(struct graph_cfg *cfg)
+{
+	for (size_t i = 0; cfg && i < cfg->nres; i++) {
+		if (cfg->res[i]) {
+			free(cfg->res[i]->run);
+			cfg->res[i]->run = NULL;
+		}
+	}
 }
 
 /* Build the vertices of `cfg`: group it, lay out the vertices, start new
@@ -169,16 +187,19 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 		return -ENOMEM;
 	s->rq_head = s->rq_tail = 0;
 	for (uint32_t i = 0; i < cfg->nres; i++) {
-		struct mgmt_res *r = cfg->res[i];
+		struct res_run *rr;
 
-		r->rt_index = i;
-		if (!r->inited) {
-			r->rt_dirty = true; /* a new resource starts dirty */
-			r->rt_refresh = false;
-			r->watch_pending = false;
+		if (sched_res_run(cfg->res[i]) < 0)
+			return -ENOMEM;
+		rr = cfg->res[i]->run;
+		rr->index = i;
+		if (!rr->inited) {
+			rr->dirty = true; /* a new resource starts dirty */
+			rr->refresh = false;
+			rr->watch_pending = false;
 		}
-		if (!r->job) /* what a running job sees stays */
-			r->job_dirty = r->job_refresh = false;
+		if (!rr->job) /* what a running job sees stays */
+			rr->job_dirty = rr->job_refresh = false;
 	}
 	if (gate_setup_semas(s, cfg) < 0)
 		return -ENOMEM;
@@ -194,8 +215,8 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 		v->state = V_CLEAN;
 		for (uint32_t j = 0; j < v->nmembers; j++) {
 			v->members[j] = cfg->res[ag->members[first + j]];
-			v->members[j]->vertex = v;
-			if (v->members[j]->rt_dirty)
+			v->members[j]->run->vertex = v;
+			if (v->members[j]->run->dirty)
 				v->state = V_DIRTY;
 		}
 		v->res = v->members[0];
@@ -254,8 +275,8 @@ void sched_graph_teardown(struct sched *s)
 		for (uint32_t j = 0; j < v->nmembers; j++) {
 			if ((v->state != V_CLEAN || v->failing) &&
 			    v->state != V_RUNNING && v->state != V_WAIT)
-				v->members[j]->rt_dirty = true;
-			v->members[j]->vertex = NULL;
+				v->members[j]->run->dirty = true;
+			v->members[j]->run->vertex = NULL;
 		}
 	}
 	free(s->v);
