@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * check_svc.c - the svc plugin's parts that need no systemd, through the
+ * built plugin (plugins/svc) and the engine's compiler: which unit names
+ * validate accepts and the exact error (with line:col) for those it refuses,
+ * the ".service" added to a name without a suffix, the parameters' values
+ * ("unset: not managed"), the uid ("user/" for the user's manager), the
+ * automatic edges after the file resources of the unit file, and which
+ * units group together.  Nothing here connects to a bus: compiling a graph
+ * runs validate, uid and autoedges only.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "loader/loader.h"
+#include "util/log.h"
+#include "run/host.h"
+#include "harness.h"
+#include "runner.h"
+#include "../../plugins/svc/svc.h"
+
+static struct registry reg;
+static const struct kind_entry *svc;
+
+static void setup(void)
+{
+	harness_load(&reg, "MGMT_PLUGINS_DIR", host_table(), "svc");
+	svc = registry_find(&reg, "svc");
+}
+
+static void teardown(void)
+{
+	registry_free(&reg);
+}
+
+static struct graph_cfg *compile(const char *yaml)
+{
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+
+	if (config_load_buffer("test.yaml", yaml, strlen(yaml), &reg, &cfg,
+			       &d) < 0) {
+		diag_print(&d, stderr);
+		ck_abort_msg("graph did not compile");
+	}
+	diag_free(&d);
+	return cfg;
+}
+
+/* Every compile error of `yaml`, one per line ("" when it compiled). */
+static const char *errors(const char *yaml)
+{
+	static char out[8192];
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	ck_assert_ptr_nonnull(f);
+	if (config_load_buffer("test.yaml", yaml, strlen(yaml), &reg, &cfg,
+			       &d) == 0)
+		config_graph_free(cfg);
+	diag_print(&d, f);
+	fputc('\0', f);
+	fclose(f);
+	diag_free(&d);
+	return out;
+}
+
+/* A graph of one svc resource named `name` with `more` (YAML flow mapping
+ * entries, may be ""). */
+static const char *one(const char *name, const char *more)
+{
+	static char buf[2048];
+
+	ck_assert_int_lt(snprintf(buf, sizeof(buf),
+				  "resources:\n  svc:\n  - {name: \"%s\"%s}\n",
+				  name, more),
+			 (int)sizeof(buf));
+	return buf;
+}
+
+/* `n` times the letter a (static buffer). */
+static const char *long_name(size_t n)
+{
+	static char buf[300];
+
+	ck_assert_uint_lt(n, sizeof(buf));
+	memset(buf, 'a', n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *uid_of(struct graph_cfg *cfg, size_t i)
+{
+	return svc->k.uid(cfg->res[i], cfg->res[i]->params);
+}
+
+static const struct svc *params_of(struct graph_cfg *cfg, size_t i)
+{
+	return cfg->res[i]->params;
+}
+
+/* systemd's unit name characters, templates and escapes: all accepted. */
+START_TEST(names_accepted)
+{
+	static const char *const good[] = {
+		"nginx",          "nginx.service",
+		"ssh.socket",     "getty@tty1.service",
+		"getty@.service", "dev-disk-by\\x2duuid-1234.device",
+		"a:b_c-d.target", "Z9.timer",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *e = errors(one(good[i], ""));
+
+		ck_assert_msg(e[0] == '\0', "%s refused: %s", good[i], e);
+	}
+	/* the longest name systemd allows */
+	ck_assert_str_eq(errors(one(long_name(255), "")), "");
+}
+END_TEST
+
+/* Each refused name, with the resource's line:col and the character. */
+START_TEST(names_refused)
+{
+	static const struct {
+		const char *name, *error;
+	} bad[] = {
+		{ "bad name",
+		  "test.yaml:3:5: svc[bad name]: \"bad name\" is not "
+		  "a unit name (character ' ')\n" },
+		{ "../etc/x",
+		  "test.yaml:3:5: svc[../etc/x]: \"../etc/x\" is not "
+		  "a unit name\n" },
+		{ "a/b", "test.yaml:3:5: svc[a/b]: \"a/b\" is not a unit name "
+			 "(character '/')\n" },
+		{ ".hidden",
+		  "test.yaml:3:5: svc[.hidden]: \".hidden\" is not a "
+		  "unit name\n" },
+		{ "x;reboot",
+		  "test.yaml:3:5: svc[x;reboot]: \"x;reboot\" is not "
+		  "a unit name (character ';')\n" },
+		{ "$(id)", "test.yaml:3:5: svc[$(id)]: \"$(id)\" is not a unit "
+			   "name (character '$')\n" },
+		{ "a*", "test.yaml:3:5: svc[a*]: \"a*\" is not a unit name "
+			"(character '*')\n" },
+	};
+	char want[1024];
+	const char *e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_str_eq(errors(one(bad[i].name, "")), bad[i].error);
+	/* one character too many: one line, at the resource, with the whole
+	 * name quoted (the engine shortens the "svc[...]" label itself) */
+	e = errors(one(long_name(256), ""));
+	snprintf(want, sizeof(want), ": \"%s\" is not a unit name\n",
+		 long_name(256));
+	ck_assert_msg(strncmp(e, "test.yaml:3:5: svc[aaaa", 23) == 0, "%s", e);
+	ck_assert_uint_gt(strlen(e), strlen(want));
+	ck_assert_str_eq(e + strlen(e) - strlen(want), want);
+	ck_assert_ptr_eq(strchr(e, '\n'), e + strlen(e) - 1);
+	/* every bad name is reported, at its own line; good ones are not */
+	ck_assert_str_eq(
+		errors("resources:\n  svc:\n  - name: ok\n  - name: a b\n"
+		       "  - name: fine.socket\n  - name: .x\n"),
+		"test.yaml:4:5: svc[a b]: \"a b\" is not a unit name "
+		"(character ' ')\n"
+		"test.yaml:6:5: svc[.x]: \".x\" is not a unit name\n");
+}
+END_TEST
+
+/* The uid is the unit: ".service" added to a name without a suffix, and
+ * "user/" before it for the user's manager. */
+START_TEST(unit_and_uid)
+{
+	static const struct {
+		const char *name;
+		bool session;
+		const char *uid;
+	} t[] = {
+		{ "nginx", false, "nginx.service" },
+		{ "nginx.service", false, "nginx.service" },
+		{ "ssh.socket", false, "ssh.socket" },
+		{ "getty@tty1", false, "getty@tty1.service" },
+		{ "getty@.service", false, "getty@.service" },
+		{ "backup.timer", false, "backup.timer" },
+		{ "nginx", true, "user/nginx.service" },
+		{ "pipewire.socket", true, "user/pipewire.socket" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct graph_cfg *cfg = compile(
+			one(t[i].name, t[i].session ? ", session: true" : ""));
+
+		ck_assert_str_eq(uid_of(cfg, 0), t[i].uid);
+		config_graph_free(cfg);
+	}
+}
+END_TEST
+
+/* The longest name gets its whole suffix and prefix: nothing cut. */
+START_TEST(longest_uid)
+{
+	char want[1024];
+	struct graph_cfg *cfg;
+
+	snprintf(want, sizeof(want), "%s.service", long_name(255));
+	cfg = compile(one(long_name(255), ""));
+	ck_assert_str_eq(uid_of(cfg, 0), want);
+	config_graph_free(cfg);
+
+	snprintf(want, sizeof(want), "user/%s.service", long_name(255));
+	cfg = compile(one(long_name(255), ", session: true"));
+	ck_assert_str_eq(uid_of(cfg, 0), want);
+	ck_assert_uint_eq(strlen(uid_of(cfg, 0)), 5 + 255 + 8);
+	config_graph_free(cfg);
+}
+END_TEST
+
+/* state and startup: unset is "not managed"; session defaults to false. */
+START_TEST(params_values)
+{
+	struct graph_cfg *cfg =
+		compile("resources:\n  svc:\n"
+			"  - name: a\n"
+			"  - {name: b, state: running, startup: enabled}\n"
+			"  - {name: c, state: stopped, startup: disabled, "
+			"session: true}\n"
+			"  - {name: d, session: false}\n");
+
+	ck_assert_int_eq(params_of(cfg, 0)->state, -1);
+	ck_assert_int_eq(params_of(cfg, 0)->startup, -1);
+	ck_assert(!params_of(cfg, 0)->session);
+	ck_assert_int_eq(params_of(cfg, 1)->state, SVC_RUNNING);
+	ck_assert_int_eq(params_of(cfg, 1)->startup, SVC_ENABLED);
+	ck_assert(!params_of(cfg, 1)->session);
+	ck_assert_int_eq(params_of(cfg, 2)->state, SVC_STOPPED);
+	ck_assert_int_eq(params_of(cfg, 2)->startup, SVC_DISABLED);
+	ck_assert(params_of(cfg, 2)->session);
+	ck_assert(!params_of(cfg, 3)->session);
+	config_graph_free(cfg);
+}
+END_TEST
+
+START_TEST(params_refused)
+{
+	ck_assert_str_eq(errors("resources:\n  svc:\n"
+				"  - name: a\n    state: started\n"),
+			 "test.yaml:4:12: svc[a]: state \"started\" is not one "
+			 "of: running, stopped\n");
+	ck_assert_str_eq(
+		errors("resources:\n  svc:\n"
+		       "  - {name: a, startup: \"yes\"}\n"),
+		"test.yaml:3:24: svc[a]: startup \"yes\" is not one of: "
+		"enabled, disabled\n");
+	ck_assert_str_eq(errors("resources:\n  svc:\n"
+				"  - {name: a, session: maybe}\n"),
+			 "test.yaml:3:24: svc[a]: session \"maybe\" is not a "
+			 "boolean (true or false)\n");
+	ck_assert_str_eq(
+		errors("resources:\n  svc:\n"
+		       "  - {name: a, stat: running}\n"),
+		"test.yaml:3:15: svc[a]: unknown parameter 'stat' (did "
+		"you mean 'state'?)\n");
+}
+END_TEST
+
+static struct {
+	int direction;
+	char kind[16];
+	char uid[512];
+} got[8];
+static int ngot;
+
+static int add_edge(void *ctx, int direction, const char *kind, const char *uid)
+{
+	ck_assert_int_lt(ngot, 8);
+	ck_assert_ptr_nonnull(uid);
+	got[ngot].direction = direction;
+	snprintf(got[ngot].kind, sizeof(got[0].kind), "%s", kind);
+	snprintf(got[ngot].uid, sizeof(got[0].uid), "%s", uid);
+	ngot++;
+	return 0;
+}
+
+/* The autoedges of resource 0 of `yaml`: after the file resources of its
+ * unit file, in each directory systemd reads system units from. */
+static void ck_autoedges(const char *yaml, const char *unit)
+{
+	static const char *const dirs[] = { "/etc/systemd/system",
+					    "/run/systemd/system",
+					    "/lib/systemd/system",
+					    "/usr/lib/systemd/system" };
+	struct graph_cfg *cfg = compile(yaml);
+	char want[1024];
+
+	ngot = 0;
+	svc->k.autoedges(cfg->res[0], cfg->res[0]->params, add_edge, NULL);
+	ck_assert_int_eq(ngot, 4);
+	for (int i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want), "%s/%s", dirs[i], unit);
+		ck_assert_int_eq(got[i].direction, MGMT_EDGE_AFTER);
+		ck_assert_str_eq(got[i].kind, "file");
+		ck_assert_str_eq(got[i].uid, want);
+	}
+	config_graph_free(cfg);
+}
+
+START_TEST(autoedges_unit_files)
+{
+	char unit[320];
+
+	ck_autoedges(one("nginx", ""), "nginx.service");
+	ck_autoedges(one("nginx.service", ""), "nginx.service");
+	ck_autoedges(one("ssh.socket", ""), "ssh.socket");
+	ck_autoedges(one("getty@tty1", ""), "getty@tty1.service");
+	snprintf(unit, sizeof(unit), "%s.service", long_name(255));
+	ck_autoedges(one(long_name(255), ""), unit);
+}
+END_TEST
+
+/* Through the compiler: an automatic edge from each file resource writing
+ * the unit file, none from other paths, none with meta autoedge: false. */
+START_TEST(autoedges_in_graph)
+{
+	struct graph_cfg *cfg = compile(
+		"resources:\n  file:\n"
+		"  - {name: etc, path: /etc/systemd/system/web.service}\n"
+		"  - {name: run, path: /run/systemd/system/web.service}\n"
+		"  - {name: lib, path: /lib/systemd/system/web.service}\n"
+		"  - {name: usr, path: /usr/lib/systemd/system/web.service}\n"
+		"  - {name: nosuffix, path: /etc/systemd/system/web}\n"
+		"  - {name: dropin, path: /etc/systemd/system/web.service.d/}\n"
+		"  - {name: user, path: /etc/systemd/user/web.service}\n"
+		"  - {name: sock, path: /etc/systemd/system/web.socket}\n"
+		"  - {name: q, path: /etc/systemd/system/quiet.service}\n"
+		"  - {name: qs, path: /etc/systemd/system/quiet.socket}\n"
+		"  svc:\n"
+		"  - name: web\n"
+		"  - {name: quiet, meta: {autoedge: false}}\n"
+		"  - {name: quiet.socket, meta: {autoedge: false}}\n"
+		"  - {name: other.socket}\n");
+	size_t web = 10;
+	int seen[8] = { 0 };
+	int n = 0;
+
+	ck_assert_str_eq(cfg->res[web]->name, "web");
+	for (size_t i = 0; i < cfg->nedges; i++) {
+		const struct edge_cfg *e = &cfg->edges[i];
+
+		ck_assert(e->automatic);
+		ck_assert(!e->notify);
+		ck_assert_uint_eq(e->to, web);
+		ck_assert_uint_lt(e->from, 4);
+		seen[e->from]++;
+		n++;
+	}
+	ck_assert_int_eq(n, 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(seen[i], 1);
+	config_graph_free(cfg);
+}
+END_TEST
+
+/* One group per service manager: the system's and the user's. */
+START_TEST(groups_by_manager)
+{
+	struct graph_cfg *cfg = compile("resources:\n  svc:\n"
+					"  - name: a\n"
+					"  - name: b.socket\n"
+					"  - {name: c, session: true}\n"
+					"  - {name: d, session: true}\n");
+	const char *key;
+	mgmt_res **r = cfg->res;
+
+	ck_assert(svc->k.group_cmp(r[0], r[0]->params, r[1], r[1]->params));
+	ck_assert(svc->k.group_cmp(r[2], r[2]->params, r[3], r[3]->params));
+	ck_assert(!svc->k.group_cmp(r[0], r[0]->params, r[2], r[2]->params));
+	ck_assert(!svc->k.group_cmp(r[3], r[3]->params, r[1], r[1]->params));
+	ck_assert_uint_eq(svc->k.group_key(r[0], r[0]->params, &key), 6);
+	ck_assert_str_eq(key, "system");
+	ck_assert_uint_eq(svc->k.group_key(r[1], r[1]->params, &key), 6);
+	ck_assert_str_eq(key, "system");
+	ck_assert_uint_eq(svc->k.group_key(r[2], r[2]->params, &key), 4);
+	ck_assert_str_eq(key, "user");
+	config_graph_free(cfg);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("svc");
+	TCase *tc = tcase_create("no-systemd");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, names_accepted);
+	tcase_add_test(tc, names_refused);
+	tcase_add_test(tc, unit_and_uid);
+	tcase_add_test(tc, longest_uid);
+	tcase_add_test(tc, params_values);
+	tcase_add_test(tc, params_refused);
+	tcase_add_test(tc, autoedges_unit_files);
+	tcase_add_test(tc, autoedges_in_graph);
+	tcase_add_test(tc, groups_by_manager);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(suite());
+}
