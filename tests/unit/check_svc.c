@@ -8,6 +8,11 @@
  * automatic edges after the file resources of the unit file, and which
  * units group together.  Nothing here connects to a bus: compiling a graph
  * runs validate, uid and autoedges only.
+ *
+ * And the one function of apply.c (linked in) that reads a signal:
+ * svc_active_state_of, which finds the ActiveState in a PropertiesChanged
+ * of the Unit interface, on messages built here (sd-bus builds them on a
+ * socketpair; no bus daemon).
  */
 #include "config.h"
 
@@ -15,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "loader/loader.h"
@@ -23,6 +30,10 @@
 #include "harness.h"
 #include "runner.h"
 #include "../../plugins/svc/svc.h"
+
+/* apply.c and common/bus.c, linked in for svc_active_state_of, call the
+ * host through this; nothing here makes them. */
+MGMT_HIDDEN const struct mgmt_host *mgmt_host;
 
 static struct registry reg;
 static const struct kind_entry *svc;
@@ -392,6 +403,120 @@ START_TEST(groups_by_manager)
 }
 END_TEST
 
+/* ---- svc_active_state_of ---- */
+
+static sd_bus *sig_bus;
+static int sig_fds[2];
+
+static void sig_setup(void)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sig_fds), 0);
+	ck_assert_int_ge(sd_bus_new(&sig_bus), 0);
+	ck_assert_int_ge(sd_bus_set_fd(sig_bus, sig_fds[0], sig_fds[0]), 0);
+	/* started (not connected): sd-bus builds messages from here on */
+	ck_assert_int_ge(sd_bus_start(sig_bus), 0);
+}
+
+static void sig_teardown(void)
+{
+	sd_bus_close(sig_bus); /* no flush: the peer never answers */
+	sig_bus = sd_bus_unref(sig_bus);
+	close(sig_fds[1]);
+}
+
+/* A PropertiesChanged of `iface` begun, for the caller to append the
+ * changed properties' entries to. */
+static sd_bus_message *changed(const char *iface)
+{
+	sd_bus_message *m = NULL;
+
+	ck_assert_int_ge(sd_bus_message_new_signal(
+				 sig_bus, &m, SD_UNIT_PREFIX "/nginx_2eservice",
+				 "org.freedesktop.DBus.Properties",
+				 "PropertiesChanged"),
+			 0);
+	ck_assert_int_ge(sd_bus_message_append(m, "s", iface), 0);
+	ck_assert_int_ge(sd_bus_message_open_container(m, 'a', "{sv}"), 0);
+	return m;
+}
+
+/* End the properties, add the invalidated ones, seal: ready to read. */
+static sd_bus_message *sealed(sd_bus_message *m)
+{
+	ck_assert_int_ge(sd_bus_message_close_container(m), 0);
+	ck_assert_int_ge(sd_bus_message_append(m, "as", 1, "Conditions"), 0);
+	ck_assert_int_ge(sd_bus_message_seal(m, 1, 0), 0);
+	return m;
+}
+
+static void prop_s(sd_bus_message *m, const char *key, const char *val)
+{
+	ck_assert_int_ge(sd_bus_message_append(m, "{sv}", key, "s", val), 0);
+}
+
+START_TEST(active_state_found)
+{
+	sd_bus_message *m = changed(SD_UNIT);
+	char buf[32] = "untouched";
+
+	/* other properties of every shape before it are skipped */
+	prop_s(m, "SubState", "running");
+	ck_assert_int_ge(sd_bus_message_append(m, "{sv}",
+					       "StateChangeTimestamp", "t",
+					       (uint64_t)1234567),
+			 0);
+	ck_assert_int_ge(sd_bus_message_append(m, "{sv}", "Names", "as", 2,
+					       "nginx.service", "www.service"),
+			 0);
+	prop_s(m, "ActiveState", "active");
+	prop_s(m, "LoadState", "loaded");
+	sealed(m);
+	ck_assert(svc_active_state_of(m, buf, sizeof(buf)));
+	ck_assert_str_eq(buf, "active");
+	sd_bus_message_unref(m);
+
+	/* alone, and cut to the caller's buffer */
+	m = changed(SD_UNIT);
+	prop_s(m, "ActiveState", "deactivating");
+	sealed(m);
+	ck_assert(svc_active_state_of(m, buf, 6));
+	ck_assert_str_eq(buf, "deact");
+	sd_bus_message_unref(m);
+}
+END_TEST
+
+START_TEST(active_state_absent)
+{
+	sd_bus_message *m;
+	char buf[32] = "untouched";
+
+	/* the Unit interface without it: the state did not move */
+	m = changed(SD_UNIT);
+	prop_s(m, "SubState", "dead");
+	sealed(m);
+	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	sd_bus_message_unref(m);
+	/* nothing changed (only invalidated) */
+	m = sealed(changed(SD_UNIT));
+	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	sd_bus_message_unref(m);
+	/* another interface's "ActiveState" is not the unit's */
+	m = changed("org.freedesktop.systemd1.Service");
+	prop_s(m, "ActiveState", "failed");
+	sealed(m);
+	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	sd_bus_message_unref(m);
+	/* not a string: refused, not misread */
+	m = changed(SD_UNIT);
+	ck_assert_int_ge(
+		sd_bus_message_append(m, "{sv}", "ActiveState", "u", 3), 0);
+	sealed(m);
+	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	sd_bus_message_unref(m);
+	ck_assert_str_eq(buf, "untouched");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("svc");
@@ -407,6 +532,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, autoedges_unit_files);
 	tcase_add_test(tc, autoedges_in_graph);
 	tcase_add_test(tc, groups_by_manager);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("signals");
+	tcase_add_checked_fixture(tc, sig_setup, sig_teardown);
+	tcase_add_test(tc, active_state_found);
+	tcase_add_test(tc, active_state_absent);
 	suite_add_tcase(s, tc);
 	return s;
 }
