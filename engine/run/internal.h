@@ -137,21 +137,21 @@ int sched_res_run(struct mgmt_res *r);
 void sched_free_runs(struct graph_cfg *cfg);
 /* sched.c: take every finished job and outside event now. */
 bool sched_drain(struct sched *s);
-/* sched.c: send `j` its stop signal (once); a job that had not started is
+/* runs.c: send `j` its stop signal (once); a job that had not started is
  * taken off the queue and returned, for the caller to sched_job_done once
  * the graph is set up; NULL otherwise. */
 struct run_job *sched_job_stop(struct sched *s, struct run_job *j);
-/* sched.c: a job ended (or was dropped): its result goes to the vertices
+/* runs.c: a job ended (or was dropped): its result goes to the vertices
  * its resources are in now. */
 void sched_job_done(struct sched *s, struct run_job *j);
 
-/* sched.c: vertex states (shared with runs.c). */
+/* sched.c: vertex states (shared with runs.c and setup.c). */
 void sched_vlog(const struct vertex *v, int level, const char *fmt, ...)
 	MGMT_PRINTF(3, 4);
 void sched_set_state(struct vertex *v, enum vstate st);
 void sched_make_dirty(struct sched *s, struct vertex *v);
-/* The group hook, then init and watch of v's new members (false: one
- * failed); v's meta.poll timer. */
+/* setup.c: the group hook, then init and watch of v's new members (false:
+ * one failed); v's meta.poll timer. */
 bool sched_start_members(struct sched *s, struct vertex *v);
 void sched_start_poll(struct sched *s, struct vertex *v);
 
