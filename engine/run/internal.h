@@ -20,6 +20,52 @@
 #define SCHED_CONTAINER(ptr, type, member)                                     \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
+struct sched;
+
+enum vstate {
+	V_PENDING, /* its watch is not ready yet */
+	V_DIRTY,   /* must run when nothing before it is unsettled */
+	V_RUNNING, /* check_apply on a worker */
+	V_WAIT,    /* after a reload: a run of the graph before (of a member,
+		     * or of what a member replaces) has not ended yet */
+	V_RETRY,   /* failed; waiting meta.delay before trying again */
+	V_CLEAN,   /* its last run succeeded */
+	V_FAILED,  /* retries used up; blocks its descendants */
+};
+
+/* A vertex is a group of resources (most often of one) that runs as one:
+ * one check_apply of the leader handles every member.  Events, refreshes
+ * and watches stay per member (in each member's struct res_run).  A run is
+ * a job of its own (struct run_job, below), so it can outlive the vertex
+ * across a reload. */
+struct vertex {
+	struct sched *s;
+	struct mgmt_res *res;      /* the leader */
+	struct mgmt_res **members; /* leader first */
+	uint32_t nmembers;
+	uint32_t npending; /* members whose watch is not ready */
+	uint32_t id;       /* index in the grouped graph */
+	enum vstate state;
+	uint32_t nblock; /* parents that are not settled */
+	bool queued;     /* in the run queue */
+	bool redo;       /* an event arrived while running */
+	bool failing;    /* its last run (or init) failed */
+	bool cut;        /* a run it waits for was stopped */
+	bool mark;       /* scratch, while a run is delivered */
+	int err;         /* of a run it waits for: the first error */
+	bool sema_wait;  /* queued on a semaphore, not the runq */
+	uint32_t *semas; /* indexes into the graph's semaphores: the
+				    * union of its members' meta.sema */
+	uint32_t nsemas;
+	struct vertex *sema_next;  /* in a semaphore's wait list */
+	double tokens;             /* meta.limit/burst token bucket */
+	double tokens_at;          /* when tokens was last filled */
+	struct stimer limit_timer; /* waiting for a token */
+	int64_t retries_left;
+	struct stimer retry_timer;
+	struct stimer poll_timer;
+};
+
 /* A named counting semaphore (meta.sema "name:N"), shared by every vertex
  * naming it: at most N of them run at once.  A vertex takes all of its
  * semaphores at once or none, so vertices never hold one while waiting for
