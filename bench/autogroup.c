@@ -2,10 +2,10 @@
 /*
  * autogroup.c - benchmark of automatic grouping alone (engine/graph/
  * autogroup.c): random DAGs of V groupable vertices in 10 classes with 2V
- * edges, V = 1k, 10k, 100k, as issue 5 asks; then harder random DAGs (cmp
- * accepting only names with the same first letter, so many more groups;
- * 4V edges; 100 classes) and the shapes bench/engine runs (one class: a
- * chain, a fan, a binary tree).
+ * edges, V = 1k, 10k, 100k (graphs of 100,000 resources are normal); then
+ * harder random DAGs (cmp accepting only names with the same first letter,
+ * so many more groups; 4V edges; 100 classes) and the shapes bench/engine
+ * runs (one class: a chain, a fan, a binary tree).
  *
  * Each graph runs in its own child process, so the peak RSS reported (from
  * wait4) is that graph's alone; "grouping RSS" is the growth of the child's

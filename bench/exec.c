@@ -10,9 +10,10 @@
  * 2. 1,000 independent `/bin/true` execs with `--workers W`, against
  *    `xargs -n 1 -P W /bin/true` running /bin/true 1,000 times with the same
  *    parallelism; W defaults to the engine's own default, 2 x CPUs.
- * 3. N commands at once (issue 13): N exec resources `sleep 2` (shell
- *    /bin/sh, autogroup off) with `--workers N`, N = 500 unless
- *    $BENCH_EXEC_N says otherwise.  Started the default way (waiters that
+ * 3. N commands at once (what made waiters share the engine's memory,
+ *    plugins/exec/spawn.c): N exec resources `sleep 2` (shell /bin/sh,
+ *    autogroup off) with `--workers N`, N = 500 unless $BENCH_EXEC_N says
+ *    otherwise.  Started the default way (waiters that
  *    share the engine's memory, spawn.c) and, as the baseline in the same
  *    run, with MGMT_EXEC_SPAWN=fork (forked waiters, as every waiter was
  *    started before; the fallback now), one after the other; and N `sh -c
@@ -372,7 +373,8 @@ int main(int argc, char **argv)
 			npar, npar, v);
 		fprintf(out,
 			"| the same, `MGMT_EXEC_SPAWN=fork` (forked waiters, "
-			"as before issue 13) | %.3f s |\n",
+			"as before waiters shared the engine's memory) | "
+			"%.3f s |\n",
 			fk);
 		fprintf(out,
 			"| %d `sh -c 'sleep 2'` forked at once by the bench, "

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * file.c - benchmark of the file resource (issue 3), and the pieces its
- * parts share.  This file runs the converge benchmark: N = 1k, 10k, 100k
+ * file.c - benchmark of the file resource, and the pieces its parts
+ * share.  This file runs the converge benchmark: N = 1k, 10k, 100k
  * files in one directory, first created from nothing, then checked when all
  * are right, each by `mgmt-engine run --yaml G --converged-timeout=0` (wall
  * time and peak RSS from wait4) and, as the baseline in the same run, by

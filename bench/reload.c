@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * reload.c - benchmark of graph reload (issue 6): N file resources (10,000
+ * reload.c - benchmark of graph reload: N file resources (10,000
  * by default, each `meta: {autogroup: false}` so every resource is its own
  * vertex and logs under its own name) in one fresh directory under
  * /var/tmp are converged by an engine left running with `--log-level

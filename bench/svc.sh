@@ -103,7 +103,7 @@ read -r _ sp50 sp99 smax <<<"$self_line"
 	echo "| engine repairs it | **$ep50** | **$ep99** | $emax |"
 	echo "| baseline: a client starting it at once | $sp50 | $sp99 | $smax |"
 	echo
-	echo "The engine logged $restarts starts for $tries stops.  Aim: milliseconds (the issue: \"started again within milliseconds\")."
+	echo "The engine logged $restarts starts for $tries stops.  Aim: milliseconds (README.md: \"started again within milliseconds\")."
 	echo
 	echo "Converge 50 stopped services (\`ExecStart=/bin/sleep 3600\`, state running), median of $runs after a warm-up, timed inside the sandbox from spawn to exit:"
 	echo

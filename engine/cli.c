@@ -301,8 +301,8 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	/* With etcd this host only publishes what it exports (DESIGN.md
-	 * section 9): those resources conflict with nothing here. */
+	/* With etcd this host only publishes what it exports (doc/etcd.md,
+	 * "Exporting"): those resources conflict with nothing here. */
 	config_set_exports_managed(!a.etcd);
 	status = compile(a.yaml, &reg, &cfg);
 	so = (struct sched_opts){

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * cli.h - the command line (DESIGN.md section 8).
+ * cli.h - the command line (doc/architecture.md, "Commands and exit
+ * statuses").
  */
 #ifndef ENGINE_CLI_H
 #define ENGINE_CLI_H

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * cluster.h - exported and collected resources over etcd (DESIGN.md
- * section 9).
+ * cluster.h - exported and collected resources over etcd (doc/etcd.md).
  *
  * Exported resources ("@@NAME", or meta export: true) are taken out of the
  * local graph, as in mgmt, and put under

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * codec.h - the pure parts of talking to etcd through its JSON gateway
- * (REAL-SERVICES.md section 3): base64 keys and values, the range_end of a
- * prefix, 64-bit integers written as strings, the layout of exported keys,
- * and a resource's parameters as JSON by its kind's schema.  No I/O, so the
- * unit tests take them one by one.
+ * (doc/etcd.md, "The JSON gateway"): base64 keys and values, the range_end
+ * of a prefix, 64-bit integers written as strings, the layout of exported
+ * keys, and a resource's parameters as JSON by its kind's schema.  No I/O,
+ * so the unit tests take them one by one.
  */
 #ifndef ENGINE_CLUSTER_CODEC_H
 #define ENGINE_CLUSTER_CODEC_H

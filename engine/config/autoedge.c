@@ -5,15 +5,16 @@
  * Every resource whose kind has a uid hook is indexed by (kind, uid).  A uid
  * names the thing on the machine a resource manages, so a second resource
  * of one kind with a uid already in the index is a conflict: the two would
- * undo each other's work forever (DESIGN.md section 5).  It goes to the
- * caller, which reports it (a graph file) or skips it (a collected
- * resource), and stays out of the index, so a uid names one resource.  Then
- * each resource with meta.autoedge asks its kind which resources it comes
- * after or before, by kind and uid, and gets an edge to the match.  One
- * index serves both: the conflict check costs a graph of 100,000 resources
- * nothing the automatic edges did not need anyway.  A cycle an automatic
- * edge closes is reported by the compiler's cycle check like any other (with
- * the path), so the user can set `autoedge: false`.
+ * undo each other's work forever (doc/graph-format.md, "Uids and
+ * conflicts").  It goes to the caller, which reports it (a graph file) or
+ * skips it (a collected resource), and stays out of the index, so a uid
+ * names one resource.  Then each resource with meta.autoedge asks its kind
+ * which resources it comes after or before, by kind and uid, and gets an
+ * edge to the match.  One index serves both: the conflict check costs a
+ * graph of 100,000 resources nothing the automatic edges did not need
+ * anyway.  A cycle an automatic edge closes is reported by the compiler's
+ * cycle check like any other (with the path), so the user can set
+ * `autoedge: false`.
  */
 #include <config.h>
 

@@ -62,14 +62,15 @@ void config_graph_free(struct graph_cfg *g);
 
 /* Does this host manage the resources a graph exports (meta.export, "@@"
  * names)?  Yes (the default), unless it runs with etcd: then they are only
- * published (DESIGN.md section 9), so the graphs compiled afterwards leave
- * them out of the conflict check and the automatic edges.  Loop thread. */
+ * published (doc/etcd.md, "Exporting"), so the graphs compiled afterwards
+ * leave them out of the conflict check and the automatic edges.  Loop
+ * thread. */
 void config_set_exports_managed(bool managed);
 
 /* "file[f1]" (lowercase kind, as in errors) into buf; returns buf. */
 const char *res_label(const struct mgmt_res *r, char *buf, size_t len);
 
-/* merge.c: the graph meets the cluster (DESIGN.md section 9). */
+/* merge.c: the graph meets the cluster (doc/etcd.md). */
 
 /* Take the exported resources (meta.export_) out of `g`: they are
  * published, not managed here.  They go to *out (the caller frees each

@@ -61,7 +61,8 @@ void cfg_list(struct compile *c, const struct ynode *n, const char *what,
 	      void (*one)(struct compile *, size_t, const struct ynode *));
 void cfg_check_cycles(struct compile *c);
 
-/* autoedge.c: the (kind, uid) index (DESIGN.md section 6, the uid hook). */
+/* autoedge.c: the (kind, uid) index (doc/graph-format.md, "Uids and
+ * conflicts"). */
 struct uid_index;
 
 /* Resource `later` has the kind and uid of resource `first` (indexes into

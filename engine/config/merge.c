@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * merge.c - a compiled graph meets the cluster (DESIGN.md section 9): its
+ * merge.c - a compiled graph meets the cluster (doc/etcd.md): its
  * exported resources are taken out (they are published, not managed here,
  * as mgmt does with "@@" resources), and resources collected from etcd are
  * built from their JSON by the kind's schema and merged in, with automatic

@@ -22,7 +22,8 @@
 
 #define RES_MAGIC 0x6d67726du /* "mgrm" */
 
-/* Meta parameters, valid on every resource (DESIGN.md section 7). */
+/* Meta parameters, valid on every resource (doc/graph-format.md, "Meta
+ * parameters"). */
 struct meta {
 	bool autoedge;         /* true */
 	bool autogroup;        /* true */

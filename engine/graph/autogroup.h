@@ -8,10 +8,10 @@
  * (kind, then name), which are of one class (kind), and whether a candidate
  * may join a leader's group (the kind's group_cmp).  The result maps every
  * vertex to its group and gives the grouped graph, whose edges are the
- * original ones re-attached as mgmt does (DESIGN.md; issue 5; the rules
- * and their cost are at the top of autogroup.c).  The same graph and answers
- * give the same groups and edges whatever the vertex numbering; only the
- * group numbers follow it.
+ * original ones re-attached as mgmt does (doc/scheduler.md, "Groups"; the
+ * rules and their cost are at the top of autogroup.c).  The same graph and
+ * answers give the same groups and edges whatever the vertex numbering;
+ * only the group numbers follow it.
  *
  * An autogrouper is an algorithm behind struct autogrouper, so another can
  * be dropped in; autogroup_default is non-reachability grouping.

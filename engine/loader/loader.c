@@ -134,9 +134,9 @@ void loader_err(struct registry *r, const char *file, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A kind that an earlier plugin defines: the earlier one wins, as DESIGN.md
- * says, so this is how --plugins-dir overrides installed plugins; only a
- * warning, and not a refusal. */
+/* A kind that an earlier plugin defines: the earlier one wins (doc/abi.md,
+ * "Where plugins are found"), so this is how --plugins-dir overrides
+ * installed plugins; only a warning, and not a refusal. */
 static void plugin_shadowed(struct registry *r, const char *file,
 			    const char *fmt, ...) MGMT_PRINTF(3, 4);
 static void plugin_shadowed(struct registry *r, const char *file,

@@ -2,11 +2,12 @@
 /*
  * loader.h - find, dlopen and check plugins; the registry of kinds.
  *
- * Search order (DESIGN.md section 6): every --plugins-dir in order, then each
- * directory of $MGMT_ENGINE_PLUGINS_PATH (colon-separated), then the
- * compiled-in plugin directory.  Within a directory, NAME.so files load in
- * name order.  The first plugin defining a kind wins; a later one defining the
- * same kind is reported by file name and its duplicate kind skipped.
+ * Search order (doc/abi.md, "Where plugins are found"): every --plugins-dir
+ * in order, then each directory of $MGMT_ENGINE_PLUGINS_PATH
+ * (colon-separated), then the compiled-in plugin directory.  Within a
+ * directory, NAME.so files load in name order.  The first plugin defining a
+ * kind wins; a later one defining the same kind is reported by file name and
+ * its duplicate kind skipped.
  *
  * Every problem with one plugin is one log line naming the file, and that
  * plugin is skipped; nothing a plugin file contains can stop the others from

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * reload.c - graph changeover (DESIGN.md section 3).
+ * reload.c - graph changeover (doc/reload.md).
  *
  * The graph file is watched through inotify on its directory, so a save by
  * rename-over (vim, sed -i) is seen like an in-place write; SIGHUP asks for

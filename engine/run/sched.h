@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sched.h - run a compiled graph: the libev loop, the worker pool, vertex
- * states, retries, convergence (DESIGN.md sections 4 and 5).
+ * states, retries, convergence (doc/threads.md, doc/scheduler.md).
  */
 #ifndef ENGINE_SCHED_H
 #define ENGINE_SCHED_H
@@ -59,7 +59,7 @@ size_t sched_group_members(const struct mgmt_res *res,
 			   struct mgmt_res *const **members);
 
 /* From the outside source (loop thread): compile the graph file again,
- * with what prepare merges, and swap it in (DESIGN.md section 3). */
+ * with what prepare merges, and swap it in (doc/reload.md). */
 void sched_reload(void);
 
 /* From the outside source (loop thread): what busy says has changed. */

@@ -8,7 +8,7 @@
  * latter logged as progress at most twice a second.  The engine's stop_fd
  * (through bus_run_until) cancels a running transaction.
  *
- * Facts this relies on are in ../shared/DBUS-APIS.md section 1: a missing
+ * Facts this relies on are in doc/dbus.md, "PackageKit": a missing
  * package is only the absence of a Package signal; an id shows up in many
  * Package signals during an install; Cancel may send a misleading
  * ErrorCode, so the exit code decides.

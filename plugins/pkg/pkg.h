@@ -42,7 +42,8 @@ struct pkg {
 	bool watched;
 };
 
-/* PackageKit's wire values (DBUS-APIS.md 1.3): bitfields are 1 << enum. */
+/* PackageKit's wire values (doc/dbus.md, "Values"): bitfields are
+ * 1 << enum. */
 #define PK_FILTER_INSTALLED (UINT64_C(1) << 2)
 #define PK_FILTER_FREE (UINT64_C(1) << 8)
 #define PK_FILTER_SUPPORTED (UINT64_C(1) << 12)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The command line: help, version, plugins, validate, graph, usage errors and
-# their exit statuses (DESIGN.md section 8).
+# their exit statuses (doc/architecture.md, "Commands and exit statuses").
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 ok "--help exits 0 and shows the commands" sh -c \

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # conflicts.sh - two resources of one kind that manage one thing (one uid)
 # are a compile error, so `validate`, `graph` and `run` all refuse the graph
-# with both positions and change nothing (DESIGN.md section 5): two files at
-# one path would rewrite each other forever.  With the bundled kinds: a file
-# and a directory at one path are one thing (the file kind's uid has no
-# trailing '/'), and the automatic edges, which name resources by those same
-# uids, still order a file after its directory and a unit after its file.
+# with both positions and change nothing (doc/graph-format.md, "Uids and
+# conflicts"): two files at one path would rewrite each other forever.  With
+# the bundled kinds: a file and a directory at one path are one thing (the
+# file kind's uid has no trailing '/'), and the automatic edges, which name
+# resources by those same uids, still order a file after its directory and a
+# unit after its file.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 D="$TMP/srv"

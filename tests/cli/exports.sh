@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # exports.sh - every built plugin exports exactly one dynamic symbol, its
-# descriptor (STYLE.md: hidden visibility plus libtool's export regex).  A
-# plugin exporting anything else could clash with another plugin or the engine
-# and is an ABI promise nobody meant to make.
+# descriptor (doc/abi.md, "Symbol visibility": hidden visibility plus
+# libtool's export regex).  A plugin exporting anything else could clash with
+# another plugin or the engine and is an ABI promise nobody meant to make.
 . "${MGMT_TOP_SRCDIR:-.}/tests/cli/lib.sh"
 
 NM=${NM:-nm}

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Plugins that are refused or that crash, as users and packagers see them
-# (DESIGN.md sections 6, 8 and 10): `plugins` exits 1 and lists what was
-# refused and why; the hint to give a plugins directory comes only when no
-# plugin was found at all; a plugin that faults in a constructor or in its
+# (doc/abi.md, "What the loader checks"): `plugins` exits 1 and lists what
+# was refused and why; the hint to give a plugins directory comes only when
+# no plugin was found at all; a plugin that faults in a constructor or in its
 # init kills the engine by that signal, and the last line names its file.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 

@@ -14,7 +14,7 @@
 #                   live under /tmp, /run, /var/tmp or an overlaid directory
 #   SANDBOX_BOOT_TIMEOUT (60) and SANDBOX_STOP_TIMEOUT (20), in seconds
 #
-# What keeps the host safe (../shared/REAL-SERVICES.md, section 0 and 1):
+# What keeps the host safe (doc/testing.md, "Safety rules"):
 # systemd's tmpfiles would wipe /tmp and the host's enabled units would
 # start on host ports.  So, inside only: fresh tmpfs on /tmp, /run, /var/tmp
 # and the journal; /etc, /var, /usr, /opt, /root, /home and /srv are overlays
