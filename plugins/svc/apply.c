@@ -50,6 +50,7 @@ struct call {
 	const char *verb;   /* "start", "stop", "restart" */
 	char *job;          /* its object path once queued */
 	char *result;       /* from its JobRemoved */
+	uint32_t job_id;    /* from its JobRemoved */
 	bool job_done;
 };
 
@@ -191,6 +192,7 @@ static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *e)
 		if (!c->job || c->job_done || strcmp(path, c->job) != 0)
 			continue;
 		c->result = strdup(result);
+		c->job_id = id;
 		c->job_done = true;
 		js->done = --js->pending == 0;
 		break;
@@ -362,6 +364,24 @@ static int plan_state(struct call *c, bool apply)
 	return want ? reload_if_needed(c, apply) : 0;
 }
 
+/* Is job id `a` later than `b`?  (Ids count up and may wrap.) */
+static bool job_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+bool svc_is_news(struct svc *s, bool props, const char *active,
+		 uint32_t removed)
+{
+	if (removed && (!s->removed_job || job_after(removed, s->removed_job)))
+		s->removed_job = removed;
+	if (s->busy || (s->echo_job && job_after(s->echo_job, s->removed_job)))
+		return false; /* the run's job, or what came before its end */
+	if (removed)
+		return removed != s->echo_job;
+	return !props || strcmp(active, s->end_active) != 0;
+}
+
 bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len)
 {
 	const char *iface, *key, *val;
@@ -404,6 +424,8 @@ static void settle(sd_bus *bus, struct call *cs, size_t n, bool apply)
 		pthread_mutex_lock(&c->s->lock);
 		memcpy(c->s->end_active, c->active, sizeof(c->before));
 		c->s->busy = false;
+		if (c->job_done) /* its echoes may still be on their way */
+			c->s->echo_job = c->job_id;
 		pthread_mutex_unlock(&c->s->lock);
 	}
 	list_units(bus, cs, n);

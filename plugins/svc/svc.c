@@ -103,17 +103,25 @@ static int on_signal(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct svc *s = data;
 	bool props = sd_bus_message_is_signal(m, NULL, "PropertiesChanged");
-	char active[sizeof(s->end_active)];
-	bool event = false;
+	char active[sizeof(s->end_active)] = "";
+	uint32_t removed = 0;
+	bool event;
 
 	if (props && !svc_active_state_of(m, active, sizeof(active)))
 		return 0; /* other properties: the state did not move */
-	pthread_mutex_lock(&s->lock);
-	if (!s->busy && (!props || strcmp(active, s->end_active) != 0)) {
-		event = true;
-		if (props) /* duplicates of this change are not new events */
-			memcpy(s->end_active, active, sizeof(active));
+	if (sd_bus_message_is_signal(m, NULL, "JobRemoved")) {
+		const char *job, *unit, *result;
+
+		/* Every unit's (on_connected): this unit's only. */
+		if (sd_bus_message_read(m, "uoss", &removed, &job, &unit,
+					&result) < 0 ||
+		    strcmp(unit, s->unit) != 0)
+			return 0;
 	}
+	pthread_mutex_lock(&s->lock);
+	event = svc_is_news(s, props, active, removed);
+	if (event && props) /* duplicates of this change are not new events */
+		memcpy(s->end_active, active, sizeof(active));
 	pthread_mutex_unlock(&s->lock);
 	if (!event)
 		return 0;
@@ -193,12 +201,18 @@ static void on_connected(struct busloop_user *u, sd_bus *bus)
 {
 	struct svc *s = svc_of(u);
 	char rule[1024];
-	static const char *const members[] = { "JobRemoved", "UnitNew",
-					       "UnitRemoved" };
-	/* JobRemoved(u id, o job, s unit, s result); UnitNew(s id, o unit) */
-	static const int argn[] = { 2, 0, 0 };
+	/* UnitNew(s id, o unit), UnitRemoved(s id, o unit): matched on their
+	 * unit; JobRemoved(u id, o job, s unit, s result) is not (a match on
+	 * its third argument was never delivered here), so on_signal picks
+	 * this unit's out of every unit's. */
+	static const char *const members[] = { "UnitNew", "UnitRemoved",
+					       "JobRemoved" };
 
 	drop_slots(u);
+	/* What the last connection was still to hear is lost with it. */
+	pthread_mutex_lock(&s->lock);
+	s->echo_job = s->removed_job = 0;
+	pthread_mutex_unlock(&s->lock);
 	snprintf(rule, sizeof(rule),
 		 "type='signal',sender='" SD_DEST "',path='%s',"
 		 "interface='org.freedesktop.DBus.Properties',"
@@ -207,10 +221,14 @@ static void on_connected(struct busloop_user *u, sd_bus *bus)
 	if (match(s, bus, 0, rule) < 0)
 		return;
 	for (size_t i = 0; i < 3; i++) {
+		char arg[sizeof(s->unit) + 16] = "";
+
+		if (i < 2)
+			snprintf(arg, sizeof(arg), ",arg0='%s'", s->unit);
 		snprintf(rule, sizeof(rule),
 			 "type='signal',sender='" SD_DEST "',path='" SD_PATH
-			 "',interface='" SD_MANAGER "',member='%s',arg%d='%s'",
-			 members[i], argn[i], s->unit);
+			 "',interface='" SD_MANAGER "',member='%s'%s",
+			 members[i], arg);
 		if (match(s, bus, 1 + i, rule) < 0)
 			return;
 	}

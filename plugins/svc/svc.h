@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <mgmt/mgmt.h>
 
@@ -57,10 +58,17 @@ struct svc {
 	 * after it, a new ActiveState is an event only when it differs from
 	 * the one check_apply left (end_active).  check_apply reads the state
 	 * once more after clearing busy, so a change made by someone else
-	 * while it ran is not lost. */
+	 * while it ran is not lost.  The watch's connection is not the one
+	 * check_apply waits on, so the echoes of its job may reach the watch
+	 * after busy is cleared: systemd sends a job's JobRemoved after its
+	 * state changes, in order, so until the watch has seen the JobRemoved
+	 * of the run's job (echo_job; removed_job is the latest id it saw)
+	 * what comes is still that job's echo. */
 	pthread_mutex_t lock;
 	bool busy;
 	char end_active[32];
+	uint32_t echo_job;    /* the last run's job id, 0: none */
+	uint32_t removed_job; /* the latest JobRemoved id for the unit */
 };
 
 int svc_check_apply(mgmt_res *res, void *p, bool apply);
@@ -68,5 +76,12 @@ int svc_check_apply(mgmt_res *res, void *p, bool apply);
 /* The ActiveState in a PropertiesChanged of the Unit interface, copied into
  * buf; false when the signal does not carry it. */
 bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len);
+
+/* The watch: is a signal news from systemd, or an echo of the last run's
+ * job (see struct svc)?  `active` is a PropertiesChanged's ActiveState
+ * (`props`), `removed` a JobRemoved's job id (else 0).  Call with s->lock
+ * held. */
+bool svc_is_news(struct svc *s, bool props, const char *active,
+		 uint32_t removed);
 
 #endif /* PLUGINS_SVC_H */

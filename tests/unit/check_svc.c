@@ -9,10 +9,12 @@
  * units group together.  Nothing here connects to a bus: compiling a graph
  * runs validate, uid and autoedges only.
  *
- * And the one function of apply.c (linked in) that reads a signal:
+ * And the two functions of apply.c (linked in) that the watch uses:
  * svc_active_state_of, which finds the ActiveState in a PropertiesChanged
  * of the Unit interface, on messages built here (sd-bus builds them on a
- * socketpair; no bus daemon).
+ * socketpair; no bus daemon); and svc_is_news, which tells systemd's news
+ * from the echoes of the run's own job that reach the watch after the run
+ * ended, up to that job's JobRemoved.
  */
 #include "config.h"
 
@@ -517,6 +519,67 @@ START_TEST(active_state_absent)
 }
 END_TEST
 
+/* ---- svc_is_news: systemd's news, or the echo of the run's own job ---- */
+
+/* The watch's view after a run whose job `job` left the unit `active`:
+ * what settle (apply.c) sets as it clears busy. */
+static void after_run(struct svc *s, uint32_t job, const char *active)
+{
+	s->busy = false;
+	snprintf(s->end_active, sizeof(s->end_active), "%s", active);
+	s->echo_job = job;
+}
+
+START_TEST(echo_before_job_removed)
+{
+	struct svc s = { .removed_job = 6 };
+
+	/* A failed start of job 7: its state changes reach the watch after
+	 * the run ended, then its JobRemoved.  None of it is news. */
+	after_run(&s, 7, "failed");
+	ck_assert(!svc_is_news(&s, true, "activating", 0));
+	ck_assert(!svc_is_news(&s, true, "failed", 0));
+	ck_assert(!svc_is_news(&s, true, "inactive", 0));
+	ck_assert(!svc_is_news(&s, false, NULL, 7));
+	ck_assert_uint_eq(s.removed_job, 7);
+	/* From then on, a change made by someone else is. */
+	ck_assert(svc_is_news(&s, true, "active", 0));
+	ck_assert(svc_is_news(&s, false, NULL, 8)); /* another's job */
+	ck_assert(svc_is_news(&s, false, NULL, 0)); /* UnitNew, UnitRemoved */
+}
+END_TEST
+
+START_TEST(echo_seen_while_busy)
+{
+	struct svc s = { .busy = true };
+
+	/* The job's signals and its JobRemoved came while the run went on. */
+	ck_assert(!svc_is_news(&s, true, "activating", 0));
+	ck_assert(!svc_is_news(&s, false, NULL, 41));
+	after_run(&s, 41, "active");
+	/* Nothing is pending: the same state is no news, another one is. */
+	ck_assert(!svc_is_news(&s, true, "active", 0));
+	ck_assert(svc_is_news(&s, true, "deactivating", 0));
+	/* A run with no job leaves the last one's barrier passed. */
+	s.busy = true;
+	after_run(&s, s.echo_job, "inactive");
+	ck_assert(svc_is_news(&s, true, "active", 0));
+}
+END_TEST
+
+START_TEST(echo_job_ids_wrap)
+{
+	struct svc s = { .removed_job = UINT32_MAX - 1 };
+
+	after_run(&s, 2, "active"); /* ids went past 2^32 */
+	ck_assert(!svc_is_news(&s, true, "activating", 0));
+	ck_assert(!svc_is_news(&s, false, NULL, UINT32_MAX));
+	ck_assert(!svc_is_news(&s, true, "activating", 0));
+	ck_assert(!svc_is_news(&s, false, NULL, 2));
+	ck_assert(svc_is_news(&s, true, "failed", 0));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("svc");
@@ -537,6 +600,9 @@ static Suite *suite(void)
 	tc = tcase_create("signals");
 	tcase_add_checked_fixture(tc, sig_setup, sig_teardown);
 	tcase_add_test(tc, active_state_found);
+	tcase_add_test(tc, echo_before_job_removed);
+	tcase_add_test(tc, echo_seen_while_busy);
+	tcase_add_test(tc, echo_job_ids_wrap);
 	tcase_add_test(tc, active_state_absent);
 	suite_add_tcase(s, tc);
 	return s;
