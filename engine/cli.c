@@ -38,18 +38,21 @@ static const char usage_text[] =
 	"Usage: mgmt-engine [--plugins-dir DIR]... [--log-level L] COMMAND\n"
 	"\n"
 	"Commands:\n"
-	"  run --yaml FILE [--converged-timeout N] [--hostname H] [--noop]\n"
+	"  run --yaml GRAPH [--converged-timeout N] [--hostname H] [--noop]\n"
 	"      [--graphviz FILE.dot] [--prefix DIR] [--workers N]\n"
 	"      [--no-autogroup] [--etcd URL[,URL...]] [--etcd-ttl S]\n"
-	"                      apply the graph in FILE and keep it applied\n"
-	"  validate FILE       compile FILE only; exit 0 or print every error\n"
-	"  graph FILE [--format dot|json] [--no-autogroup]\n"
+	"                      apply the graph and keep it applied\n"
+	"  validate GRAPH      compile only; exit 0 or print every error\n"
+	"  graph GRAPH [--format dot|json] [--no-autogroup]\n"
 	"                      print the compiled, grouped graph; runs nothing\n"
 	"  plugins             list plugins, kinds, ABI versions, parameters,\n"
 	"                      and the plugins refused, with why; exit 1 if\n"
 	"                      any plugin (or kind) was refused\n"
 	"  --version           print the version\n"
 	"  --help              print this help\n"
+	"\n"
+	"GRAPH is a graph file, or a directory whose *.yaml files (in name order)\n"
+	"are the parts of one graph.\n"
 	"\n"
 	"Global options:\n"
 	"  --plugins-dir DIR   load plugins from DIR first (repeatable)\n"
@@ -286,7 +289,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	if (i < argc)
 		return usage_error("run: unexpected argument '%s'", argv[i]);
 	if (!a.yaml)
-		return usage_error("run: --yaml FILE is required");
+		return usage_error("run: --yaml GRAPH is required");
 	if (!a.hostname) {
 		if (gethostname(hostbuf, sizeof(hostbuf)) < 0)
 			strcpy(hostbuf, "localhost");

@@ -19,8 +19,10 @@
  * file: hence the angle brackets. */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -258,9 +260,14 @@ static void compile_res(struct compile *c, size_t kidx, size_t idx,
 			const struct mgmt_res *first =
 				c->g->res[(uintptr_t)*slot - 1];
 
+			/* The file too when it is another part of a graph
+			 * directory. */
+			bool same = first->pos.file == r->pos.file;
+
 			cfg_err(c, r->pos,
-				"%s: duplicate name (first defined at %d:%d)",
+				"%s: duplicate name (first defined at %s%s%d:%d)",
 				res_label(r, label, sizeof(label)),
+				same ? "" : first->pos.file, same ? "" : ":",
 				first->pos.line, first->pos.col);
 			return;
 		}
@@ -363,7 +370,8 @@ static bool on_item(void *ctx, const struct ynode *const *keys, int nkeys,
 
 	if (c->nomem)
 		return false;
-	if (nkeys == 1 && yscalar_is(keys[0], "edges") && c->resources_done) {
+	if (nkeys == 1 && yscalar_is(keys[0], "edges") && c->resources_done &&
+	    c->stream_edges) {
 		unsigned before = c->nerr;
 
 		cfg_edge(c, index, item);
@@ -393,11 +401,20 @@ static void on_root_value(void *ctx, const struct ynode *key,
 static const char *const root_keys[] = { "graph", "comment", "resources",
 					 "edges", "collect", NULL };
 
-static void compile_root(struct compile *c, const struct ynode *root)
+/* One file of the graph: its tree, and what it leaves for compile_rest,
+ * which runs once every file's resources are in (edges may cross files). */
+struct part {
+	struct ydoc *doc;
+	const struct ynode *edges, *collect;
+};
+
+/* The root of one file: `graph` (the first one given names the graph),
+ * `comment` and its resources. */
+static void compile_root(struct compile *c, const struct ynode *root,
+			 struct part *p)
 {
-	const struct ynode *res = NULL, *edges = NULL, *collect = NULL;
-	unsigned before;
-	char *comment = NULL;
+	const struct ynode *res = NULL;
+	char *text = NULL;
 
 	if (root->kind != YNODE_MAP) {
 		cfg_err(c, root->pos,
@@ -409,33 +426,45 @@ static void compile_root(struct compile *c, const struct ynode *root)
 		const struct ynode *key = root->map.pairs[i].key;
 		const struct ynode *val = root->map.pairs[i].value;
 
-		if (yscalar_is(key, "graph")) {
-			cfg_get_string(c, val, "", "graph", &c->g->name);
-		} else if (yscalar_is(key, "comment")) {
-			if (cfg_get_string(c, val, "", "comment", &comment) ==
-			    0)
-				free(comment);
+		if (yscalar_is(key, "graph") || yscalar_is(key, "comment")) {
+			if (cfg_get_string(c, val, "", key->scalar.text,
+					   &text) == 0 &&
+			    yscalar_is(key, "graph") && !c->g->name)
+				c->g->name = text;
+			else
+				free(text);
+			text = NULL;
 		} else if (yscalar_is(key, "resources")) {
 			res = val;
 		} else if (yscalar_is(key, "edges")) {
-			edges = val;
+			p->edges = val;
 		} else if (yscalar_is(key, "collect")) {
-			collect = val;
+			p->collect = val;
 		} else {
 			cfg_unknown_key(c, key, "", "top-level key", root_keys);
 		}
 	}
 	if (res && !cfg_is_null(res))
 		compile_resources(c, res);
-	before = c->nerr;
-	if (edges && !c->nomem)
-		cfg_list(c, edges, "edges", cfg_edge);
+}
+
+/* Once every file's resources are compiled: the edges, the conflicts and
+ * automatic edges, the cycle check (only when nothing after the resources
+ * failed: a cycle through a bad edge says nothing), and collect. */
+static void compile_rest(struct compile *c, const struct part *parts, size_t n)
+{
+	unsigned before = c->nerr;
+
+	for (size_t i = 0; i < n && !c->nomem; i++)
+		if (parts[i].edges)
+			cfg_list(c, parts[i].edges, "edges", cfg_edge);
 	if (!c->nomem)
 		uids(c);
 	if (c->nerr == before && c->edge_nerr == 0 && !c->nomem)
 		cfg_check_cycles(c);
-	if (collect && !c->nomem)
-		cfg_list(c, collect, "collect", cfg_collect);
+	for (size_t i = 0; i < n && !c->nomem; i++)
+		if (parts[i].collect)
+			cfg_list(c, parts[i].collect, "collect", cfg_collect);
 }
 
 void config_graph_free(struct graph_cfg *g)
@@ -455,67 +484,109 @@ void config_graph_free(struct graph_cfg *g)
 	free(g->collect);
 	free(g->name);
 	free(g->file);
+	for (size_t i = 0; i < g->nfiles; i++)
+		free(g->files[i]);
+	free(g->files);
 	free(g);
+}
+
+/* Begin compiling the graph read from `path`. */
+static void compile_begin(struct compile *c, const char *path)
+{
+	c->g = calloc(1, sizeof(*c->g));
+	if (c->g)
+		c->g->file = strdup(path);
+	c->names =
+		calloc(c->reg->nkinds ? c->reg->nkinds : 1, sizeof(*c->names));
+	if (!c->g || !c->g->file || !c->names)
+		c->nomem = true;
+}
+
+/* Parse file `name` (`len` bytes of `buf`) and compile its resources, as
+ * the graph's next part.  False when it does not parse (reported). */
+static bool compile_part(struct compile *c, const char *name, const char *buf,
+			 size_t len, struct part *p)
+{
+	struct ydoc_hook hook = { .item = on_item,
+				  .root_value = on_root_value,
+				  .ctx = c };
+	char *file;
+
+	if (c->nomem)
+		return true;
+	file = strdup(name);
+	if (!file || GROW(c->g->files, c->cap_files, c->g->nfiles + 1, 4) < 0) {
+		free(file);
+		c->nomem = true;
+		return true;
+	}
+	c->g->files[c->g->nfiles++] = file; /* positions point to it */
+	c->resources_done = false;
+	if (ydoc_parse_hooked(file, buf, len, &hook, &p->doc, c->d) < 0) {
+		c->nerr++;
+		return false;
+	}
+	compile_root(c, p->doc->root, p);
+	return true;
+}
+
+/* The rest, once every part is in (not when one did not parse: its
+ * resources would be missing), then the graph or every error. */
+static int compile_end(struct compile *c, const char *path, struct part *parts,
+		       size_t n, bool parsed, size_t first_err,
+		       struct graph_cfg **out)
+{
+	if (parsed && !c->nomem)
+		compile_rest(c, parts, n);
+	if (c->nomem)
+		diag_add(c->d, (struct pos){ path, 0, 0 }, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		ydoc_free(parts[i].doc);
+	for (size_t i = 0; c->names && i < c->reg->nkinds; i++)
+		shash_free(&c->names[i]);
+	free(c->names);
+	free(c->no_uid);
+	if (c->nerr || c->nomem) {
+		/* One file: streaming finds errors in parse order, the tree
+		 * walk after: show them all in document order.  (A directory's
+		 * files are each sorted as they are read.) */
+		if (c->stream_edges)
+			diag_sort(c->d, first_err);
+		config_graph_free(c->g);
+		return -1;
+	}
+	*out = c->g;
+	return 0;
 }
 
 int config_load_buffer(const char *name, const char *buf, size_t len,
 		       const struct registry *reg, struct graph_cfg **out,
 		       struct diag *d)
 {
-	struct compile c = { .reg = reg, .d = d };
-	struct ydoc_hook hook = { .item = on_item,
-				  .root_value = on_root_value };
-	struct ydoc *doc = NULL;
+	struct compile c = { .reg = reg, .d = d, .stream_edges = true };
+	struct part part = { 0 };
 	size_t first_err = d->n;
-	int rc;
+	bool parsed;
 
 	*out = NULL;
-	c.g = calloc(1, sizeof(*c.g));
-	if (c.g)
-		c.g->file = strdup(name);
-	c.names = calloc(reg->nkinds ? reg->nkinds : 1, sizeof(*c.names));
-	if (!c.g || !c.g->file || !c.names) {
-		c.nomem = true;
-		goto out;
-	}
-	hook.ctx = &c;
-	rc = ydoc_parse_hooked(c.g->file, buf, len, &hook, &doc, d);
-	if (rc < 0) {
-		c.nerr++;
-		goto out;
-	}
-	compile_root(&c, doc->root);
-out:
-	if (c.nomem)
-		diag_add(d, (struct pos){ name, 0, 0 }, "out of memory");
-	ydoc_free(doc);
-	for (size_t i = 0; c.names && i < reg->nkinds; i++)
-		shash_free(&c.names[i]);
-	free(c.names);
-	free(c.no_uid);
-	if (c.nerr || c.nomem) {
-		/* Streaming finds errors in parse order, the tree walk after:
-		 * show them all in document order. */
-		diag_sort(d, first_err);
-		config_graph_free(c.g);
-		return -1;
-	}
-	*out = c.g;
-	return 0;
+	compile_begin(&c, name);
+	parsed = compile_part(&c, name, buf, len, &part);
+	return compile_end(&c, name, &part, 1, parsed, first_err, out);
 }
 
-int config_load_file(const char *path, const struct registry *reg,
-		     struct graph_cfg **out, struct diag *d)
+/* The text of the regular file `path` into *buf (`*len` bytes; NULL for an
+ * empty file), or -1 after reporting why not. */
+static int read_text(const char *path, char **buf, size_t *len, struct diag *d)
 {
-	struct pos pos = { path, 0, 0 };
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nbuf;
+	size_t cap = 0;
+	char *nbuf;
 	const char *why = NULL;
 	struct stat st;
 	ssize_t n = 1;
-	int fd, rc;
+	int fd;
 
-	*out = NULL;
+	*buf = NULL;
+	*len = 0;
 	/* O_NONBLOCK: a FIFO must not hang us before the type check. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -527,36 +598,121 @@ int config_load_file(const char *path, const struct registry *reg,
 	/* Read to the end, not st_size: a file may grow, or (in /proc) say
 	 * 0. */
 	while (!why && n > 0) {
-		if (len == cap) {
+		if (*len == cap) {
 			cap = cap ? cap * 2 : (size_t)st.st_size + 1;
 			if (cap > CONFIG_MAX_FILE + 1)
 				cap = CONFIG_MAX_FILE + 1;
-			if (len == cap) {
+			if (*len == cap) {
 				why = CONFIG_TOO_BIG;
 				break;
 			}
-			nbuf = realloc(buf, cap);
+			nbuf = realloc(*buf, cap);
 			if (!nbuf) {
 				why = "out of memory";
 				break;
 			}
-			buf = nbuf;
+			*buf = nbuf;
 		}
-		n = read(fd, buf + len, cap - len);
+		n = read(fd, *buf + *len, cap - *len);
 		if (n < 0 && errno == EINTR)
 			n = 1;
 		else if (n < 0)
 			why = strerror(errno);
 		else
-			len += (size_t)n;
+			*len += (size_t)n;
 	}
 	if (fd >= 0)
 		close(fd);
 	if (why) {
-		diag_add(d, pos, "cannot read: %s", why);
-		free(buf);
+		diag_add(d, (struct pos){ path, 0, 0 }, "cannot read: %s", why);
+		free(*buf);
+		*buf = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+bool config_is_part(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".yaml") == 0;
+}
+
+static int part_filter(const struct dirent *e)
+{
+	return config_is_part(e->d_name);
+}
+
+/* Byte order, whatever the locale: the same directory compiles the same
+ * way everywhere. */
+static int part_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Every part of the directory `dir`, in name order, as one graph. */
+static int load_dir(const char *dir, const struct registry *reg,
+		    struct graph_cfg **out, struct diag *d)
+{
+	struct compile c = { .reg = reg, .d = d };
+	struct dirent **ents = NULL;
+	struct part *parts = NULL;
+	size_t first_err = d->n;
+	bool parsed = true;
+	int n, rc;
+
+	n = scandir(dir, &ents, part_filter, part_cmp);
+	if (n < 0) {
+		diag_add(d, (struct pos){ dir, 0, 0 }, "cannot read: %s",
+			 strerror(errno));
+		return -1;
+	}
+	compile_begin(&c, dir);
+	parts = calloc(n ? (size_t)n : 1, sizeof(*parts));
+	if (!parts)
+		c.nomem = true;
+	for (int i = 0; i < n && !c.nomem; i++) {
+		size_t len, before = d->n;
+		char *path = NULL, *buf;
+
+		if (asprintf(&path, "%s/%s", dir, ents[i]->d_name) < 0) {
+			c.nomem = true;
+			break;
+		}
+		if (read_text(path, &buf, &len, d) < 0) {
+			c.nerr++;
+			parsed = false;
+		} else {
+			parsed &= compile_part(&c, path, buf ? buf : "", len,
+					       &parts[i]);
+			diag_sort(d, before);
+		}
+		free(buf);
+		free(path);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	rc = compile_end(&c, dir, parts, parts ? (size_t)n : 0, parsed,
+			 first_err, out);
+	free(parts);
+	return rc;
+}
+
+int config_load_file(const char *path, const struct registry *reg,
+		     struct graph_cfg **out, struct diag *d)
+{
+	struct stat st;
+	size_t len;
+	char *buf;
+	int rc;
+
+	*out = NULL;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return load_dir(path, reg, out, d);
+	if (read_text(path, &buf, &len, d) < 0)
+		return -1;
 	rc = config_load_buffer(path, buf ? buf : "", len, reg, out, d);
 	free(buf);
 	return rc;

@@ -35,7 +35,9 @@ struct collect_cfg {
 };
 
 struct graph_cfg {
-	char *file; /* the path it was read from (positions use it) */
+	char *file;   /* the path it was read from: a file or a directory */
+	char **files; /* the files read, in name order (positions use them) */
+	size_t nfiles;
 	char *name; /* `graph:`; may be NULL */
 	struct mgmt_res *
 		*res; /* in YAML order: kinds in file order, then list order */
@@ -46,12 +48,20 @@ struct graph_cfg {
 	size_t ncollect;
 };
 
-/* Compile `path`.  On success returns 0 and *out; on any error returns -1,
- * leaves *out NULL and every error in `d`.  Runs each kind's validate, and
- * its uid hook on every resource that passed it: two resources of one kind
- * with one uid are an error at the second, naming the first. */
+/* Compile `path`: a graph file, or a directory whose every `*.yaml` file
+ * (not hidden, in name order) is a part of one graph: names are unique
+ * across the files, edges may cross them, and the graph's name is the
+ * first `graph:` given.  An empty directory is an empty graph.  On success
+ * returns 0 and *out; on any error returns -1, leaves *out NULL and every
+ * error in `d`, with the position in its own file.  Runs each kind's
+ * validate, and its uid hook on every resource that passed it: two
+ * resources of one kind with one uid are an error at the second, naming
+ * the first. */
 int config_load_file(const char *path, const struct registry *reg,
 		     struct graph_cfg **out, struct diag *d);
+
+/* Is `name` (a directory entry) a part of a graph directory? */
+bool config_is_part(const char *name);
 
 /* The same from a buffer; `name` is used in positions. */
 int config_load_buffer(const char *name, const char *buf, size_t len,

@@ -25,10 +25,11 @@ struct compile {
 	struct shash *names; /* per kind (index in reg->kinds): name -> res+1 */
 	bool *no_uid;        /* per resource: keep out of the uid index (it
 			      * did not compile, or is not managed here) */
-	size_t cap_res, cap_no_uid, cap_edges, cap_collect;
+	size_t cap_res, cap_no_uid, cap_edges, cap_collect, cap_files;
 	unsigned nerr;
 	unsigned edge_nerr;  /* errors in edges taken while streaming */
 	bool resources_done; /* the root's `resources` value is complete */
+	bool stream_edges;   /* one file: its edges may be taken as parsed */
 	bool nomem;
 };
 

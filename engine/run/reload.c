@@ -3,8 +3,9 @@
  * reload.c - graph changeover (doc/reload.md).
  *
  * The graph file is watched through inotify on its directory, so a save by
- * rename-over (vim, sed -i) is seen like an in-place write; SIGHUP asks for
- * a reload too.  Events are debounced briefly, then the file is compiled
+ * rename-over (vim, sed -i) is seen like an in-place write; a graph
+ * directory is watched itself, for any of its parts written, added or
+ * removed.  SIGHUP asks for a reload too.  Events are debounced briefly, then the file is compiled
  * aside, without waiting for what runs.  If it does not compile, every
  * error is logged (file:line:col) and the running graph stays; if nothing
  * changed, nothing happens.  Else it is swapped in at once.  A resource
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -75,7 +77,9 @@ static void on_inotify(struct ev_loop *loop, ev_io *w, int revents)
 			const struct inotify_event *ev = (const void *)p;
 
 			if ((ev->mask & IN_Q_OVERFLOW) ||
-			    (ev->len && strcmp(ev->name, s->yaml_base) == 0))
+			    (ev->len &&
+			     (s->yaml_base ? !strcmp(ev->name, s->yaml_base) :
+					     config_is_part(ev->name))))
 				want(s);
 			p += sizeof(*ev) + ev->len;
 		}
@@ -85,6 +89,9 @@ static void on_inotify(struct ev_loop *loop, ev_io *w, int revents)
 void reload_watch_start(struct sched *s)
 {
 	char dirbuf[PATH_MAX], basebuf[PATH_MAX];
+	uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB;
+	const char *dir;
+	struct stat st;
 	int fd;
 
 	ev_timer_init(&s->reload_timer, on_timer, RELOAD_DEBOUNCE, 0.);
@@ -93,14 +100,19 @@ void reload_watch_start(struct sched *s)
 	s->sighup.data = s;
 	ev_signal_start(s->loop, &s->sighup);
 
-	snprintf(dirbuf, sizeof(dirbuf), "%s", s->o.yaml);
-	snprintf(basebuf, sizeof(basebuf), "%s", s->o.yaml);
-	s->yaml_base = strdup(basename(basebuf));
+	if (stat(s->o.yaml, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* A graph directory: any of its parts written, added or
+		 * taken away (yaml_base stays NULL). */
+		dir = s->o.yaml;
+		mask |= IN_DELETE | IN_MOVED_FROM;
+	} else {
+		snprintf(dirbuf, sizeof(dirbuf), "%s", s->o.yaml);
+		snprintf(basebuf, sizeof(basebuf), "%s", s->o.yaml);
+		s->yaml_base = strdup(basename(basebuf));
+		dir = s->yaml_base ? dirname(dirbuf) : NULL;
+	}
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (!s->yaml_base || fd < 0 ||
-	    inotify_add_watch(fd, dirname(dirbuf),
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
-				      IN_ATTRIB) < 0) {
+	if (!dir || fd < 0 || inotify_add_watch(fd, dir, mask) < 0) {
 		log_warn("cannot watch %s for changes (%s): reload on SIGHUP "
 			 "only",
 			 s->o.yaml, strerror(errno));
@@ -143,13 +155,18 @@ static char *res_key(const struct mgmt_res *r, size_t *len)
 	return k;
 }
 
-/* Positions of a carried-over resource name the new graph's file string:
- * the old one is freed with the old graph. */
-static void repoint(struct mgmt_res *r, const char *file)
+/* A carried-over resource `o` is where the new graph has its namesake
+ * `nr` (another line, or another file of a directory): it takes nr's
+ * positions, which name the new graph's files (the old graph's are freed
+ * with it), and nr, freed next, takes o's. */
+static void take_positions(struct mgmt_res *o, struct mgmt_res *nr)
 {
-	r->pos.file = file;
-	for (size_t i = 0; r->param_pos && i < r->kind->nparams; i++)
-		r->param_pos[i].file = file;
+	struct pos pos = o->pos, *param_pos = o->param_pos;
+
+	o->pos = nr->pos;
+	o->param_pos = nr->param_pos;
+	nr->pos = pos;
+	nr->param_pos = param_pos;
 }
 
 /* Index the resources of `g` by key ("kind\037name" -> index + 1). */
@@ -334,7 +351,7 @@ static void carry_over(struct sched *s, struct graph_cfg *old,
 			/* The same resource, with its run state, its watches
 			 * and what its plugin keeps of it. */
 			old->res[c->match[i] - 1] = NULL;
-			repoint(o, new->file);
+			take_positions(o, nr);
 			new->res[i] = o;
 			res_free(nr);
 		} else if (or->job) {

@@ -5,7 +5,7 @@
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 ok "--help exits 0 and shows the commands" sh -c \
-	'"$MGMT_ENGINE" --help >"$1/help" && grep -q "validate FILE" "$1/help" && grep -q "converged-timeout" "$1/help"' _ "$TMP"
+	'"$MGMT_ENGINE" --help >"$1/help" && grep -q "validate GRAPH" "$1/help" && grep -q "converged-timeout" "$1/help"' _ "$TMP"
 ok "--help says plugins exits 1 when a plugin was refused" sh -c \
 	'"$MGMT_ENGINE" --help | grep -A2 "^  plugins " | grep -q "exit 1 if"'
 ok "--version names the SDK ABI" sh -c \
@@ -105,7 +105,7 @@ ok "run --workers without a value is refused" bad_option \
 ok "an unknown global option is refused" bad_option \
 	"unknown option '--frob'" --frob plugins
 ok "run without --yaml is refused" bad_option \
-	"run: --yaml FILE is required" run --noop
+	"run: --yaml GRAPH is required" run --noop
 ok "run with an operand is refused" bad_option \
 	"run: unexpected argument 'extra'" run --yaml "$TMP/good.yaml" extra
 ok "run --converged-timeout 0.5 is taken" "$MGMT_ENGINE" \
