@@ -288,20 +288,30 @@ static const char *svc_uid(mgmt_res *res, void *p)
 	return s->uid;
 }
 
-/* After the file resources that write the unit file, wherever systemd
- * would read it from. */
+/* After the file resources that write the unit file, where its service
+ * manager reads units from: the system manager's unit directories, or for
+ * session: true the user manager's (systemd.unit(5), "User Unit Search
+ * Path"), each with /lib as well as /usr/lib for systems whose /lib is not
+ * /usr/lib.  Of the user manager's, only the system-wide ones: the others
+ * are under the user's home (~/.config, $XDG_DATA_HOME) or runtime
+ * directory ($XDG_RUNTIME_DIR), and the engine knows no user's home or
+ * uid.  Neither list has /usr/local/lib/systemd/... (nor the user's
+ * $XDG_CONFIG_DIRS and $XDG_DATA_DIRS ones). */
 static void svc_autoedges(mgmt_res *res, void *p, mgmt_autoedge_cb add,
 			  void *ctx)
 {
-	static const char *const dirs[] = { "/etc/systemd/system",
-					    "/run/systemd/system",
-					    "/lib/systemd/system",
-					    "/usr/lib/systemd/system" };
+	static const char *const dirs[2][4] = {
+		{ "/etc/systemd/system", "/run/systemd/system",
+		  "/lib/systemd/system", "/usr/lib/systemd/system" },
+		{ "/etc/systemd/user", "/run/systemd/user", "/lib/systemd/user",
+		  "/usr/lib/systemd/user" },
+	};
 	struct svc *s = p;
+	const char *const *dir = dirs[s->session ? 1 : 0];
 	char path[512];
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dirs[i], s->unit);
+	for (size_t i = 0; i < sizeof(dirs[0]) / sizeof(dirs[0][0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir[i], s->unit);
 		add(ctx, MGMT_EDGE_AFTER, "file", path);
 	}
 }

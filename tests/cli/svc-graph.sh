@@ -87,6 +87,32 @@ engine validate "$TMP/edges.yaml" >"$TMP/edges.out" 2>&1
 ok "unit files: validate counts the 5 automatic edges" same \
 	"$TMP/edges.yaml: ok (13 resources, 5 edges)" "$TMP/edges.out"
 
+# The user's manager (session: true) reads units from other directories:
+# its unit comes after the files there, not after the system's (the
+# system's unit of the same name does), nor after a home directory's (the
+# engine knows no user's home).
+cat >"$TMP/user-edges.yaml" <<'Y'
+resources:
+  file:
+  - {name: uetc, path: /etc/systemd/user/app.service}
+  - {name: urun, path: /run/systemd/user/app.service}
+  - {name: ulib, path: /lib/systemd/user/app.service}
+  - {name: uusr, path: /usr/lib/systemd/user/app.service}
+  - {name: sys, path: /etc/systemd/system/app.service}
+  - {name: home, path: /home/u/.config/systemd/user/app.service}
+  svc:
+  - {name: app, session: true}
+  - {name: app.service}
+Y
+engine --log-level debug graph --no-autogroup --format json \
+	"$TMP/user-edges.yaml" >"$TMP/user-edges.json" 2>"$TMP/user-edges.err"
+ok "user unit files: graph exits 0" [ $? -eq 0 ]
+ok "user unit files: exactly the edges from the user's unit directories" same \
+	'{"vertices": [{"id": "file[home]", "kind": "file", "members": ["home"]}, {"id": "file[sys]", "kind": "file", "members": ["sys"]}, {"id": "file[uetc]", "kind": "file", "members": ["uetc"]}, {"id": "file[ulib]", "kind": "file", "members": ["ulib"]}, {"id": "file[urun]", "kind": "file", "members": ["urun"]}, {"id": "file[uusr]", "kind": "file", "members": ["uusr"]}, {"id": "svc[app.service]", "kind": "svc", "members": ["app.service"]}, {"id": "svc[app]", "kind": "svc", "members": ["app"]}], "edges": [{"from": "file[sys]", "to": "svc[app.service]", "notify": false}, {"from": "file[uetc]", "to": "svc[app]", "notify": false}, {"from": "file[ulib]", "to": "svc[app]", "notify": false}, {"from": "file[urun]", "to": "svc[app]", "notify": false}, {"from": "file[uusr]", "to": "svc[app]", "notify": false}]}' \
+	"$TMP/user-edges.json"
+ok "user unit files: no warning or error without a bus" quiet \
+	"$TMP/user-edges.err"
+
 # Grouping: the system manager's units in one group, the user's in
 # another; the group comes after the files of its members' units.
 cat >"$TMP/group.yaml" <<'Y'

@@ -302,14 +302,21 @@ static int add_edge(void *ctx, int direction, const char *kind, const char *uid)
 }
 
 /* The autoedges of resource 0 of `yaml`: after the file resources of its
- * unit file, in each directory systemd reads system units from. */
+ * unit file, in each directory its service manager reads units from (the
+ * system's, or the user's for session: true). */
 static void ck_autoedges(const char *yaml, const char *unit)
 {
-	static const char *const dirs[] = { "/etc/systemd/system",
-					    "/run/systemd/system",
-					    "/lib/systemd/system",
-					    "/usr/lib/systemd/system" };
+	static const char *const system_dirs[] = { "/etc/systemd/system",
+						   "/run/systemd/system",
+						   "/lib/systemd/system",
+						   "/usr/lib/systemd/system" };
+	static const char *const user_dirs[] = { "/etc/systemd/user",
+						 "/run/systemd/user",
+						 "/lib/systemd/user",
+						 "/usr/lib/systemd/user" };
 	struct graph_cfg *cfg = compile(yaml);
+	const char *const *dirs = params_of(cfg, 0)->session ? user_dirs :
+							       system_dirs;
 	char want[1024];
 
 	ngot = 0;
@@ -334,6 +341,11 @@ START_TEST(autoedges_unit_files)
 	ck_autoedges(one("getty@tty1", ""), "getty@tty1.service");
 	snprintf(unit, sizeof(unit), "%s.service", long_name(255));
 	ck_autoedges(one(long_name(255), ""), unit);
+	/* the user's manager: its own directories, never the system's */
+	ck_autoedges(one("nginx", ", session: true"), "nginx.service");
+	ck_autoedges(one("pipewire.socket", ", session: true"),
+		     "pipewire.socket");
+	ck_autoedges(one("app", ", session: false"), "app.service");
 }
 END_TEST
 
@@ -375,6 +387,49 @@ START_TEST(autoedges_in_graph)
 	}
 	ck_assert_int_eq(n, 4);
 	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(seen[i], 1);
+	config_graph_free(cfg);
+}
+END_TEST
+
+/* Through the compiler, a unit of each manager: the system's after the
+ * files in the system's unit directories, the user's (session: true) after
+ * those in the user's, and neither after the other's or a home directory's
+ * (the engine knows no user's home). */
+START_TEST(autoedges_user_in_graph)
+{
+	struct graph_cfg *cfg = compile(
+		"resources:\n  file:\n"
+		"  - {name: uetc, path: /etc/systemd/user/web.service}\n"
+		"  - {name: urun, path: /run/systemd/user/web.service}\n"
+		"  - {name: ulib, path: /lib/systemd/user/web.service}\n"
+		"  - {name: uusr, path: /usr/lib/systemd/user/web.service}\n"
+		"  - {name: setc, path: /etc/systemd/system/web.service}\n"
+		"  - {name: srun, path: /run/systemd/system/web.service}\n"
+		"  - {name: slib, path: /lib/systemd/system/web.service}\n"
+		"  - {name: susr, path: /usr/lib/systemd/system/web.service}\n"
+		"  - {name: home, path: /home/u/.config/systemd/user/"
+		"web.service}\n"
+		"  - {name: udropin, path: /etc/systemd/user/web.service.d/}\n"
+		"  svc:\n"
+		"  - {name: web.service, session: true}\n"
+		"  - {name: web}\n");
+	size_t user = 10, sys = 11;
+	int seen[10] = { 0 };
+
+	ck_assert_str_eq(cfg->res[user]->name, "web.service");
+	ck_assert_str_eq(cfg->res[sys]->name, "web");
+	ck_assert_uint_eq(cfg->nedges, 8);
+	for (size_t i = 0; i < cfg->nedges; i++) {
+		const struct edge_cfg *e = &cfg->edges[i];
+
+		ck_assert(e->automatic);
+		ck_assert_uint_lt(e->from, 8);
+		/* files 0-3 are the user's, 4-7 the system's */
+		ck_assert_uint_eq(e->to, e->from < 4 ? user : sys);
+		seen[e->from]++;
+	}
+	for (int i = 0; i < 8; i++)
 		ck_assert_int_eq(seen[i], 1);
 	config_graph_free(cfg);
 }
@@ -594,6 +649,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, params_refused);
 	tcase_add_test(tc, autoedges_unit_files);
 	tcase_add_test(tc, autoedges_in_graph);
+	tcase_add_test(tc, autoedges_user_in_graph);
 	tcase_add_test(tc, groups_by_manager);
 	suite_add_tcase(s, tc);
 
