@@ -42,10 +42,20 @@ static int svc_validate(mgmt_res *res, void *p)
 	/* The unit is the resource's name, as in mgmt: "nginx" or
 	 * "nginx.service", "sshd.socket". */
 	const char *n = mgmt_res_name(res);
+	const char *suffix = strchr(n, '.') ? "" : ".service";
 
 	/* systemd's own rule for unit names, less the template details. */
-	if (strlen(n) > 255 || n[0] == '.') {
+	if (n[0] == '.') {
 		mgmt_invalid(res, NULL, "\"%s\" is not a unit name", n);
+		return -1;
+	}
+	/* At most 255 characters (UNIT_NAME_MAX, 256 with the NUL) for the
+	 * unit as systemd gets it: with the ".service" added. */
+	if (strlen(n) + strlen(suffix) > 255) {
+		mgmt_invalid(res, NULL,
+			     "\"%s\" is not a unit name (longer than 255 "
+			     "characters%s)",
+			     n, *suffix ? " with \".service\"" : "");
 		return -1;
 	}
 	for (const char *c = n; *c; c++)
@@ -58,8 +68,7 @@ static int svc_validate(mgmt_res *res, void *p)
 				     n, *c);
 			return -1;
 		}
-	snprintf(s->unit, sizeof(s->unit), "%s%s", n,
-		 strchr(n, '.') ? "" : ".service");
+	snprintf(s->unit, sizeof(s->unit), "%s%s", n, suffix);
 	return 0;
 }
 

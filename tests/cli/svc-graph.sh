@@ -3,10 +3,11 @@
 # svc-graph.sh - the svc resource without systemd: `validate` and `graph`
 # only compile, so they work on a machine with no systemd and no bus (both
 # bus addresses point nowhere here).  Checked end to end: README's example,
-# the automatic edges after the file resources of a unit file (exact JSON),
-# grouping by service manager, the unit names refused with their exact
-# FILE:LINE:COL lines (for validate, graph and run alike, nothing started),
-# and the parameters `plugins` lists.
+# the automatic edges after the file resources of a unit file, in the system
+# manager's directories or the user manager's (exact JSON), grouping by
+# service manager, the unit names refused with their exact FILE:LINE:COL
+# lines (for validate, graph and run alike, nothing started), the length
+# limit with ".service" added, and the parameters `plugins` lists.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 # Whatever these commands do, they must not need a bus.
@@ -175,6 +176,37 @@ ok "bad names: graph prints no graph" [ ! -s "$TMP/bad-graph.out" ]
 engine run --yaml "$B" --converged-timeout 0 >/dev/null 2>"$TMP/bad-run.err"
 ok "bad names: run exits 2" [ $? -eq 2 ]
 ok "bad names: run prints the same errors" same "$bad" "$TMP/bad-run.err"
+
+# The length limit is systemd's on the unit as it will be asked for: 255
+# characters with the ".service" added.  247 + 8 is the longest; 248 + 8 is
+# refused by validate (one line, at the resource), not by systemd at run
+# time.
+a247=$(printf 'a%.0s' $(seq 247))
+printf 'resources:\n  svc:\n  - name: %s\n' "$a247" >"$TMP/long-ok.yaml"
+engine validate "$TMP/long-ok.yaml" >"$TMP/long-ok.out" 2>&1
+ok "255 characters with .service: validate exits 0" [ $? -eq 0 ]
+ok "255 characters with .service: accepted" same \
+	"$TMP/long-ok.yaml: ok (1 resources, 0 edges)" "$TMP/long-ok.out"
+printf 'resources:\n  svc:\n  - name: %s\n' "a$a247" >"$TMP/long.yaml"
+engine validate "$TMP/long.yaml" >/dev/null 2>"$TMP/long.err"
+ok "256 characters with .service: validate exits 2" [ $? -eq 2 ]
+ok "256 characters with .service: one error line and the count" \
+	[ "$(wc -l <"$TMP/long.err")" -eq 2 ]
+# ends_as FILE PREFIX SUFFIX: FILE's first line starts with PREFIX and ends
+# with SUFFIX (the engine shortens a long name in the "svc[...]" label).
+ends_as() {
+	line=$(head -n 1 "$1")
+	case "$line" in
+	"$2"*"$3") ;;
+	*)
+		diag_file "$1"
+		false
+		;;
+	esac
+}
+ok "256 characters with .service: at the resource, saying why" ends_as \
+	"$TMP/long.err" "$TMP/long.yaml:3:5: svc[aaaa" \
+	": \"a$a247\" is not a unit name (longer than 255 characters with \".service\")"
 
 # The uid in a message: "user/" and the added ".service" for the user's
 # manager (the system's is in conflicts.sh).

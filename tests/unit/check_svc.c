@@ -127,16 +127,38 @@ START_TEST(names_accepted)
 		"getty@.service", "dev-disk-by\\x2duuid-1234.device",
 		"a:b_c-d.target", "Z9.timer",
 	};
+	char name[320];
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		const char *e = errors(one(good[i], ""));
 
 		ck_assert_msg(e[0] == '\0', "%s refused: %s", good[i], e);
 	}
-	/* the longest name systemd allows */
-	ck_assert_str_eq(errors(one(long_name(255), "")), "");
+	/* the longest names systemd allows: 255 characters as the unit,
+	 * ".service" included */
+	ck_assert_str_eq(errors(one(long_name(247), "")), "");
+	snprintf(name, sizeof(name), "%s.socket", long_name(248));
+	ck_assert_uint_eq(strlen(name), 255);
+	ck_assert_str_eq(errors(one(name, "")), "");
 }
 END_TEST
+
+/* `name` refused for its length: one line, at the resource, with the whole
+ * name quoted (the engine shortens the "svc[...]" label itself) and `why`. */
+static void ck_too_long(const char *name, const char *why)
+{
+	char want[1024];
+	const char *e = errors(one(name, ""));
+
+	ck_assert_msg(e[0] != '\0', "%zu characters accepted: %s", strlen(name),
+		      name);
+	snprintf(want, sizeof(want), ": \"%s\" is not a unit name (%s)\n", name,
+		 why);
+	ck_assert_msg(strncmp(e, "test.yaml:3:5: svc[aaaa", 23) == 0, "%s", e);
+	ck_assert_uint_gt(strlen(e), strlen(want));
+	ck_assert_str_eq(e + strlen(e) - strlen(want), want);
+	ck_assert_ptr_eq(strchr(e, '\n'), e + strlen(e) - 1);
+}
 
 /* Each refused name, with the resource's line:col and the character. */
 START_TEST(names_refused)
@@ -163,20 +185,20 @@ START_TEST(names_refused)
 		{ "a*", "test.yaml:3:5: svc[a*]: \"a*\" is not a unit name "
 			"(character '*')\n" },
 	};
-	char want[1024];
-	const char *e;
+	char name[320];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_str_eq(errors(one(bad[i].name, "")), bad[i].error);
-	/* one character too many: one line, at the resource, with the whole
-	 * name quoted (the engine shortens the "svc[...]" label itself) */
-	e = errors(one(long_name(256), ""));
-	snprintf(want, sizeof(want), ": \"%s\" is not a unit name\n",
-		 long_name(256));
-	ck_assert_msg(strncmp(e, "test.yaml:3:5: svc[aaaa", 23) == 0, "%s", e);
-	ck_assert_uint_gt(strlen(e), strlen(want));
-	ck_assert_str_eq(e + strlen(e) - strlen(want), want);
-	ck_assert_ptr_eq(strchr(e, '\n'), e + strlen(e) - 1);
+	/* one character too many, as the unit systemd would be asked for: with
+	 * ".service" added (248 + 8), or its own suffix (249 + 7) */
+	ck_too_long(long_name(248),
+		    "longer than 255 characters with \".service\"");
+	ck_too_long(long_name(250),
+		    "longer than 255 characters with \".service\"");
+	ck_too_long(long_name(256),
+		    "longer than 255 characters with \".service\"");
+	snprintf(name, sizeof(name), "%s.socket", long_name(249));
+	ck_too_long(name, "longer than 255 characters");
 	/* every bad name is reported, at its own line; good ones are not */
 	ck_assert_str_eq(
 		errors("resources:\n  svc:\n  - name: ok\n  - name: a b\n"
@@ -222,15 +244,16 @@ START_TEST(longest_uid)
 	char want[1024];
 	struct graph_cfg *cfg;
 
-	snprintf(want, sizeof(want), "%s.service", long_name(255));
-	cfg = compile(one(long_name(255), ""));
+	snprintf(want, sizeof(want), "%s.service", long_name(247));
+	cfg = compile(one(long_name(247), ""));
 	ck_assert_str_eq(uid_of(cfg, 0), want);
+	ck_assert_uint_eq(strlen(uid_of(cfg, 0)), 255);
 	config_graph_free(cfg);
 
-	snprintf(want, sizeof(want), "user/%s.service", long_name(255));
-	cfg = compile(one(long_name(255), ", session: true"));
+	snprintf(want, sizeof(want), "user/%s.service", long_name(247));
+	cfg = compile(one(long_name(247), ", session: true"));
 	ck_assert_str_eq(uid_of(cfg, 0), want);
-	ck_assert_uint_eq(strlen(uid_of(cfg, 0)), 5 + 255 + 8);
+	ck_assert_uint_eq(strlen(uid_of(cfg, 0)), 5 + 255);
 	config_graph_free(cfg);
 }
 END_TEST
@@ -339,8 +362,8 @@ START_TEST(autoedges_unit_files)
 	ck_autoedges(one("nginx.service", ""), "nginx.service");
 	ck_autoedges(one("ssh.socket", ""), "ssh.socket");
 	ck_autoedges(one("getty@tty1", ""), "getty@tty1.service");
-	snprintf(unit, sizeof(unit), "%s.service", long_name(255));
-	ck_autoedges(one(long_name(255), ""), unit);
+	snprintf(unit, sizeof(unit), "%s.service", long_name(247));
+	ck_autoedges(one(long_name(247), ""), unit);
 	/* the user's manager: its own directories, never the system's */
 	ck_autoedges(one("nginx", ", session: true"), "nginx.service");
 	ck_autoedges(one("pipewire.socket", ", session: true"),
