@@ -136,8 +136,24 @@ ok "each member as mgmt logs it, at debug" \
 engine graph --no-autogroup --format json "$TMP/group.yaml" >"$TMP/nogroup.json" 2>/dev/null
 ok "graph --no-autogroup: every resource alone" sh -c '! grep -q autogroup "$1"' _ "$TMP/nogroup.json"
 
+# kinds_built FILE: every bundled kind FILE declares has its plugin built
+# (the configure switches leave some out).
+kinds_built() {
+	for k in $(sed -n 's/^  \([a-z]*\):$/\1/p' "$1"); do
+		case $k in
+		noop | timer | file | exec | svc | pkg)
+			[ -e "$MGMT_PLUGINS_DIR/$k.so" ] || return 1
+			;;
+		esac
+	done
+}
+
 for f in "$MGMT_TOP_SRCDIR"/examples/yaml/*.yaml; do
 	[ -e "$f" ] || continue
+	if ! kinds_built "$f"; then
+		skip "example $(basename "$f") validates" "a plugin it needs is not built"
+		continue
+	fi
 	ok "example $(basename "$f") validates" sh -c \
 		'"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" validate "$1" >/dev/null' _ "$f"
 done

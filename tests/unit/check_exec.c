@@ -1335,7 +1335,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, statuses_survive_sigchld_storms);
 	tcase_add_test(tc, ifcmd_decides);
 	tcase_add_test(tc, refresh_runs_cmd_despite_ifcmd);
-	tcase_add_test(tc, runs_when_reached_without_ifcmd);
+	if (!harness_skip_without("timer", "runs_when_reached_without_ifcmd"))
+		tcase_add_test(tc, runs_when_reached_without_ifcmd);
 	if (!tsan_skip("watchcmd_lines_are_events"))
 		tcase_add_test(tc, watchcmd_lines_are_events);
 	if (!tsan_skip("watchcmd_restarts_with_backoff"))

@@ -671,8 +671,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, params_values);
 	tcase_add_test(tc, params_refused);
 	tcase_add_test(tc, autoedges_unit_files);
-	tcase_add_test(tc, autoedges_in_graph);
-	tcase_add_test(tc, autoedges_user_in_graph);
+	/* their graphs have file resources */
+	if (!harness_skip_without("file", "autoedges_in_graph"))
+		tcase_add_test(tc, autoedges_in_graph);
+	if (!harness_skip_without("file", "autoedges_user_in_graph"))
+		tcase_add_test(tc, autoedges_user_in_graph);
 	tcase_add_test(tc, groups_by_manager);
 	suite_add_tcase(s, tc);
 

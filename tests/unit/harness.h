@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "loader/loader.h"
 
@@ -28,6 +29,23 @@ static inline void harness_tmpdir(char *dir, size_t len, const char *name)
 			 (int)len);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	chmod(dir, 0755);
+}
+
+/* Whether plugin `plugin` is missing from $MGMT_PLUGINS_DIR (configured
+ * --disable-plugin-PLUGIN): then the case `name`, which needs it besides
+ * the plugin of its suite, is left out, saying so. */
+static inline bool harness_skip_without(const char *plugin, const char *name)
+{
+	const char *plugins = getenv("MGMT_PLUGINS_DIR");
+	char so[PATH_MAX];
+
+	snprintf(so, sizeof(so), "%s/%s.so", plugins ? plugins : ".", plugin);
+	if (access(so, F_OK) == 0)
+		return false;
+	printf("# %s: skipped: the %s plugin is not built\n", name, plugin);
+	/* before Check forks a child that would flush it again */
+	fflush(stdout);
+	return true;
 }
 
 /* Load the plugins of the directory named by environment variable `env`
