@@ -366,10 +366,14 @@ static int cmd_validate(struct global *g, int argc, char **argv)
 
 /* What `graph` is given. */
 struct graph_args {
-	int format; /* index in formats */
+	int format; /* enum graph_format: the index in formats */
 	bool no_autogroup;
 };
 
+enum graph_format {
+	FORMAT_DOT,
+	FORMAT_JSON
+};
 static const char *const formats[] = { "dot", "json", NULL };
 
 static const struct opt graph_opts[] = {
@@ -406,8 +410,9 @@ static int cmd_graph(struct global *g, int argc, char **argv)
 		log_error("out of memory grouping the graph");
 		status = EXIT_FAILED;
 	} else if (status == 0) {
-		int r = a.format == 1 ? plan_write_json(&plan, stdout) :
-					plan_write_dot(&plan, stdout);
+		int r = a.format == FORMAT_JSON ?
+				plan_write_json(&plan, stdout) :
+				plan_write_dot(&plan, stdout);
 
 		if (r < 0 || fflush(stdout)) {
 			log_error("cannot write the graph: %s",

@@ -148,20 +148,7 @@ static int run(const char *yaml)
 /* Compile errors of `yaml`, one per line ("" when it compiled). */
 static const char *errors(const char *yaml)
 {
-	static char out[8192];
-	const char *y = expand(yaml);
-	struct graph_cfg *cfg = NULL;
-	struct diag d = { 0 };
-	FILE *f = fmemopen(out, sizeof(out), "w");
-
-	ck_assert_ptr_nonnull(f);
-	if (config_load_buffer("test.yaml", y, strlen(y), &reg, &cfg, &d) == 0)
-		config_graph_free(cfg);
-	diag_print(&d, f);
-	fputc('\0', f);
-	fclose(f);
-	diag_free(&d);
-	return out;
+	return harness_errors(&reg, expand(yaml));
 }
 
 #define ck_error(yaml, msg)                                                    \

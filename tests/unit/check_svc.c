@@ -68,20 +68,7 @@ static struct graph_cfg *compile(const char *yaml)
 /* Every compile error of `yaml`, one per line ("" when it compiled). */
 static const char *errors(const char *yaml)
 {
-	static char out[8192];
-	struct graph_cfg *cfg = NULL;
-	struct diag d = { 0 };
-	FILE *f = fmemopen(out, sizeof(out), "w");
-
-	ck_assert_ptr_nonnull(f);
-	if (config_load_buffer("test.yaml", yaml, strlen(yaml), &reg, &cfg,
-			       &d) == 0)
-		config_graph_free(cfg);
-	diag_print(&d, f);
-	fputc('\0', f);
-	fclose(f);
-	diag_free(&d);
-	return out;
+	return harness_errors(&reg, yaml);
 }
 
 /* A graph of one svc resource named `name` with `more` (YAML flow mapping

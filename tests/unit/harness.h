@@ -11,9 +11,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "loader/loader.h"
 
 /* A new directory "$MGMT_TOP_BUILDDIR/tests/tmp/NAME.XXXXXX" into dir. */
@@ -75,6 +77,27 @@ static inline void harness_rmdir(const char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Every compile error of `yaml` against `reg`, one per line ("" when it
+ * compiled), in a buffer that the next call reuses. */
+static inline const char *harness_errors(const struct registry *reg,
+					 const char *yaml)
+{
+	static char out[8192];
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	ck_assert_ptr_nonnull(f);
+	if (config_load_buffer("test.yaml", yaml, strlen(yaml), reg, &cfg,
+			       &d) == 0)
+		config_graph_free(cfg);
+	diag_print(&d, f);
+	fputc('\0', f);
+	fclose(f);
+	diag_free(&d);
+	return out;
 }
 
 #endif /* TESTS_HARNESS_H */
