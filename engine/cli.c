@@ -12,11 +12,14 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "cli.h"
 #include "cluster/cluster.h"
@@ -48,6 +51,8 @@ static const char usage_text[] =
 	"  plugins             list plugins, kinds, ABI versions, parameters,\n"
 	"                      and the plugins refused, with why; exit 1 if\n"
 	"                      any plugin (or kind) was refused\n"
+	"  reload --pid PID    ask the engine running as PID to reload its\n"
+	"                      graph (the service's ExecReload)\n"
 	"  --version           print the version\n"
 	"  --help              print this help\n"
 	"\n"
@@ -73,7 +78,8 @@ static const char usage_text[] =
 	"                      S seconds later (default 10, at least 2)\n"
 	"\n"
 	"Plugins are searched in each --plugins-dir, then $MGMT_ENGINE_PLUGINS_PATH\n"
-	"(colon-separated), then " PLUGINDIR ".\n"
+	"(colon-separated), then " SITEPLUGINDIR ",\n"
+	"then " PLUGINDIR "; the first to define a kind wins.\n"
 	"Exit status: 0 success, 1 a resource failed (plugins: a plugin was\n"
 	"refused), 2 bad usage or invalid graph, 3 a run with\n"
 	"--converged-timeout stopped by a signal before it converged.\n"
@@ -307,6 +313,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	/* With etcd this host only publishes what it exports (doc/etcd.md,
 	 * "Exporting"): those resources conflict with nothing here. */
 	config_set_exports_managed(!a.etcd);
+	log_set_graph(a.yaml);
 	status = compile(a.yaml, &reg, &cfg);
 	so = (struct sched_opts){
 		.yaml = a.yaml,
@@ -469,6 +476,53 @@ static void print_problems(const struct registry *reg)
 	}
 }
 
+/* What `reload` is given. */
+struct reload_args {
+	long pid;
+};
+
+static const struct opt reload_opts[] = {
+	{ .name = "pid",
+	  .type = OPT_WHOLE,
+	  .offset = offsetof(struct reload_args, pid),
+	  .min = 2,
+	  .max = INT_MAX,
+	  .what = "a process id" },
+	{ .name = NULL },
+};
+
+/* Signal a running engine to reload.  Run by the service's ExecReload, it
+ * first tells systemd RELOADING=1 (NotifyAccess=exec lets it speak for the
+ * service): systemd then waits for the engine's READY=1, sent once the new
+ * graph was taken or refused, before `systemctl reload` returns; the
+ * engine's own RELOADING=1 could arrive after this process ended, and the
+ * reload would be over at once (doc/service.md). */
+static int cmd_reload(struct global *g, int argc, char **argv)
+{
+	struct reload_args a = { 0 };
+	bool notified;
+	int i;
+
+	i = parse_opts("reload", reload_opts, argc, argv, &a);
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return usage_error("reload: unexpected argument '%s'", argv[i]);
+	if (!a.pid)
+		return usage_error("reload: --pid PID is required");
+	notified = sd_notify(0, "RELOADING=1") > 0;
+	if (kill((pid_t)a.pid, SIGHUP) < 0) {
+		fprintf(stderr,
+			"mgmt-engine: reload: cannot signal process %ld: %s; "
+			"is the engine running?\n",
+			a.pid, strerror(errno));
+		if (notified)
+			sd_notify(0, "READY=1");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
 static int cmd_plugins(struct global *g, int argc, char **argv)
 {
 	struct registry reg = { 0 };
@@ -560,6 +614,8 @@ int cli_main(int argc, char **argv)
 		return cmd_graph(&g, argc, argv);
 	if (strcmp(cmd, "plugins") == 0)
 		return cmd_plugins(&g, argc, argv);
+	if (strcmp(cmd, "reload") == 0)
+		return cmd_reload(&g, argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		return EXIT_OK;

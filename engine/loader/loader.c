@@ -34,8 +34,8 @@
 #include "util/log.h"
 #include "loader/internal.h"
 
-#ifndef PLUGINDIR
-#error "PLUGINDIR must be defined by the build"
+#if !defined(PLUGINDIR) || !defined(SITEPLUGINDIR)
+#error "PLUGINDIR and SITEPLUGINDIR must be defined by the build"
 #endif
 
 /* A file, whatever the names it is reached by. */
@@ -85,11 +85,8 @@ void loader_opts_default(struct loader_opts *o)
 	o->use_builtin = true;
 	o->abi_minor = MGMT_ABI_MINOR;
 	o->check_perms = true;
-}
-
-const char *loader_builtin_dir(void)
-{
-	return PLUGINDIR;
+	o->site_dir = SITEPLUGINDIR;
+	o->builtin_dir = PLUGINDIR;
 }
 
 /* Keep the problem for `mgmt-engine plugins`; if memory runs out it is
@@ -538,8 +535,13 @@ int registry_load(struct registry *r, const struct loader_opts *o)
 	if (ret == 0 && o->use_env &&
 	    (env = getenv("MGMT_ENGINE_PLUGINS_PATH")))
 		ret = load_env_path(&c, env);
-	if (ret == 0 && o->use_builtin)
-		ret = load_dir(&c, loader_builtin_dir(), false);
+	/* The site directory first, so that a plugin an administrator put
+	 * there overrides a packaged kind.  When both are the same directory
+	 * (a build with --prefix=/usr/local) its files load once. */
+	if (ret == 0 && o->use_builtin && o->site_dir)
+		ret = load_dir(&c, o->site_dir, false);
+	if (ret == 0 && o->use_builtin && o->builtin_dir)
+		ret = load_dir(&c, o->builtin_dir, false);
 
 	free(c.seen);
 	if (ret < 0) {

@@ -42,7 +42,9 @@ struct kind_entry {
 struct loader_opts {
 	const char *const *dirs; /* --plugins-dir values, NULL-terminated */
 	bool use_env;            /* also $MGMT_ENGINE_PLUGINS_PATH */
-	bool use_builtin;        /* also the compiled-in directory */
+	bool use_builtin;        /* also the installed directories: */
+	const char *site_dir;    /* SITEPLUGINDIR, searched first */
+	const char *builtin_dir; /* PLUGINDIR, the packaged plugins */
 	uint32_t abi_minor;      /* the engine's minor (tests may raise it) */
 	const struct mgmt_host *host; /* handed to each plugin's init */
 	bool check_perms; /* refuse group/world-writable files/dirs */
@@ -70,7 +72,8 @@ struct registry {
 	size_t nproblems;
 };
 
-/* Defaults: use_env, use_builtin, check_perms true; abi_minor MGMT_ABI_MINOR. */
+/* Defaults: use_env, use_builtin, check_perms true; abi_minor MGMT_ABI_MINOR;
+ * the compiled-in site and builtin directories. */
 void loader_opts_default(struct loader_opts *o);
 
 /* Load every plugin found.  Problems are logged (one line each) and counted
@@ -83,9 +86,6 @@ void registry_free(struct registry *r);
 /* The kind named `name`, or NULL. */
 const struct kind_entry *registry_find(const struct registry *r,
 				       const char *name);
-
-/* The directory compiled in (PLUGINDIR). */
-const char *loader_builtin_dir(void);
 
 /* The plugin file whose code may be running right now because the loader
  * is loading it (its constructors, descriptor, init) or unloading it (fini,

@@ -70,8 +70,8 @@ static void h_vlog(const mgmt_res *res, int level, const char *fmt, va_list ap)
 		level = MGMT_LOG_ERROR;
 	if (level > MGMT_LOG_DEBUG)
 		level = MGMT_LOG_DEBUG;
-	log_vmsg(level, res ? res->kind->k.name : NULL, res ? res->name : NULL,
-		 fmt, ap);
+	log_vmsg(NULL, level, res ? res->kind->k.name : NULL,
+		 res ? res->name : NULL, fmt, ap);
 }
 
 static void h_log(const mgmt_res *res, int level, const char *fmt, ...)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "run/sched.h"
+#include "util/log.h"
 
 /* The struct of type `type` whose `member` is at `ptr` (a vertex's timer
  * callbacks find their vertex so). */
@@ -160,6 +161,15 @@ struct sched {
 	bool interrupted; /* stopped by a signal before converging */
 	bool spin;        /* jobs finish fast: poll for them */
 
+	/* the service manager (notify.c), when there is one */
+	struct {
+		bool on;               /* NOTIFY_SOCKET was set */
+		ev_timer watchdog;     /* WATCHDOG=1, from the loop */
+		ev_timer status;       /* STATUS=, a little after changes */
+		char last[256];        /* the STATUS= sent last */
+		char reload_error[96]; /* why the last reload was refused */
+	} notify;
+
 	/* dirty marks from threads other than the loop's */
 	pthread_mutex_t rlock;
 	struct mgmt_res **remote;
@@ -192,8 +202,8 @@ struct run_job *sched_job_stop(struct sched *s, struct run_job *j);
 void sched_job_done(struct sched *s, struct run_job *j);
 
 /* sched.c: vertex states (shared with runs.c and setup.c). */
-void sched_vlog(const struct vertex *v, int level, const char *fmt, ...)
-	MGMT_PRINTF(3, 4);
+#define sched_vlog(v, level, ...)                                              \
+	log_msg(level, (v)->res->kind->k.name, (v)->res->name, __VA_ARGS__)
 void sched_set_state(struct vertex *v, enum vstate st);
 void sched_make_dirty(struct sched *s, struct vertex *v);
 /* setup.c: the group hook, then init and watch of v's new members (false:
@@ -205,6 +215,27 @@ void sched_start_poll(struct sched *s, struct vertex *v);
  * one replaces) still run in a job? */
 void sched_dispatch(struct sched *s);
 bool sched_waits(const struct vertex *v);
+
+/* sched.c: how many resources are settled, failed, or neither (of the
+ * failed, the first vertex in graph order). */
+struct sched_counts {
+	uint32_t clean, failed, open;
+	const struct vertex *first_failed;
+};
+void sched_count(const struct sched *s, struct sched_counts *c);
+
+/* notify.c: the service manager's protocol (doc/service.md); each does
+ * nothing when the engine was not started by one.  Loop thread.
+ * notify_ready: the graph runs (READY=1, STATUS=, the watchdog starts);
+ * notify_status: counts may have moved: STATUS= now (`now`) or a little
+ * later, coalesced; notify_reloading/notify_reloaded: around a reload
+ * (RELOADING=1, then READY=1 with `error`, or NULL when it was taken);
+ * notify_stop: STOPPING=1, timers stopped. */
+void notify_ready(struct sched *s);
+void notify_status(struct sched *s, bool now);
+void notify_reloading(struct sched *s);
+void notify_reloaded(struct sched *s, const char *error);
+void notify_stop(struct sched *s);
 
 /* reload.c: watch the graph file and SIGHUP; compile a changed graph aside
  * and swap it in (debounced), without waiting for what runs. */

@@ -43,14 +43,18 @@ static void want(struct sched *s)
 	ev_timer_start(s->loop, &s->reload_timer);
 }
 
-static void reload_now(struct sched *s);
+static bool reload_now(struct sched *s, char *why, size_t len);
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sched *s = w->data;
+	char why[96];
 
-	if (!s->stopping)
-		reload_now(s);
+	if (!s->stopping) {
+		notify_reloading(s);
+		notify_reloaded(s,
+				reload_now(s, why, sizeof(why)) ? NULL : why);
+	}
 	sched_kick(s);
 }
 
@@ -407,33 +411,41 @@ static int adopt(struct graph_cfg *new, const struct changes *c)
 	return 0;
 }
 
-static void reload_now(struct sched *s)
+/* Compile the graph again and swap it in.  False when it was refused (the
+ * running graph stays), with a few words on why in `why`. */
+static bool reload_now(struct sched *s, char *why, size_t len)
 {
 	struct graph_cfg *ncfg = NULL, *old = s->cfg;
 	struct diag d = { 0 };
 	struct changes c = { 0 };
 	struct run_job *dropped = NULL;
+	bool taken = false;
 
 	if (config_load_file(s->o.yaml, s->o.registry, &ncfg, &d) < 0) {
 		char sum[64];
 
 		for (size_t i = 0; i < d.n; i++)
 			log_error("%s", d.msgs[i]);
+		diag_summary(&d, sum, sizeof(sum));
 		log_error("reload: %s: %s; the running graph stays", s->o.yaml,
-			  diag_summary(&d, sum, sizeof(sum)));
+			  sum);
+		snprintf(why, len, "%s (see the log)", sum);
 		diag_free(&d);
-		return;
+		return false;
 	}
 	diag_free(&d);
 	if (s->o.prepare && s->o.prepare(s->o.hook_ctx, ncfg) < 0) {
 		log_error("reload: %s: the running graph stays", s->o.yaml);
+		snprintf(why, len, "the cluster's resources (see the log)");
 		config_graph_free(ncfg);
-		return;
+		return false;
 	}
+	snprintf(why, len, "out of memory");
 	if (diff(old, ncfg, &c) < 0) {
 		log_error("reload: out of memory; the running graph stays");
 		goto out;
 	}
+	taken = true;
 	if (c.n[0] == 0 && c.n[1] == 0 && c.n[2] == 0 &&
 	    same_edges(old, ncfg, &c)) {
 		log_info("reload: %s: unchanged (%zu resources)", s->o.yaml,
@@ -442,6 +454,7 @@ static void reload_now(struct sched *s)
 	}
 	if (adopt(ncfg, &c) < 0) {
 		log_error("reload: out of memory; the running graph stays");
+		taken = false;
 		goto out;
 	}
 	carry_over(s, old, ncfg, &c, &dropped);
@@ -469,4 +482,5 @@ out:
 	config_graph_free(ncfg);
 	free(c.match);
 	free(c.kept);
+	return taken;
 }

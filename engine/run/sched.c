@@ -54,15 +54,6 @@
 
 static struct sched *cur;
 
-void sched_vlog(const struct vertex *v, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vmsg(level, v->res->kind->k.name, v->res->name, fmt, ap);
-	va_end(ap);
-}
-
 static bool is_open(const struct vertex *v)
 {
 	return v->state != V_CLEAN || v->nblock > 0;
@@ -118,24 +109,33 @@ void sched_set_state(struct vertex *v, enum vstate st)
 	propagate(v->s, v, was);
 }
 
-/* "converged", and when something failed, what: the first failed resource
- * and how many resources its failures hold back. */
-static void log_converged(const struct sched *s)
+void sched_count(const struct sched *s, struct sched_counts *c)
 {
-	const struct vertex *first = NULL;
-	uint32_t nfailed = 0, nheld = 0;
-
+	*c = (struct sched_counts){ 0 };
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct vertex *v = &s->v[i];
 
 		if (v->failing) {
-			nfailed += v->nmembers;
-			if (!first)
-				first = v;
-		} else if (v->state != V_CLEAN) {
-			nheld += v->nmembers;
+			c->failed += v->nmembers;
+			if (!c->first_failed)
+				c->first_failed = v;
+		} else if (v->state == V_CLEAN) {
+			c->clean += v->nmembers;
+		} else {
+			c->open += v->nmembers;
 		}
 	}
+}
+
+/* "converged", and when something failed, what: the first failed resource
+ * and how many resources its failures hold back. */
+static void log_converged(const struct sched *s)
+{
+	struct sched_counts c;
+	const struct vertex *first;
+
+	sched_count(s, &c);
+	first = c.first_failed;
 	if (!first) {
 		log_info("converged");
 		return;
@@ -143,7 +143,7 @@ static void log_converged(const struct sched *s)
 	log_info("converged with failures: %u resource(s) failed (the first: "
 		 "%s[%s]) and %u wait for them; an event on a failed one tries "
 		 "it again",
-		 nfailed, first->res->kind->k.name, first->res->name, nheld);
+		 c.failed, first->res->kind->k.name, first->res->name, c.open);
 }
 
 static void check_converged(struct sched *s)
@@ -156,6 +156,7 @@ static void check_converged(struct sched *s)
 	if (conv == s->converged)
 		return;
 	s->converged = conv;
+	notify_status(s, true);
 	if (conv) {
 		log_converged(s);
 		if (s->o.converged_timeout >= 0) {
@@ -182,6 +183,7 @@ void sched_kick(struct sched *s)
 	}
 	sched_dispatch(s);
 	check_converged(s);
+	notify_status(s, false);
 	/* Virtual time moves only when nothing runs or waits to: then the
 	 * next timer is all that can happen. */
 	if (clock_is_virtual()) {
@@ -434,6 +436,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		 strsignal(w->signum), s->inflight);
 	s->stopping = true;
 	s->interrupted = s->o.converged_timeout >= 0 && !s->converged;
+	notify_stop(s);
 	/* Nothing starts any more; long check_applies poll their stop
 	 * signal and cut their work short. */
 	stop_all(s);
@@ -519,11 +522,12 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	log_info("running %zu resources as %u vertices on %d workers",
 		 cfg->nres, s.n, nthreads);
 	s.started = true;
-	sd_notify(0, "READY=1");
+	notify_ready(&s);
 	sched_kick(&s);
 	if (!s.stopping || s.inflight)
 		ev_run(s.loop, 0);
 
+	notify_stop(&s);
 	workers_stop(&s.w);
 	reload_watch_stop(&s);
 	status = exit_status(&s);

@@ -33,6 +33,7 @@
 int log_level = MGMT_LOG_INFO;
 
 static bool to_journal;
+static const char *graph_path;
 static log_sink_fn sink;
 static void *sink_ctx;
 
@@ -66,6 +67,11 @@ void log_init(void)
 	if (fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev &&
 	    st.st_ino == ino)
 		to_journal = true;
+}
+
+void log_set_graph(const char *path)
+{
+	graph_path = path;
 }
 
 void log_set_sink(log_sink_fn fn, void *ctx)
@@ -175,8 +181,46 @@ static int format_who(char *buf, size_t len, const char *kind, const char *name)
 			kind + 1, name ? name : "");
 }
 
-void log_vmsg(int level, const char *kind, const char *name, const char *fmt,
-	      va_list ap)
+/* The source file as the repository names it: a build directory's
+ * compiler sees "../../engine/run/sched.c". */
+static const char *repo_path(const char *file)
+{
+	while (file[0] == '.' &&
+	       (file[1] == '/' || (file[1] == '.' && file[2] == '/')))
+		file += file[1] == '/' ? 2 : 3;
+	return file;
+}
+
+/* The fields of a line in the journal, after MESSAGE: the MGMT_ ones keep
+ * the exact names, for journalctl queries. */
+#define JOURNAL_FIELDS(level, kind, name)                                      \
+	"PRIORITY=%d", (level) + 3, /* error=3 ... debug=7 */                  \
+		"MGMT_KIND=%s", (kind) ? (kind) : "", "MGMT_RESOURCE=%s",      \
+		(name) ? (name) : "", "MGMT_GRAPH=%s",                         \
+		graph_path ? graph_path : "", NULL
+
+static void to_journal_send(const struct log_at *at, int level,
+			    const char *kind, const char *name, const char *who,
+			    const char *m)
+{
+	char file[512], line[32];
+
+	if (!at || !at->file) {
+		/* A plugin's line: its code location is not known here, and
+		 * this one (log.c) would mislead.  The parentheses call the
+		 * function, not the macro that adds the location. */
+		(sd_journal_send)("MESSAGE=%s%s", who, m,
+				  JOURNAL_FIELDS(level, kind, name));
+		return;
+	}
+	snprintf(file, sizeof(file), "CODE_FILE=%s", repo_path(at->file));
+	snprintf(line, sizeof(line), "CODE_LINE=%d", at->line);
+	sd_journal_send_with_location(file, line, at->func, "MESSAGE=%s%s", who,
+				      m, JOURNAL_FIELDS(level, kind, name));
+}
+
+void log_vmsg(const struct log_at *at, int level, const char *kind,
+	      const char *name, const char *fmt, va_list ap)
 {
 	char line[4096];
 	char msg[3072], emsg[sizeof(line)], ekind[64], ename[512];
@@ -198,12 +242,8 @@ void log_vmsg(int level, const char *kind, const char *name, const char *fmt,
 	if (to_journal && !sink) {
 		char who[512];
 
-		/* The fields keep the exact names, for journalctl queries. */
 		format_who(who, sizeof(who), ek, en);
-		sd_journal_send("MESSAGE=%s%s", who, m, "PRIORITY=%d",
-				level + 3, /* error=3 ... debug=7 */
-				"MGMT_KIND=%s", kind ? kind : "",
-				"MGMT_NAME=%s", name ? name : "", NULL);
+		to_journal_send(at, level, kind, name, who, m);
 		return;
 	}
 
@@ -236,12 +276,12 @@ void log_vmsg(int level, const char *kind, const char *name, const char *fmt,
 	}
 }
 
-void log_msg(int level, const char *kind, const char *name, const char *fmt,
-	     ...)
+void log_msg_at(const struct log_at *at, int level, const char *kind,
+		const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(level, kind, name, fmt, ap);
+	log_vmsg(at, level, kind, name, fmt, ap);
 	va_end(ap);
 }

@@ -39,12 +39,31 @@ void log_init(void);
  * the result is for reading, not for parsing back.  Any thread. */
 const char *log_escape(const char *s, char *buf, size_t len, bool keep_tab);
 
+/* Where a line was logged from: the engine's own lines carry their call
+ * site (log_msg and the macros below fill it in); a plugin's lines, logged
+ * through the host table, have none (`file` NULL). */
+struct log_at {
+	const char *file;
+	int line;
+	const char *func;
+};
+
 /* `kind` and `name` may be NULL (an engine message).  `kind` is printed with
- * its first letter upper-cased, as mgmt does: Noop[a]. */
-void log_vmsg(int level, const char *kind, const char *name, const char *fmt,
-	      va_list ap);
-void log_msg(int level, const char *kind, const char *name, const char *fmt,
-	     ...) MGMT_PRINTF(4, 5);
+ * its first letter upper-cased, as mgmt does: Noop[a].  In the journal the
+ * line has the fields PRIORITY, MGMT_KIND and MGMT_RESOURCE (exact, not
+ * escaped, for journalctl queries), MGMT_GRAPH (log_set_graph) and, when
+ * `at` has a file, CODE_FILE, CODE_LINE and CODE_FUNC.  `at` may be NULL. */
+void log_vmsg(const struct log_at *at, int level, const char *kind,
+	      const char *name, const char *fmt, va_list ap);
+void log_msg_at(const struct log_at *at, int level, const char *kind,
+		const char *name, const char *fmt, ...) MGMT_PRINTF(5, 6);
+#define LOG_HERE (&(const struct log_at){ __FILE__, __LINE__, __func__ })
+#define log_msg(level, kind, name, ...)                                        \
+	log_msg_at(LOG_HERE, level, kind, name, __VA_ARGS__)
+
+/* The graph being run (a file or a directory), for the journal's
+ * MGMT_GRAPH field; NULL: none.  Set before other threads log. */
+void log_set_graph(const char *path);
 
 /* Tests: send formatted lines (without the trailing newline) to `sink`
  * instead of stderr; NULL restores stderr.  Not thread-safe to change while

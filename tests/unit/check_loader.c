@@ -485,6 +485,68 @@ START_TEST(test_duplicate_kind)
 }
 END_TEST
 
+/* The installed directories: the site one first, so a plugin put there by
+ * hand overrides the packaged kind (doc/abi.md, "Where plugins are found"),
+ * and both after the directories given. */
+static int load_installed(const char *given, const char *site,
+			  const char *builtin)
+{
+	const char *dirs[] = { given, NULL };
+	struct loader_opts o;
+
+	loader_opts_default(&o);
+	o.dirs = given ? dirs : NULL;
+	o.use_env = false;
+	o.site_dir = site;
+	o.builtin_dir = builtin;
+	o.check_perms = false;
+	o.host = &test_host;
+	nlines = 0;
+	return registry_load(&reg, &o);
+}
+
+START_TEST(test_site_dir_first)
+{
+	char *site = mkdir_in(tmp, "site", 0755);
+	char *pkg = mkdir_in(tmp, "pkg", 0755);
+
+	fixture(site, "dup_b", "site.so");
+	fixture(pkg, "dup_a", "a-packaged.so");
+	ck_assert_int_eq(load_installed(NULL, site, pkg), 0);
+	ck_kind("dup", "/site/site.so");
+	ck_kind("dup_b", "/site/site.so");
+	ck_saw(path_of(pkg, "a-packaged.so: kind 'dup' already defined by "),
+	       path_of(site, "site.so; skipped"), NULL);
+	ck_assert_uint_eq(reg.nerrors, 1);
+	ck_assert_uint_eq(reg.nrefused, 0);
+}
+END_TEST
+
+START_TEST(test_given_dir_before_site)
+{
+	char *given = mkdir_in(tmp, "given", 0755);
+	char *site = mkdir_in(tmp, "site", 0755);
+
+	fixture(given, "dup_a", "z-given.so");
+	fixture(site, "dup_b", "a-site.so");
+	ck_assert_int_eq(load_installed(given, site, NULL), 0);
+	ck_kind("dup", "/given/z-given.so");
+	ck_kind("dup_b", "/site/a-site.so");
+}
+END_TEST
+
+START_TEST(test_site_dir_is_builtin)
+{
+	char *both = mkdir_in(tmp, "both", 0755);
+
+	fixture(both, "good", "good.so");
+	ck_assert_int_eq(load_installed(NULL, both, both), 0);
+	ck_kind("good", "/both/good.so");
+	ck_assert_uint_eq(reg.nplugins, 1);
+	ck_assert_uint_eq(reg.nerrors, 0);
+}
+END_TEST
+
 START_TEST(test_not_shared_object)
 {
 	FILE *f = fopen(path_of(tmp, "notso.so"), "w");
@@ -949,7 +1011,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(o.abi_minor, MGMT_ABI_MINOR);
 	ck_assert_ptr_null(o.dirs);
 	ck_assert_ptr_null(o.host);
-	ck_assert_int_eq(loader_builtin_dir()[0], '/');
+	ck_assert_str_eq(o.builtin_dir, PLUGINDIR);
+	ck_assert_str_eq(o.site_dir, SITEPLUGINDIR);
 }
 END_TEST
 
@@ -968,6 +1031,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_short_descriptor);
 	tcase_add_test(tc, test_no_descriptor);
 	tcase_add_test(tc, test_duplicate_kind);
+	tcase_add_test(tc, test_site_dir_first);
+	tcase_add_test(tc, test_given_dir_before_site);
+	tcase_add_test(tc, test_site_dir_is_builtin);
 	tcase_add_test(tc, test_not_shared_object);
 	tcase_add_test(tc, test_empty_and_missing_dir);
 	tcase_add_test(tc, test_init_fails);
