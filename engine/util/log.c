@@ -191,11 +191,15 @@ static const char *repo_path(const char *file)
 	return file;
 }
 
+/* The journal's PRIORITY of each level: syslog's err, warning, info, debug
+ * (not notice: info stays info). */
+static const int syslog_priority[] = { 3, 4, 6, 7 };
+
 /* The fields of a line in the journal, after MESSAGE: the MGMT_ ones keep
  * the exact names, for journalctl queries. */
 #define JOURNAL_FIELDS(level, kind, name)                                      \
-	"PRIORITY=%d", (level) + 3, /* error=3 ... debug=7 */                  \
-		"MGMT_KIND=%s", (kind) ? (kind) : "", "MGMT_RESOURCE=%s",      \
+	"PRIORITY=%d", syslog_priority[level], "MGMT_KIND=%s",                 \
+		(kind) ? (kind) : "", "MGMT_RESOURCE=%s",                      \
 		(name) ? (name) : "", "MGMT_GRAPH=%s",                         \
 		graph_path ? graph_path : "", NULL
 
@@ -240,7 +244,7 @@ void log_vmsg(const struct log_at *at, int level, const char *kind,
 		en = log_escape(name, ename, sizeof(ename), false);
 
 	if (to_journal && !sink) {
-		char who[512];
+		char who[512] = "";
 
 		format_who(who, sizeof(who), ek, en);
 		to_journal_send(at, level, kind, name, who, m);
