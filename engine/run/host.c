@@ -62,7 +62,10 @@ static bool res_ok(const mgmt_res *res, const char *what)
 	return false;
 }
 
-static void h_vlog(const mgmt_res *res, int level, const char *fmt, va_list ap)
+/* A plugin's line: a handle that is not a resource's logs as the plugin's
+ * own, a level out of range is clamped. */
+static void vlog_at(const struct log_at *at, const mgmt_res *res, int level,
+		    const char *fmt, va_list ap)
 {
 	if (res && res->magic != RES_MAGIC)
 		res = NULL;
@@ -70,8 +73,24 @@ static void h_vlog(const mgmt_res *res, int level, const char *fmt, va_list ap)
 		level = MGMT_LOG_ERROR;
 	if (level > MGMT_LOG_DEBUG)
 		level = MGMT_LOG_DEBUG;
-	log_vmsg(NULL, level, res ? res->kind->k.name : NULL,
+	log_vmsg(at, level, res ? res->kind->k.name : NULL,
 		 res ? res->name : NULL, fmt, ap);
+}
+
+static void h_vlog(const mgmt_res *res, int level, const char *fmt, va_list ap)
+{
+	vlog_at(NULL, res, level, fmt, ap);
+}
+
+static void h_log_at(const mgmt_res *res, int level, const char *file, int line,
+		     const char *func, const char *fmt, ...)
+{
+	struct log_at at = { file, line, func };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_at(file ? &at : NULL, res, level, fmt, ap);
+	va_end(ap);
 }
 
 static void h_log(const mgmt_res *res, int level, const char *fmt, ...)
@@ -391,6 +410,7 @@ static const struct mgmt_host table = {
 	.member_dirty = h_member_dirty,
 	.stop_fd = sched_stop_fd,
 	.abort_fd = sched_abort_fd,
+	.log_at = h_log_at,
 };
 
 const struct mgmt_host *host_table(void)

@@ -219,8 +219,9 @@ static void to_journal_send(const struct log_at *at, int level,
 	}
 	snprintf(file, sizeof(file), "CODE_FILE=%s", repo_path(at->file));
 	snprintf(line, sizeof(line), "CODE_LINE=%d", at->line);
-	sd_journal_send_with_location(file, line, at->func, "MESSAGE=%s%s", who,
-				      m, JOURNAL_FIELDS(level, kind, name));
+	sd_journal_send_with_location(file, line, at->func ? at->func : "",
+				      "MESSAGE=%s%s", who, m,
+				      JOURNAL_FIELDS(level, kind, name));
 }
 
 void log_vmsg(const struct log_at *at, int level, const char *kind,

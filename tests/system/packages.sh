@@ -152,8 +152,10 @@ ok "the journal has the resource's entries by MGMT_KIND and MGMT_RESOURCE" \
 	grep -q '"MESSAGE":"File\[motd\]: ' "$TMP/journal.json"
 ok "...with MGMT_GRAPH" grep -q "\"MGMT_GRAPH\":\"$G\"" "$TMP/journal.json"
 ok "...with PRIORITY" grep -q '"PRIORITY":"6"' "$TMP/journal.json"
-ok "...with the engine's code location" \
+ok "...the engine's own lines with the engine's code location" \
 	grep -q '"CODE_FILE":"engine/run/[a-z]*\.c"' "$TMP/journal.json"
+ok "...the plugin's own lines with the plugin's (host->log_at)" \
+	grep -q '"CODE_FILE":"plugins/file/[a-z]*\.c"' "$TMP/journal.json"
 
 # ---- the watchdog: a wedged engine is restarted ---------------------------
 sbx sh -c "mkdir -p /run/systemd/system/mgmt-engine.service.d && printf '[Service]\nWatchdogSec=1s\nTimeoutAbortSec=2s\n' >/run/systemd/system/mgmt-engine.service.d/watchdog.conf && systemctl daemon-reload && systemctl restart mgmt-engine"
@@ -182,8 +184,8 @@ ok "...depending on the engine's ABI" \
 sbx sh -c "printf 'resources:\n  hello:\n  - {name: world}\n' >$G/50-hello.yaml"
 sbx systemctl restart mgmt-engine
 ok "after a restart the service runs the third party's kind" converged 12
-ok "...which the journal shows" \
-	wait_for 10 sh -c "bash '$SBX_SCRIPT' exec '$SBX_NAME' journalctl -u mgmt-engine -o json --no-pager MGMT_KIND=hello | grep -q '\"MGMT_RESOURCE\":\"world\"'"
+ok "...whose lines the journal shows, from the third party's source" \
+	wait_for 10 sh -c "bash '$SBX_SCRIPT' exec '$SBX_NAME' journalctl -u mgmt-engine -o json --no-pager MGMT_KIND=hello MGMT_RESOURCE=world | grep -q '\"CODE_FILE\":\"hello.c\"'"
 
 # ---- stop, purge ----------------------------------------------------------
 ok "systemctl stop" sbx systemctl stop mgmt-engine

@@ -162,6 +162,17 @@ struct mgmt_host {
 	 * it fires, whether runs returned or not.  Never read, write or close
 	 * it.  -1 when there is none.  Any thread.  Since 1.3. */
 	int (*abort_fd)(void);
+
+	/* Log one line as log does, saying where in the plugin's source it
+	 * was logged: `file`, `line` and `func` (`file` and `func` may be
+	 * NULL).  Under systemd the journal keeps them as CODE_FILE,
+	 * CODE_LINE and CODE_FUNC; on stderr they are not shown.  The
+	 * mgmt_error..mgmt_debug macros of mgmt/resource.h call it with
+	 * __FILE__, __LINE__ and __func__ when the engine has it.  Any
+	 * thread.  Since 1.3. */
+	void (*log_at)(const mgmt_res *res, int level, const char *file,
+		       int line, const char *func, const char *fmt, ...)
+		MGMT_PRINTF(6, 7);
 };
 
 #endif /* MGMT_HOST_H */

@@ -12,11 +12,18 @@
 #include <mgmt/host.h>
 #include <mgmt/plugin.h>
 
-/* Logging for a resource (or NULL for the plugin).  Any thread.  Since 1.0. */
-#define mgmt_error(res, ...) mgmt_host->log((res), MGMT_LOG_ERROR, __VA_ARGS__)
-#define mgmt_warn(res, ...) mgmt_host->log((res), MGMT_LOG_WARN, __VA_ARGS__)
-#define mgmt_info(res, ...) mgmt_host->log((res), MGMT_LOG_INFO, __VA_ARGS__)
-#define mgmt_debug(res, ...) mgmt_host->log((res), MGMT_LOG_DEBUG, __VA_ARGS__)
+/* Logging for a resource (or NULL for the plugin), with the call's source
+ * location when the engine takes it (host->log_at, since 1.3).  Any
+ * thread.  Since 1.0. */
+#define mgmt_log_(res, level, ...)                                             \
+	(MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, log_at) ?                \
+		 mgmt_host->log_at((res), (level), __FILE__, __LINE__,         \
+				   __func__, __VA_ARGS__) :                    \
+		 mgmt_host->log((res), (level), __VA_ARGS__))
+#define mgmt_error(res, ...) mgmt_log_((res), MGMT_LOG_ERROR, __VA_ARGS__)
+#define mgmt_warn(res, ...) mgmt_log_((res), MGMT_LOG_WARN, __VA_ARGS__)
+#define mgmt_info(res, ...) mgmt_log_((res), MGMT_LOG_INFO, __VA_ARGS__)
+#define mgmt_debug(res, ...) mgmt_log_((res), MGMT_LOG_DEBUG, __VA_ARGS__)
 
 /* The real state may have moved.  Any thread.  Since 1.0. */
 #define mgmt_dirty(res) mgmt_host->dirty(res)

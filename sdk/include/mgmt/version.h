@@ -37,7 +37,10 @@
  *                   error; kind->group never runs beside a check_apply of
  *                   the group's members (after a reload it waits for
  *                   their runs to end).  The headers are laid out
- *                   by clang-format (whitespace only).
+ *                   by clang-format (whitespace only).  host->log_at:
+ *                   a line with its source location (the journal's
+ *                   CODE_FILE/LINE/FUNC), which mgmt_error..mgmt_debug
+ *                   use when the engine has it.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
