@@ -113,25 +113,42 @@ void sched_dispatch(struct sched *s)
 	}
 }
 
+/* Did this run of `m` have anything to see: an event, a refresh, or never
+ * having run? */
+static bool had_cause(const struct mgmt_res *m)
+{
+	return m->run->job_dirty || m->run->job_refresh;
+}
+
 /* Job `j` ran and `changed` something (`applied`: for real, not in noop
  * mode): along the (per resource) edges of the graph its resources are in
  * now, send refreshes on notify edges, and wake the resources after it that
  * run whenever something before them changed.  A run that found everything
  * right wakes nobody: a file re-checked after its own write must not run
- * the exec after it again. */
+ * the exec after it again.  Nor does a member of a group that had nothing
+ * to see in this run: the group ran for others, its check was a formality
+ * (host->member_dirty says a plugin may skip it), so what comes after it
+ * (an exec after a kept file, when a reload put a new file in its group)
+ * does not run again.  A run none of whose members had a cause (which the
+ * scheduler does not start) would still tell everyone. */
 static void tell_successors(struct sched *s, const struct run_job *j,
 			    bool changed, bool applied)
 {
 	const struct graph *rg = s->rg;
+	bool some = false;
 
 	if (!changed)
 		return;
+	for (uint32_t i = 0; i < j->n && !some; i++)
+		some = had_cause(j->members[i]);
 	for (uint32_t i = 0; i < j->n; i++) {
 		const struct mgmt_res *m = j->members[i];
 		uint32_t from = m->run->index;
 
 		if (m->run->doomed || !m->run->vertex)
 			continue; /* not in this graph */
+		if (some && !had_cause(m))
+			continue;
 		for (uint32_t e = rg->out_start[from];
 		     e < rg->out_start[from + 1]; e++) {
 			struct mgmt_res *t = s->plan.cfg->res[rg->edges[e].to];

@@ -421,6 +421,32 @@ START_TEST(converged_parent_wakes_nobody)
 }
 END_TEST
 
+START_TEST(group_change_wakes_only_after_dirty_members)
+{
+	/* a and b group (leader a); s runs whenever b changed something, t
+	 * whenever a did.  d, after a, pokes a: the group runs again for a alone and
+	 * changes something.  b had no event in that run, so its check was
+	 * a formality (host->member_dirty): s must not run again, t must. */
+	ck_assert_int_eq(
+		run_graph(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, group: g, changes: 100}\n"
+			"  - {name: b, record: REC, group: g}\n"
+			"  - {name: s, record: REC, stateless: true}\n"
+			"  - {name: t, record: REC, stateless: true}\n"
+			"  - {name: d, record: REC, poke: a, poke_runs: 1}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: b}, to: {kind: test, name: s}}\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: t}}\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: d}}\n"),
+		0);
+	ck_assert_int_eq(count("start", "a"), 2);
+	ck_assert_int_eq(count("start", "t"), 2);
+	ck_assert_int_eq(count("start", "s"), 1);
+}
+END_TEST
+
 START_TEST(notify_sends_refresh)
 {
 	ck_assert_int_eq(
@@ -808,6 +834,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, events_during_run_coalesce);
 	tcase_add_test(tc, rerun_does_not_rerun_clean_children);
 	tcase_add_test(tc, run_when_reached_follows_parent);
+	tcase_add_test(tc, group_change_wakes_only_after_dirty_members);
 	tcase_add_test(tc, notify_sends_refresh);
 	tcase_add_test(tc, converged_parent_wakes_nobody);
 	tcase_add_test(tc, refresh_survives_a_retry);
