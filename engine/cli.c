@@ -35,10 +35,12 @@
 struct global {
 	const char *dirs[MAX_PLUGIN_DIRS + 1];
 	int ndirs;
+	bool no_default_plugins; /* only --plugins-dir and the environment */
 };
 
 static const char usage_text[] =
-	"Usage: mgmt-engine [--plugins-dir DIR]... [--log-level L] COMMAND\n"
+	"Usage: mgmt-engine [--plugins-dir DIR]... [--no-default-plugins]\n"
+	"                   [--log-level L] COMMAND\n"
 	"\n"
 	"Commands:\n"
 	"  run --yaml GRAPH [--converged-timeout N] [--hostname H] [--noop]\n"
@@ -61,6 +63,9 @@ static const char usage_text[] =
 	"\n"
 	"Global options:\n"
 	"  --plugins-dir DIR   load plugins from DIR first (repeatable)\n"
+	"  --no-default-plugins  search only --plugins-dir and\n"
+	"                      $MGMT_ENGINE_PLUGINS_PATH, not the installed\n"
+	"                      plugin directory\n"
 	"  --log-level L       error, warn, info (default) or debug\n"
 	"\n"
 	"run options:\n"
@@ -105,6 +110,7 @@ static int load_plugins(const struct global *g, struct registry *reg)
 
 	loader_opts_default(&o);
 	o.dirs = g->dirs;
+	o.use_builtin = !g->no_default_plugins;
 	o.host = host_table();
 	if (registry_load(reg, &o) < 0) {
 		log_error("out of memory loading plugins");
@@ -559,6 +565,7 @@ int cli_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "plugins-dir", required_argument, NULL, 'P' },
+		{ "no-default-plugins", no_argument, NULL, 'N' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -577,6 +584,9 @@ int cli_main(int argc, char **argv)
 			if (g.ndirs == MAX_PLUGIN_DIRS)
 				return usage_error("too many --plugins-dir");
 			g.dirs[g.ndirs++] = optarg;
+			break;
+		case 'N':
+			g.no_default_plugins = true;
 			break;
 		case 'l':
 			log_level = log_level_parse(optarg);

@@ -22,6 +22,16 @@ ok "plugins lists timer with interval required" sh -c \
 	'grep -q "kind timer" "$1" && grep -Eq "interval +duration +required" "$1"' _ "$TMP/plugins"
 ok "plugins shows ABI versions" grep -q "(ABI 1\.[0-9]*)" "$TMP/plugins"
 
+# --no-default-plugins: only --plugins-dir and $MGMT_ENGINE_PLUGINS_PATH.
+MGMT_ENGINE_PLUGINS_PATH="$MGMT_PLUGINS_DIR" "$MGMT_ENGINE" \
+	--no-default-plugins plugins >"$TMP/nodef.env" 2>/dev/null
+ok "--no-default-plugins still searches \$MGMT_ENGINE_PLUGINS_PATH" \
+	grep -q "kind noop" "$TMP/nodef.env"
+"$MGMT_ENGINE" --no-default-plugins plugins >"$TMP/nodef.out" 2>"$TMP/nodef.err"
+ok "--no-default-plugins alone: no kinds, and says so" sh -c \
+	'! grep -q "kind " "$1" && grep -q "no resource kinds loaded" "$2"' \
+	_ "$TMP/nodef.out" "$TMP/nodef.err"
+
 cat >"$TMP/good.yaml" <<'Y'
 graph: g
 resources:
