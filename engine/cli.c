@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cli.h"
+#include "listing.h"
 #include "cluster/cluster.h"
 #include "config/config.h"
 #include "loader/loader.h"
@@ -50,9 +51,11 @@ static const char usage_text[] =
 	"  validate GRAPH      compile only; exit 0 or print every error\n"
 	"  graph GRAPH [--format dot|json] [--no-autogroup]\n"
 	"                      print the compiled, grouped graph; runs nothing\n"
-	"  plugins             list plugins, kinds, ABI versions, parameters,\n"
+	"  plugins [--format text|scdoc]\n"
+	"                      list plugins, kinds, ABI versions, parameters,\n"
 	"                      and the plugins refused, with why; exit 1 if\n"
-	"                      any plugin (or kind) was refused\n"
+	"                      any plugin (or kind) was refused.  scdoc: the\n"
+	"                      kinds' reference, for mgmt-engine.yaml(5)\n"
 	"  reload --pid PID    ask the engine running as PID to reload its\n"
 	"                      graph (the service's ExecReload)\n"
 	"  --version           print the version\n"
@@ -439,48 +442,25 @@ static int cmd_graph(struct global *g, int argc, char **argv)
 	return status;
 }
 
-static const char *const type_names[] = {
-	"?", "string", "bool", "int", "mode", "duration", "list", "map", "enum",
+/* What `plugins` is given. */
+struct plugins_args {
+	int format; /* enum plugins_format: the index in plugins_formats */
 };
 
-static void print_kind(const struct kind_entry *ke)
-{
-	const struct mgmt_kind *k = &ke->k;
+enum plugins_format {
+	PLUGINS_TEXT,
+	PLUGINS_SCDOC
+};
+static const char *const plugins_formats[] = { "text", "scdoc", NULL };
 
-	printf("  kind %s: %s\n", k->name, k->doc ? k->doc : "");
-	for (size_t i = 0; i < ke->nparams; i++) {
-		const struct mgmt_param *p = &k->params[i];
-
-		printf("    %-16s %-8s", p->name, type_names[p->type]);
-		if (p->flags & MGMT_PARAM_REQUIRED)
-			printf(" required");
-		if (p->def)
-			printf(" default \"%s\"", p->def);
-		if (p->type == MGMT_PARAM_ENUM && p->choices) {
-			printf(" one of");
-			for (const char *const *ch = p->choices; *ch; ch++)
-				printf("%s%s", ch == p->choices ? " " : "|",
-				       *ch);
-		}
-		if (p->doc)
-			printf("  %s", p->doc);
-		putchar('\n');
-	}
-}
-
-/* What was not registered, after what was, so that packagers and plugin
- * authors can see (and gate on) it without reading the log. */
-static void print_problems(const struct registry *reg)
-{
-	for (size_t i = 0; i < reg->nproblems; i++) {
-		const struct loader_problem *p = &reg->problems[i];
-		char ep[PATH_MAX], em[4096];
-
-		printf("%s %s: %s\n", p->shadowed ? "shadowed" : "refused",
-		       log_escape(p->path, ep, sizeof(ep), false),
-		       log_escape(p->msg, em, sizeof(em), false));
-	}
-}
+static const struct opt plugins_opts[] = {
+	{ .name = "format",
+	  .type = OPT_CHOICE,
+	  .offset = offsetof(struct plugins_args, format),
+	  .what = "text or scdoc",
+	  .choices = plugins_formats },
+	{ .name = NULL },
+};
 
 /* What `reload` is given. */
 struct reload_args {
@@ -531,32 +511,33 @@ static int cmd_reload(struct global *g, int argc, char **argv)
 
 static int cmd_plugins(struct global *g, int argc, char **argv)
 {
+	struct plugins_args a = { .format = PLUGINS_TEXT };
 	struct registry reg = { 0 };
-	int status;
+	int i, status;
 
-	if (argc != 1)
-		return usage_error("plugins: takes no arguments");
+	i = parse_opts("plugins", plugins_opts, argc, argv, &a);
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return usage_error("plugins: unexpected argument '%s'",
+				   argv[i]);
 	if (load_plugins(g, &reg) < 0) {
 		registry_free(&reg);
 		return EXIT_USAGE;
 	}
-	printf("engine SDK ABI %d.%d\n", MGMT_ABI_MAJOR, MGMT_ABI_MINOR);
-	for (size_t i = 0; i < reg.nplugins; i++) {
-		const struct loader_plugin *p = reg.plugins[i];
-
-		printf("plugin %s %s (ABI %u.%u) %s\n", p->desc.name,
-		       p->desc.version ? p->desc.version : "?",
-		       p->desc.abi_major, p->desc.abi_minor, p->path);
-		if (p->desc.doc)
-			printf("  %s\n", p->desc.doc);
-		for (size_t k = 0; k < reg.nkinds; k++)
-			if (reg.kinds[k]->plugin == p)
-				print_kind(reg.kinds[k]);
-	}
-	print_problems(&reg);
+	/* scdoc is a page's source: refusals were logged, and the exit
+	 * status fails a build that would make a page without them. */
+	if (a.format == PLUGINS_SCDOC)
+		listing_scdoc(&reg, stdout);
+	else
+		listing_text(&reg, stdout);
 	/* A kind shadowed by an earlier plugin is how --plugins-dir
 	 * overrides installed plugins: not a failure. */
 	status = reg.nrefused ? EXIT_FAILED : EXIT_OK;
+	if (fflush(stdout)) {
+		log_error("cannot write the listing: %s", strerror(errno));
+		status = EXIT_FAILED;
+	}
 	registry_free(&reg);
 	return status;
 }

@@ -21,6 +21,21 @@ ok "plugins lists noop with its parameter" sh -c \
 ok "plugins lists timer with interval required" sh -c \
 	'grep -q "kind timer" "$1" && grep -Eq "interval +duration +required" "$1"' _ "$TMP/plugins"
 ok "plugins shows ABI versions" grep -q "(ABI 1\.[0-9]*)" "$TMP/plugins"
+engine plugins --format text >"$TMP/plugins.text" 2>/dev/null
+ok "plugins --format text is the listing" cmp -s "$TMP/plugins" "$TMP/plugins.text"
+
+# The kinds' reference that mgmt-engine.yaml(5) is made of (the page itself
+# is tests/cli/man-pages.sh's).
+engine plugins --format scdoc >"$TMP/kinds.scd" 2>"$TMP/kinds.err"
+ok "plugins --format scdoc: exit 0, nothing on stderr" sh -c \
+	'[ $1 -eq 0 ] && [ ! -s "$2" ]' _ $? "$TMP/kinds.err"
+ok "plugins --format scdoc: a section per kind with its plugin file" sh -c \
+	'grep -qx "## noop" "$1" && grep -qx "## timer" "$1" &&
+	 grep -q "^Defined by the plugin \*timer\* .*, file _timer.so_ (ABI 1\.[0-9]*)" "$1"' \
+	_ "$TMP/kinds.scd"
+ok "plugins --format scdoc: each parameter with type, required, default" sh -c \
+	'grep -qx "\*interval\* (duration; required)" "$1" &&
+	 grep -qx "\*comment\* (string)" "$1"' _ "$TMP/kinds.scd"
 
 # --no-default-plugins: only --plugins-dir and $MGMT_ENGINE_PLUGINS_PATH.
 MGMT_ENGINE_PLUGINS_PATH="$MGMT_PLUGINS_DIR" "$MGMT_ENGINE" \
@@ -118,6 +133,10 @@ ok "run without --yaml is refused" bad_option \
 	"run: --yaml GRAPH is required" run --noop
 ok "run with an operand is refused" bad_option \
 	"run: unexpected argument 'extra'" run --yaml "$TMP/good.yaml" extra
+ok "plugins --format xml says what it takes" bad_option \
+	"plugins: --format: 'xml' is not text or scdoc" plugins --format xml
+ok "plugins with an operand is refused" bad_option \
+	"plugins: unexpected argument 'extra'" plugins extra
 ok "run --converged-timeout 0.5 is taken" "$MGMT_ENGINE" \
 	--plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$TMP/good.yaml" \
 	--converged-timeout 0.5 --workers 1 --prefix "$TMP/st"
