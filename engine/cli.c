@@ -92,7 +92,8 @@ static const char usage_text[] =
 	"refused), 2 bad usage or invalid graph, 3 a run with\n"
 	"--converged-timeout stopped by a signal before it converged.\n"
 	"SIGHUP reloads the graph; SIGINT or SIGTERM stop (a second one at\n"
-	"once).\n";
+	"once).\n"
+	"See mgmt-engine(1), mgmt-engine.yaml(5) and mgmt-engine-plugin(7).\n";
 
 static int usage_error(const char *fmt, ...) MGMT_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
