@@ -70,6 +70,18 @@ plugindir_in_libdir() {
 }
 ok ".pc puts plugindir at LIBDIR/mgmt-engine/plugins" plugindir_in_libdir
 
+# abi_major and abi_minor, which packages of plugins depend on, are those of
+# the installed headers.
+abi_of_headers() {
+	h=$MGMT_TOP_SRCDIR/sdk/include/mgmt/version.h
+	want=$(sed -n 's/^#define MGMT_ABI_MAJOR //p' "$h").$(sed -n 's/^#define MGMT_ABI_MINOR //p' "$h")
+	got=$(pcvar abi_major).$(pcvar abi_minor)
+	[ "$got" = "$want" ] && return 0
+	echo "# .pc says ABI $got, version.h $want"
+	return 1
+}
+ok ".pc's abi_major and abi_minor are version.h's" abi_of_headers
+
 # Every bundled plugin of the build tree lands in that plugindir.
 bundled_installed() {
 	for so in "$MGMT_PLUGINS_DIR"/*.so; do
