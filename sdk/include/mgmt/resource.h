@@ -13,10 +13,11 @@
 #include <mgmt/plugin.h>
 
 /* Logging for a resource (or NULL for the plugin), with the call's source
- * location when the engine takes it (host->log_at, since 1.3).  Any
- * thread.  Since 1.0. */
+ * location when the host table has host->log_at (since 1.3; a table a test
+ * fills by hand may leave it NULL).  Any thread.  Since 1.0. */
 #define mgmt_log_(res, level, ...)                                             \
-	(MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, log_at) ?                \
+	(MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, log_at) &&               \
+			 mgmt_host->log_at ?                                   \
 		 mgmt_host->log_at((res), (level), __FILE__, __LINE__,         \
 				   __func__, __VA_ARGS__) :                    \
 		 mgmt_host->log((res), (level), __VA_ARGS__))
