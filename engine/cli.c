@@ -355,8 +355,10 @@ static int cmd_run(struct global *g, int argc, char **argv)
 out:
 	config_graph_free(cfg);
 	cluster_free(cl);
-	host_fini();
+	/* After the plugins' fini, which may unwatch their kind-wide
+	 * watches. */
 	registry_free(&reg);
+	host_fini();
 	return status;
 }
 

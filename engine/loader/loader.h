@@ -4,7 +4,8 @@
  *
  * Search order (doc/abi.md, "Where plugins are found"): every --plugins-dir
  * in order, then each directory of $MGMT_ENGINE_PLUGINS_PATH
- * (colon-separated), then the compiled-in plugin directory.  Within a
+ * (colon-separated), then the site directory, then the compiled-in plugin
+ * directory (unless use_builtin is off).  Within a
  * directory, NAME.so files load in name order.  The first plugin defining a
  * kind wins; a later one defining the same kind is reported by file name and
  * its duplicate kind skipped.

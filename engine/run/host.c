@@ -25,7 +25,8 @@
 #include "run/host.h"
 #include "run/internal.h"
 
-#define WATCH_MAGIC 0x6d677774u /* "mgwt" */
+#define WATCH_MAGIC 0x6d677774u    /* "mgwt" */
+#define WATCH_RELEASED 0x6d677772u /* "mgwr": the engine removed it */
 
 enum watch_type {
 	W_FD,
@@ -50,6 +51,10 @@ struct mgmt_watch {
 };
 
 static struct mgmt_watch *kind_watches; /* registered with res == NULL */
+/* Watches the engine removed before their resource's cleanup: stopped, not
+ * freed until cleanup returned, so that a plugin unwatching them there
+ * (which is allowed) touches live memory.  Loop thread. */
+static struct mgmt_watch *released;
 static char *hostname_;
 static char *prefix_;
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -59,6 +64,29 @@ static bool res_ok(const mgmt_res *res, const char *what)
 	if (res && res->magic == RES_MAGIC)
 		return true;
 	log_error("a plugin passed an invalid resource handle to %s", what);
+	return false;
+}
+
+/* The services that touch the loop (watches, flags, validate's reports)
+ * are the loop thread's.  Called from check_apply on a worker they would
+ * race with it: refused, with one line naming the plugin and resource.
+ * (`res` has been checked, or is NULL.) */
+static bool on_loop(const mgmt_res *res, const char *what)
+{
+	if (!workers_on_worker())
+		return true;
+	if (res)
+		log_msg(MGMT_LOG_ERROR, res->kind->k.name, res->name,
+			"plugin %s called %s from a worker thread (check_apply); "
+			"it is for the loop thread only (watch hooks and "
+			"callbacks): refused",
+			res->kind->plugin->desc.name, what);
+	else
+		log_error("a plugin called %s from a worker thread "
+			  "(check_apply); it is for the loop thread only: "
+			  "refused",
+			  what);
+	errno = EPERM;
 	return false;
 }
 
@@ -114,7 +142,7 @@ static struct mgmt_watch *watch_new(mgmt_res *res, enum watch_type type,
 	struct mgmt_watch *w;
 	struct mgmt_watch **head;
 
-	if (res && !res_ok(res, "watch"))
+	if ((res && !res_ok(res, "watch")) || !on_loop(res, "a watch_*"))
 		return NULL;
 	if (!cb || (res && !res->run)) { /* no resource outside a run */
 		errno = EINVAL;
@@ -243,7 +271,8 @@ static mgmt_watch *h_watch_signal(mgmt_res *res, int signum, mgmt_signal_cb cb,
 	return w;
 }
 
-static void watch_free(struct mgmt_watch *w)
+/* Stop `w` and take it off its list. */
+static void watch_stop(struct mgmt_watch *w)
 {
 	struct ev_loop *loop = EV_DEFAULT;
 
@@ -264,6 +293,13 @@ static void watch_free(struct mgmt_watch *w)
 	*w->pprev = w->next;
 	if (w->next)
 		w->next->pprev = w->pprev;
+	w->next = NULL;
+	w->pprev = NULL;
+}
+
+static void watch_free(struct mgmt_watch *w)
+{
+	watch_stop(w);
 	w->magic = 0;
 	free(w);
 }
@@ -272,10 +308,15 @@ static void h_unwatch(mgmt_watch *w)
 {
 	if (!w)
 		return;
+	if (w->magic == WATCH_RELEASED)
+		return; /* removed with its resource; freed after cleanup */
 	if (w->magic != WATCH_MAGIC) {
-		log_error("a plugin passed an invalid watch handle to unwatch");
+		log_error("a plugin passed an invalid watch handle to unwatch "
+			  "(one it had unwatched already?)");
 		return;
 	}
+	if (!on_loop(w->res, "unwatch"))
+		return;
 	watch_free(w);
 }
 
@@ -287,8 +328,25 @@ void host_release_watches(struct mgmt_res *res)
 		return; /* never in a run: nothing registered */
 	if (res)
 		head = &res->run->watches;
-	while (*head)
-		watch_free(*head);
+	while (*head) {
+		struct mgmt_watch *w = *head;
+
+		watch_stop(w);
+		w->magic = WATCH_RELEASED;
+		w->next = released;
+		released = w;
+	}
+}
+
+void host_free_released(void)
+{
+	while (released) {
+		struct mgmt_watch *w = released;
+
+		released = w->next;
+		w->magic = 0;
+		free(w);
+	}
 }
 
 static const char *h_name(const mgmt_res *res)
@@ -308,7 +366,7 @@ static void *h_params(const mgmt_res *res)
 
 static void h_set_flags(mgmt_res *res, unsigned flags)
 {
-	if (res_ok(res, "set_flags"))
+	if (res_ok(res, "set_flags") && on_loop(res, "set_flags"))
 		res->flags |= flags & MGMT_RES_RUN_WHEN_REACHED;
 }
 
@@ -316,7 +374,7 @@ static void h_invalid(mgmt_res *res, const char *param, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!res_ok(res, "invalid"))
+	if (!res_ok(res, "invalid") || !on_loop(res, "invalid"))
 		return;
 	va_start(ap, fmt);
 	res_invalid_v(res, param, fmt, ap);
@@ -342,37 +400,66 @@ static bool h_member_dirty(const mgmt_res *res)
 	return res_ok(res, "member_dirty") && res->run && res->run->job_dirty;
 }
 
-static const char *h_state_dir(const mgmt_res *res)
-{
-	static __thread char path[PATH_MAX];
-	const char *kind;
-	int n;
+/* Each kind's state directory (under the --prefix of the time), made once
+ * and kept until host_fini, so that the string state_dir returns is
+ * stable (host.h). */
+struct state_dir {
+	struct state_dir *next;
+	char path[];
+};
+static struct state_dir *state_dirs;
 
-	if (!res_ok(res, "state_dir"))
-		return NULL;
-	kind = res->kind->k.name;
-	n = snprintf(path, sizeof(path), "%s/state/%s",
-		     prefix_ ? prefix_ : "/var/lib/mgmt-engine", kind);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return NULL;
-	/* mkdir -p with 0700: plugin state is the engine's alone. */
-	pthread_mutex_lock(&state_lock);
+/* mkdir -p `path` with 0700: plugin state is the engine's alone. */
+static int mkdirs(char *path)
+{
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			break;
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
 		*p = '/';
 	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static const char *h_state_dir(const mgmt_res *res)
+{
+	struct state_dir *d;
+	char path[PATH_MAX];
+	int n;
+
+	if (!res_ok(res, "state_dir"))
+		return NULL;
+	n = snprintf(path, sizeof(path), "%s/state/%s",
+		     prefix_ ? prefix_ : "/var/lib/mgmt-engine",
+		     res->kind->k.name);
+	pthread_mutex_lock(&state_lock);
+	for (d = state_dirs; d && strcmp(d->path, path) != 0; d = d->next)
+		;
+	if (d) {
+		pthread_mutex_unlock(&state_lock);
+		return d->path;
+	}
+	if (n < 0 || (size_t)n >= sizeof(path) || mkdirs(path) < 0) {
+		int err = n < 0 || (size_t)n >= sizeof(path) ? ENAMETOOLONG :
+							       errno;
+
 		pthread_mutex_unlock(&state_lock);
 		h_log(res, MGMT_LOG_ERROR, "cannot create state dir %s: %s",
-		      path, strerror(errno));
+		      path, strerror(err));
 		return NULL;
 	}
+	d = malloc(sizeof(*d) + (size_t)n + 1);
+	if (d) {
+		memcpy(d->path, path, (size_t)n + 1);
+		d->next = state_dirs;
+		state_dirs = d;
+	}
 	pthread_mutex_unlock(&state_lock);
-	return path;
+	return d ? d->path : NULL;
 }
 
 static const char *h_hostname(void)
@@ -442,6 +529,13 @@ int host_set_prefix(const char *dir)
 void host_fini(void)
 {
 	host_release_watches(NULL);
+	host_free_released();
+	while (state_dirs) {
+		struct state_dir *d = state_dirs;
+
+		state_dirs = d->next;
+		free(d);
+	}
 	free(hostname_);
 	free(prefix_);
 	hostname_ = prefix_ = NULL;

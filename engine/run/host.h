@@ -16,11 +16,16 @@ const struct mgmt_host *host_table(void);
 int host_set_hostname(const char *name);
 int host_set_prefix(const char *dir);
 
-/* Stop and free every watch registered for `res` (cleanup), or the kind-wide
- * ones (res NULL, at shutdown).  Loop thread. */
+/* Stop every watch registered for `res` (before its cleanup hook), or the
+ * kind-wide ones (res NULL, at shutdown).  Their handles stay valid for
+ * unwatch (which then does nothing) until host_free_released.  Loop
+ * thread. */
 void host_release_watches(struct mgmt_res *res);
+/* Free the watches released so far: after the cleanup hook returned. */
+void host_free_released(void);
 
-/* Free what host_set_* allocated. */
+/* Release the kind-wide watches, free what host_set_* allocated: after the
+ * plugins' fini. */
 void host_fini(void);
 
 #endif /* ENGINE_HOST_H */

@@ -141,6 +141,7 @@ void sched_stop_resource(struct sched *s, struct mgmt_res *m)
 	host_release_watches(m);
 	if (k->cleanup && m->run->inited)
 		k->cleanup(m, m->params);
+	host_free_released();
 	m->run->inited = false;
 	m->run->vertex = NULL;
 	forget_events(s, m);

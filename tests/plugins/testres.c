@@ -56,7 +56,9 @@ struct test {
 	char *hold;        /* the first run waits until this file exists,
 			      * or until its stop signal */
 	bool deaf;         /* ... and hold ignores the stop signal */
+	bool contract;     /* probe the host's contract (see test_watch) */
 	/* runtime */
+	mgmt_watch *kept; /* contract: a watch unwatched in cleanup */
 	atomic_int runs;
 	mgmt_res *self;
 	struct test *next; /* all live test resources */
@@ -103,6 +105,9 @@ static const struct mgmt_param test_params[] = {
 		   "the first run waits for this file or its stop signal"),
 	MGMT_PARAM(struct test, deaf, MGMT_PARAM_BOOL, "false", 0,
 		   "hold ignores the stop signal"),
+	MGMT_PARAM(struct test, contract, MGMT_PARAM_BOOL, "false", 0,
+		   "probe the host's contract: a watch from check_apply, "
+		   "state_dir twice, unwatch in cleanup"),
 	MGMT_PARAM_END,
 };
 
@@ -250,6 +255,29 @@ static void poke(const char *name)
 	pthread_mutex_unlock(&live_lock);
 }
 
+static void on_never(mgmt_res *res, void *data)
+{
+}
+
+/* contract: what the host promises (mgmt/host.h), probed and recorded.  In
+ * check_apply, on a worker: a watch is refused (NULL, EPERM); state_dir
+ * returns the same stable string twice.  The watch hook keeps a watch that
+ * cleanup unwatches after the engine removed it, which must be harmless. */
+static void contract_run(mgmt_res *res, struct test *t)
+{
+	const char *a, *b;
+	mgmt_watch *w;
+
+	errno = 0;
+	w = mgmt_host->watch_timer(res, 60, 0, on_never, t);
+	record(t, "contract watch_in_run %s %s\n", w ? "granted" : "refused",
+	       errno == EPERM ? "EPERM" : "other");
+	a = mgmt_host->state_dir(res);
+	b = mgmt_host->state_dir(res);
+	record(t, "contract state_dir %s\n",
+	       a && a == b ? "stable" : "unstable");
+}
+
 static int test_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	struct test *t = p;
@@ -259,6 +287,8 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 	cover(t, res, 1);
 	record(t, "start %s %d %lld %d\n", mgmt_res_name(res), run, now_ns(),
 	       apply);
+	if (run == 1 && t->contract)
+		contract_run(res, t);
 	if (run == 1)
 		for (int64_t i = 0; i < t->dirty_during_run; i++)
 			mgmt_dirty(res); /* from a worker thread */
@@ -335,6 +365,10 @@ static int test_watch(mgmt_res *res, void *p)
 {
 	struct test *t = p;
 
+	if (t->contract &&
+	    !(t->kept = mgmt_host->watch_timer(res, 60, 0, on_never, t)))
+		return MGMT_ERROR;
+
 	if (t->ready_in_watch) {
 		/* as a bus watch whose replies came before attach returned */
 		mgmt_dirty(res);
@@ -353,6 +387,8 @@ static void test_cleanup(mgmt_res *res, void *p)
 	struct test *t = p;
 
 	record(t, "cleanup %s %d\n", mgmt_res_name(res), atomic_load(&t->runs));
+	if (t->contract)
+		mgmt_host->unwatch(t->kept); /* the engine removed it already */
 	pthread_mutex_lock(&live_lock);
 	for (struct test **pp = &live; *pp; pp = &(*pp)->next)
 		if (*pp == t) {

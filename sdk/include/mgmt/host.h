@@ -77,11 +77,19 @@ struct mgmt_host {
 	void (*dirty)(mgmt_res *res);
 
 	/* Register event sources on the loop.  Loop thread only (the watch
-	 * hook, or a callback of another watch).  `res` may be NULL for a
-	 * kind-wide source (e.g. one inotify fd shared by all resources of a
-	 * kind); otherwise the watch is removed automatically when `res` is
-	 * cleaned up.  Return NULL on failure (errno set).  The engine owns
-	 * the returned handle; unwatch releases it.  Since 1.0. */
+	 * hook, or a callback of another watch); called on a worker thread
+	 * (from check_apply) they are refused: NULL, errno EPERM, and one
+	 * error line naming the plugin and resource (since 1.3).  `res` may
+	 * be NULL for a kind-wide source (e.g. one inotify fd shared by all
+	 * resources of a kind); otherwise the engine stops the watch just
+	 * before `res`'s cleanup hook, where its handle may still be passed
+	 * to unwatch (which then does nothing), and frees it once cleanup
+	 * returned.  A kind-wide watch lives until unwatch or the engine's
+	 * exit (after the plugins' fini, which may unwatch it).  Return NULL
+	 * on failure (errno set).  The engine owns the returned handle and
+	 * only stops watching the fd: closing it is the plugin's, after
+	 * unwatch or in cleanup.  `data` stays the plugin's: the engine
+	 * passes it to each callback and never frees it.  Since 1.0. */
 	mgmt_watch *(*watch_fd)(mgmt_res *res, int fd, unsigned events,
 				mgmt_fd_cb cb, void *data);
 	/* First after `after` seconds, then every `repeat` seconds (0: once;
@@ -95,44 +103,56 @@ struct mgmt_host {
 	 * SIGCHLD: the engine's own). */
 	mgmt_watch *(*watch_signal)(mgmt_res *res, int signum,
 				    mgmt_signal_cb cb, void *data);
-	/* Stop and release a watch.  Loop thread only. */
+	/* Stop and release a watch; its callback is not called again.  Loop
+	 * thread only, including from inside that watch's own callback.  A
+	 * handle used after unwatch (or after its resource's cleanup
+	 * returned) is a plugin's use-after-free.  Since 1.0. */
 	void (*unwatch)(mgmt_watch *w);
 
-	/* The resource's name, kind ("file") and per-resource struct.  Any
-	 * thread. */
+	/* The resource's name, kind ("file") and per-resource struct (the
+	 * parsed parameters, mgmt/params.h).  The engine owns all three; they
+	 * live until the resource's cleanup returned.  Any thread.  Since
+	 * 1.0. */
 	const char *(*name)(const mgmt_res *res);
 	const char *(*kind)(const mgmt_res *res);
 	void *(*params)(const mgmt_res *res);
 
-	/* Set MGMT_RES_* flags on `res`.  Loop thread, from init.  */
+	/* Set MGMT_RES_* flags on `res`.  Loop thread, from init (refused on
+	 * a worker, as the watches are).  Since 1.0. */
 	void (*set_flags)(mgmt_res *res, unsigned flags);
 
 	/* validate hook only: report that `param` (NULL: the resource as a
 	 * whole) is invalid.  The engine prints it with the parameter's
-	 * file:line:col.  May be called several times.  Loop thread. */
+	 * file:line:col.  May be called several times.  The engine copies
+	 * the text.  Loop thread (refused on a worker).  Since 1.0. */
 	void (*invalid)(mgmt_res *res, const char *param, const char *fmt, ...)
 		MGMT_PRINTF(3, 4);
 
 	/* The members of the group `res` leads, leader first; `*members`
 	 * stays valid until check_apply returns.  A resource that leads no
-	 * group is a group of one.  Any thread.  Returns the count. */
+	 * group is a group of one.  The engine owns the array.  Any thread.
+	 * Returns the count.  Since 1.0. */
 	size_t (*group_members)(const mgmt_res *res, mgmt_res *const **members);
 
 	/* check_apply only: did a notify edge send `res` (the leader or any
 	 * member of its group) a refresh since its last successful run?
-	 * Worker thread.  */
+	 * Worker thread.  Since 1.0. */
 	bool (*refreshed)(const mgmt_res *res);
 
 	/* A directory private to this kind where a plugin may keep state
-	 * across runs (created on first use; NULL if it cannot be).  Any
-	 * thread.  */
+	 * across runs (created on first use, mode 0700, under the engine's
+	 * --prefix; NULL if it cannot be).  The string is the engine's and
+	 * stays the same, unchanged, until the engine exits (before 1.3 it
+	 * was a per-thread buffer the next call overwrote).  Any thread.
+	 * Since 1.0. */
 	const char *(*state_dir)(const mgmt_res *res);
 
-	/* The engine's --hostname.  Any thread. */
+	/* The engine's --hostname; the engine's string, unchanged until it
+	 * exits.  Any thread.  Since 1.0. */
 	const char *(*hostname)(void);
 
 	/* The engine's monotonic clock, in seconds.  Any thread.  Tests may
-	 * replace it. */
+	 * replace it.  Since 1.0. */
 	double (*now)(void);
 
 	/* check_apply only: has `res` (the leader or any member of its

@@ -40,7 +40,12 @@
  *                   by clang-format (whitespace only).  host->log_at:
  *                   a line with its source location (the journal's
  *                   CODE_FILE/LINE/FUNC), which mgmt_error..mgmt_debug
- *                   use when the engine has it.
+ *                   use when the engine has it.  The loop-only
+ *                   services (watch_*, unwatch, set_flags, invalid)
+ *                   refuse a call from a worker thread (EPERM and a
+ *                   line); a resource's watches are stopped before its
+ *                   cleanup and may be unwatched there; state_dir's
+ *                   string is stable.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
