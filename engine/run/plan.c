@@ -119,6 +119,14 @@ void plan_join(const struct plan *p, uint32_t k)
 	struct mgmt_res *l = cfg->res[p->ag.members[s]];
 	char kl[64], km[64];
 
+	/* Each member forgets the group it led, then the leader hears of
+	 * every member again (mgmt/plugin.h, group_reset). */
+	for (uint32_t i = s; i < e; i++) {
+		struct mgmt_res *m = cfg->res[p->ag.members[i]];
+
+		if (m->kind->k.group_reset)
+			m->kind->k.group_reset(m, m->params);
+	}
 	if (e - s < 2)
 		return;
 	for (uint32_t i = s + 1; i < e; i++) {

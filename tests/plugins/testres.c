@@ -59,6 +59,7 @@ struct test {
 	bool contract;     /* probe the host's contract (see test_watch) */
 	/* runtime */
 	mgmt_watch *kept; /* contract: a watch unwatched in cleanup */
+	int joined; /* members group told this leader of since group_reset */
 	atomic_int runs;
 	mgmt_res *self;
 	struct test *next; /* all live test resources */
@@ -422,9 +423,19 @@ static bool test_group_cmp(mgmt_res *leader, void *lp, mgmt_res *other,
 
 static int test_group(mgmt_res *leader, void *lp, mgmt_res *member, void *mp)
 {
-	record(lp, "joined %s %s\n", mgmt_res_name(leader),
-	       mgmt_res_name(member));
+	struct test *l = lp;
+
+	record(l, "joined %s %s %d\n", mgmt_res_name(leader),
+	       mgmt_res_name(member), ++l->joined);
 	return 0;
+}
+
+static void test_group_reset(mgmt_res *res, void *p)
+{
+	struct test *t = p;
+
+	t->joined = 0;
+	record(t, "reset %s\n", mgmt_res_name(res));
 }
 
 static const struct mgmt_kind test_kind = {
@@ -441,6 +452,7 @@ static const struct mgmt_kind test_kind = {
 	.autoedges = test_autoedges,
 	.group_cmp = test_group_cmp,
 	.group = test_group,
+	.group_reset = test_group_reset,
 };
 
 static const struct mgmt_kind *const test_kinds[] = { &test_kind, NULL };

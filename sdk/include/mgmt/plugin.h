@@ -37,9 +37,23 @@
  *     static const struct mgmt_kind *const kinds[] = { &hello_kind, NULL };
  *     MGMT_PLUGIN_DEFINE("hello", "1.0", "says hello", kinds, NULL, NULL);
  *
- * Life of a resource (threads in brackets):
- *   parse (engine) -> validate [loop] -> init [loop] -> watch [loop]
- *   -> check_apply [worker], again after each event -> cleanup [loop]
+ * Life of a resource.  Every hook but check_apply runs on the loop thread;
+ * check_apply runs on a worker, never twice at once for one resource:
+ *   compile, for every command that reads a graph (validate, graph, run,
+ *   and each reload):
+ *     parse (engine) -> validate -> uid -> autoedges
+ *   plan, for graph and run: group_key -> group_cmp (which resources may
+ *     share a vertex), then group_reset -> group (the leader hears of each
+ *     other member): for graph at once, for run when the vertex may start
+ *   run only: init -> watch -> check_apply (again after each event) ...
+ *     cleanup
+ * `validate` calls nothing after autoedges; `graph` never calls init,
+ * watch, check_apply or cleanup.  cleanup runs only after an init that
+ * succeeded
+ * (a failed init gets no cleanup: free what it took before it returns).
+ * A resource a reload keeps is the same resource: no init or cleanup, but
+ * group_reset and group again.  Collected resources (etcd) also go
+ * through collect, between parse and validate.
  */
 #ifndef MGMT_PLUGIN_H
 #define MGMT_PLUGIN_H
@@ -199,6 +213,20 @@ struct mgmt_kind {
 	 * then compares only resources of equal keys.  Loop thread.  May be
 	 * NULL.  Since 1.1. */
 	size_t (*group_key)(mgmt_res *res, void *p, const char **key);
+
+	/* Forget any group `res` led.  Called on every resource of the kind,
+	 * grouped or not, each time it starts in a graph: at start-up, and
+	 * for every resource of a graph a reload swaps in, the kept ones
+	 * too; then, if `res` leads a group, group follows for each other
+	 * member.  So a plugin that keeps per-group state in the leader
+	 * (what group told it) clears it here and rebuilds it from the group
+	 * calls that follow: a reload may add or take away members, or make
+	 * another member the leader (the leader is the member whose name
+	 * comes first in byte order), and without this hook group is called
+	 * again for the members that stayed.  Never while a check_apply of
+	 * `res` or of its group runs.  Loop thread.  May be NULL.  Since
+	 * 1.3. */
+	void (*group_reset)(mgmt_res *res, void *p);
 };
 
 #define MGMT_KIND_HEADER                                                       \

@@ -45,7 +45,8 @@
  *                   refuse a call from a worker thread (EPERM and a
  *                   line); a resource's watches are stopped before its
  *                   cleanup and may be unwatched there; state_dir's
- *                   string is stable.
+ *                   string is stable.  kind->group_reset, so that
+ *                   per-group state has a defined life across reloads.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
