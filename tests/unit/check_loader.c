@@ -43,6 +43,10 @@ struct busy_seen {
 };
 static struct busy_seen at_init, at_fini;
 
+/* What plugins logged through the test host, in order. */
+static char said[16][256];
+static int nsaid;
+
 static void sink(int level, const char *line, void *ctx)
 {
 	if (nlines < MAX_LINES) {
@@ -69,6 +73,8 @@ static void host_vlog(const mgmt_res *res, int level, const char *fmt,
 	char buf[256];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (nsaid < 16)
+		snprintf(said[nsaid++], sizeof(said[0]), "%s", buf);
 	if (strcmp(buf, "good: init") == 0)
 		note_busy(&at_init);
 	if (strcmp(buf, "good: fini") == 0) {
@@ -288,6 +294,7 @@ static void setup(void)
 	log_set_sink(sink, NULL);
 	nlines = 0;
 	fini_calls = 0;
+	nsaid = 0;
 	memset(&at_init, 0, sizeof(at_init));
 	memset(&at_fini, 0, sizeof(at_fini));
 	memset(&reg, 0, sizeof(reg));
@@ -402,6 +409,67 @@ START_TEST(test_small_size_defaults)
 	ck_assert_ptr_nonnull(e->k.check_apply);
 	ck_assert_ptr_nonnull(e->k.collect);
 	ck_assert_ptr_null(e->k.group_key);
+}
+END_TEST
+
+/* Did a plugin log exactly `want` through the test host? */
+static bool host_said(const char *want)
+{
+	for (int i = 0; i < nsaid; i++)
+		if (strcmp(said[i], want) == 0)
+			return true;
+	for (int i = 0; i < nsaid; i++)
+		fprintf(stderr, "# host heard: %s\n", said[i]);
+	return false;
+}
+
+/* A plugin built by the 1.0 SDK (its frozen headers, see abi_1_0.c) loads
+ * into this engine and its hooks run: descriptor and kind as 1.0 wrote
+ * them, its schema read right, its init given the host table. */
+START_TEST(test_abi_1_0_runs)
+{
+	const struct kind_entry *e;
+	char text[] = "hello", want[128];
+	char *p;
+
+	fixture(tmp, "abi_1_0", "abi_1_0.so");
+	ck_assert_int_eq(load1(tmp, false), 0);
+	if (nlines)
+		dump_lines();
+	ck_assert_int_eq(nlines, 0);
+	ck_assert_uint_eq(reg.nerrors, 0);
+	ck_kind("abi_1_0", "/abi_1_0.so");
+	e = registry_find(&reg, "abi_1_0");
+	ck_assert_uint_eq(e->plugin->desc.abi_major, 1);
+	ck_assert_uint_eq(e->plugin->desc.abi_minor, 0);
+	ck_assert_uint_eq(e->plugin->desc.size,
+			  offsetof(struct mgmt_plugin, fini) +
+				  sizeof(e->plugin->desc.fini));
+	ck_assert_uint_eq(e->k.abi_minor, 0);
+	ck_assert_uint_eq(e->k.size, offsetof(struct mgmt_kind, group_key));
+	ck_assert_ptr_null(e->k.group_key);
+	snprintf(want, sizeof(want), "abi_1_0: init, host table of ABI %u.%u",
+		 MGMT_ABI_MAJOR, MGMT_ABI_MINOR);
+	ck_assert(host_said(want));
+
+	/* Its per-resource struct, filled through its own schema. */
+	ck_assert_uint_eq(e->nparams, 3);
+	ck_assert_str_eq(e->k.params[0].name, "greeting");
+	ck_assert_int_eq(e->k.params[1].type, MGMT_PARAM_INT);
+	ck_assert_str_eq(e->k.params[2].name, "loud");
+	p = calloc(1, e->k.params_size);
+	ck_assert_ptr_nonnull(p);
+	*(char **)(p + e->k.params[0].offset) = text;
+	*(int64_t *)(p + e->k.params[1].offset) = 2;
+	*(bool *)(p + e->k.params[2].offset) = true;
+	ck_assert_int_eq(e->k.validate(NULL, p), 0);
+	ck_assert_int_eq(e->k.check_apply(NULL, p, true), MGMT_CHANGED);
+	ck_assert(host_said("abi_1_0: hello x2!"));
+	ck_assert_int_eq(e->k.check_apply(NULL, p, false), MGMT_CONVERGED);
+	ck_assert(host_said("abi_1_0: hello x2! (noop)"));
+	free(p);
+	registry_free(&reg);
+	ck_assert(host_said("abi_1_0: fini"));
 }
 END_TEST
 
@@ -1027,6 +1095,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_newer_minor);
 	tcase_add_test(tc, test_older_minor_loads);
 	tcase_add_test(tc, test_small_size_defaults);
+	tcase_add_test(tc, test_abi_1_0_runs);
 	tcase_add_test(tc, test_bad_descriptor);
 	tcase_add_test(tc, test_short_descriptor);
 	tcase_add_test(tc, test_no_descriptor);
