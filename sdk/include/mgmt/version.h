@@ -19,15 +19,23 @@
  *
  * Changelog
  * ---------
- * 1.0 (2026-11-25)  first public ABI: descriptor, kind, parameter schema,
- *                   host services table.
- * 1.1 (2026-11-25)  host->member_dirty, for grouped check_apply;
- *                   kind->group_key, to spare group_cmp calls;
- *                   host->stop_fd, to cut long check_apply short on
- *                   shutdown.
- * 1.2 (2026-11-25)  the autoedge callback with a NULL uid counts the
- *                   resources of a kind; kind->collect may replace its
- *                   resource's string, list and map parameters.
+ * Dated when the version was defined.  No mgmt-engine release has shipped
+ * yet, so every version is still marked unreleased.
+ *
+ * 1.0 (2026-11-25, unreleased)  first public ABI: descriptor, kind,
+ *                   parameter schema, host services table.
+ * 1.1 (2026-11-25, unreleased)  host->member_dirty, for grouped
+ *                   check_apply; kind->group_key, to spare group_cmp calls;
+ *                   host->stop_fd, to cut long check_apply short at
+ *                   shutdown and at every reload (a run it cut short for a
+ *                   reload runs again in the new graph).
+ * 1.2 (2026-11-25, unreleased)  the autoedge callback with a NULL uid
+ *                   counts the resources of a kind; kind->collect may
+ *                   replace its resource's string, list and map
+ *                   parameters; host->dirty called from inside the watch
+ *                   hook, before it returns MGMT_WATCH_PENDING, tells the
+ *                   engine the watch is ready (before, that call was lost
+ *                   and the resource waited for another event).
  * 1.3 (unreleased)  host->stop_fd called from check_apply is that run's own
  *                   stop signal: a reload fires it only for runs covering a
  *                   changed or removed resource (1.1 and 1.2 fired one
