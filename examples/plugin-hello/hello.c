@@ -17,7 +17,8 @@
  *         times: 2
  *
  * Build it against the installed SDK with the Makefile beside this file
- * (pkg-config mgmt-engine-sdk); see README.md there.
+ * (pkg-config mgmt-engine-sdk); see README.md there.  It is C++20 as well
+ * (README.md, "C++").
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -67,7 +68,9 @@ static const struct mgmt_param hello_params[] = {
  */
 static int hello_validate(mgmt_res *res, void *p)
 {
-	const struct hello *h = p;
+	/* The cast is for C++, which does not convert void * by itself: this
+	 * file compiles as C++ too (g++ -x c++ -std=c++20). */
+	const struct hello *h = (const struct hello *)p;
 	int ret = 0;
 
 	if (h->times < 0) {
@@ -103,7 +106,7 @@ static int hello_validate(mgmt_res *res, void *p)
  */
 static int hello_check_apply(mgmt_res *res, void *p, bool apply)
 {
-	const struct hello *h = p;
+	const struct hello *h = (const struct hello *)p;
 
 	(void)apply;
 	for (int64_t i = 0; i < h->times; i++)

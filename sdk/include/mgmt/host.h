@@ -30,6 +30,10 @@
 
 #include <mgmt/log.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* One resource of a graph (opaque).  Since 1.0. */
 typedef struct mgmt_res mgmt_res;
 /* One registered event source on the loop (opaque).  Since 1.0. */
@@ -194,5 +198,9 @@ struct mgmt_host {
 		       int line, const char *func, const char *fmt, ...)
 		MGMT_PRINTF(6, 7);
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MGMT_HOST_H */

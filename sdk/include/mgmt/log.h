@@ -10,6 +10,10 @@
 #ifndef MGMT_LOG_H
 #define MGMT_LOG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Log levels, most severe first.  Values are ABI.  Since 1.0. */
 enum mgmt_log_level {
 	MGMT_LOG_ERROR = 0, /* a resource or plugin failed */
@@ -22,6 +26,10 @@ enum mgmt_log_level {
 #define MGMT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define MGMT_PRINTF(fmt, args)
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* MGMT_LOG_H */

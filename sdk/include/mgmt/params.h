@@ -39,6 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Parameter types.  Values are ABI: never renumber. Since 1.0. */
 enum mgmt_param_type {
 	MGMT_PARAM_STRING = 1,
@@ -83,7 +87,9 @@ struct mgmt_param {
 };
 
 /* Helpers for writing schema tables.  `type` is the per-resource struct.
- * (clang-format would split these one-line initialisers across lines.) */
+ * Positional, so that they are C++ too (the end's type is cast: C++ does not
+ * turn 0 into an enum).  (clang-format would split these one-line
+ * initialisers across lines.) */
 /* clang-format off */
 #define MGMT_PARAM(type_, field, ptype, def_, flags_, doc_)                    \
 	{ #field, ptype, offsetof(type_, field), def_, flags_, NULL, doc_ }
@@ -92,7 +98,11 @@ struct mgmt_param {
 #define MGMT_PARAM_CHOICE(type_, field, choices_, def_, flags_, doc_)          \
 	{ #field, MGMT_PARAM_ENUM, offsetof(type_, field), def_, flags_,       \
 	  choices_, doc_ }
-#define MGMT_PARAM_END { NULL, 0, 0, NULL, 0, NULL, NULL }
+#define MGMT_PARAM_END { NULL, (enum mgmt_param_type)0, 0, NULL, 0, NULL, NULL }
 /* clang-format on */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MGMT_PARAMS_H */

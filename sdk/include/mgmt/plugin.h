@@ -66,6 +66,10 @@
 #include <mgmt/params.h>
 #include <mgmt/version.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #if defined(__GNUC__)
 #define MGMT_EXPORT __attribute__((visibility("default")))
 #define MGMT_HIDDEN __attribute__((visibility("hidden")))
@@ -229,6 +233,8 @@ struct mgmt_kind {
 	void (*group_reset)(mgmt_res *res, void *p);
 };
 
+/* The version fields of a kind, first in its initialiser.  C++: the members
+ * that follow must be designated in declaration order (C++20). */
 #define MGMT_KIND_HEADER                                                       \
 	.abi_major = MGMT_ABI_MAJOR, .abi_minor = MGMT_ABI_MINOR,              \
 	.size = sizeof(struct mgmt_kind)
@@ -263,9 +269,19 @@ struct mgmt_plugin {
  * plugin's own init runs.  Hidden: each plugin has its own. */
 extern MGMT_HIDDEN const struct mgmt_host *mgmt_host;
 
+/* C++: the descriptor needs C linkage, for its name to stay unmangled and
+ * for a namespace-scope const to be exported at all (C++ gives it internal
+ * linkage otherwise).  mgmt_host has C linkage from its declaration above. */
+#ifdef __cplusplus
+#define MGMT_C_LINKAGE_ extern "C"
+#else
+#define MGMT_C_LINKAGE_
+#endif
+
 /*
- * Define the plugin's descriptor.  `init_` is `int f(void)` or NULL, run
- * after `mgmt_host` is set; `fini_` is `void f(void)` or NULL.
+ * Define the plugin's descriptor.  Use it once, at file scope (in C++
+ * outside any namespace).  `init_` is `int f(void)` or NULL, run after
+ * `mgmt_host` is set; `fini_` is `void f(void)` or NULL.
  */
 #define MGMT_PLUGIN_DEFINE(name_, version_, doc_, kinds_, init_, fini_)        \
 	MGMT_HIDDEN const struct mgmt_host *mgmt_host;                         \
@@ -275,16 +291,21 @@ extern MGMT_HIDDEN const struct mgmt_host *mgmt_host;
 		mgmt_host = h;                                                 \
 		return f ? f() : 0;                                            \
 	}                                                                      \
-	MGMT_EXPORT const struct mgmt_plugin mgmt_plugin_descriptor = {        \
-		.abi_major = MGMT_ABI_MAJOR,                                   \
-		.abi_minor = MGMT_ABI_MINOR,                                   \
-		.size = sizeof(struct mgmt_plugin),                            \
-		.name = name_,                                                 \
-		.version = version_,                                           \
-		.doc = doc_,                                                   \
-		.kinds = kinds_,                                               \
-		.init = mgmt_plugin_init_,                                     \
-		.fini = fini_,                                                 \
-	}
+	MGMT_C_LINKAGE_ MGMT_EXPORT const struct mgmt_plugin                   \
+		mgmt_plugin_descriptor = {                                     \
+			.abi_major = MGMT_ABI_MAJOR,                           \
+			.abi_minor = MGMT_ABI_MINOR,                           \
+			.size = sizeof(struct mgmt_plugin),                    \
+			.name = name_,                                         \
+			.version = version_,                                   \
+			.doc = doc_,                                           \
+			.kinds = kinds_,                                       \
+			.init = mgmt_plugin_init_,                             \
+			.fini = fini_,                                         \
+		}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MGMT_PLUGIN_H */

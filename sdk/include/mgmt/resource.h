@@ -12,6 +12,10 @@
 #include <mgmt/host.h>
 #include <mgmt/plugin.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Logging for a resource (or NULL for the plugin), with the call's source
  * location when the host table has host->log_at (since 1.3; a table a test
  * fills by hand may leave it NULL).  Any thread.  Since 1.0. */
@@ -37,5 +41,9 @@
 /* validate only: report an invalid parameter.  Since 1.0. */
 #define mgmt_invalid(res, param, ...)                                          \
 	mgmt_host->invalid((res), (param), __VA_ARGS__)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MGMT_RESOURCE_H */

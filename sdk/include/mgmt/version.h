@@ -55,9 +55,16 @@
  *                   cleanup and may be unwatched there; state_dir's
  *                   string is stable.  kind->group_reset, so that
  *                   per-group state has a defined life across reloads.
+ *                   The headers are C++ too (extern "C";
+ *                   MGMT_PLUGIN_DEFINE gives the descriptor C linkage;
+ *                   MGMT_PARAM_END casts its type).
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define MGMT_ABI_MAJOR 1
 #define MGMT_ABI_MINOR 3
@@ -67,5 +74,9 @@
  * a later minor.  Since 1.0. */
 #define MGMT_HAS_MEMBER(ptr, type, member)                                     \
 	((ptr)->size >= offsetof(type, member) + sizeof(((type *)0)->member))
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MGMT_VERSION_H */
