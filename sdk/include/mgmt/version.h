@@ -57,10 +57,13 @@
  *                   per-group state has a defined life across reloads.
  *                   The headers are C++ too (extern "C";
  *                   MGMT_PLUGIN_DEFINE gives the descriptor C linkage;
- *                   MGMT_PARAM_END casts its type).
+ *                   MGMT_PARAM_END casts its type) and each
+ *                   compiles on its own (version.h includes <stddef.h>).
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
+
+#include <stddef.h> /* offsetof, for MGMT_HAS_MEMBER */
 
 #ifdef __cplusplus
 extern "C" {
