@@ -395,6 +395,37 @@ START_TEST(test_older_minor_loads)
 }
 END_TEST
 
+/* A plugin built by this SDK with MGMT_TARGET_ABI_MINOR 0 says 1.0 in its
+ * descriptor and kinds: an engine of minor 0 loads it, and refuses one built
+ * for this SDK's own minor (good.so); this engine loads both. */
+START_TEST(test_target_minor)
+{
+	const char *dirs[] = { tmp, NULL };
+	const struct kind_entry *e;
+
+	fixtures(tmp, (const char *[]){ "target_1_0", "good", NULL });
+	ck_assert_int_eq(load(dirs, false, 0), 0);
+	ck_kind("target_1_0", "/target_1_0.so");
+	e = registry_find(&reg, "target_1_0");
+	ck_assert_uint_eq(e->plugin->desc.abi_major, MGMT_ABI_MAJOR);
+	ck_assert_uint_eq(e->plugin->desc.abi_minor, 0);
+	ck_assert_uint_eq(e->k.abi_minor, 0);
+	ck_assert_uint_eq(e->nparams, 1);
+	ck_saw(path_of(tmp, "good.so: "),
+	       abi_msg(MGMT_ABI_MAJOR, MGMT_ABI_MINOR, 0, "plugin is newer"),
+	       NULL);
+	ck_assert_ptr_null(registry_find(&reg, "good"));
+	ck_assert_uint_eq(reg.nerrors, 1);
+	ck_assert_uint_eq(reg.nplugins, 1);
+	registry_free(&reg);
+
+	ck_assert_int_eq(load1(tmp, false), 0);
+	ck_assert_uint_eq(reg.nerrors, 0);
+	ck_kind("target_1_0", "/target_1_0.so");
+	ck_kind("good", "/good.so");
+}
+END_TEST
+
 START_TEST(test_small_size_defaults)
 {
 	const struct kind_entry *e;
@@ -1094,6 +1125,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_wrong_major);
 	tcase_add_test(tc, test_newer_minor);
 	tcase_add_test(tc, test_older_minor_loads);
+	tcase_add_test(tc, test_target_minor);
 	tcase_add_test(tc, test_small_size_defaults);
 	tcase_add_test(tc, test_abi_1_0_runs);
 	tcase_add_test(tc, test_bad_descriptor);

@@ -233,10 +233,11 @@ struct mgmt_kind {
 	void (*group_reset)(mgmt_res *res, void *p);
 };
 
-/* The version fields of a kind, first in its initialiser.  C++: the members
- * that follow must be designated in declaration order (C++20). */
+/* The version fields of a kind, first in its initialiser: the ABI is
+ * MGMT_TARGET_ABI_MINOR's (mgmt/version.h).  C++: the members that follow
+ * must be designated in declaration order (C++20). */
 #define MGMT_KIND_HEADER                                                       \
-	.abi_major = MGMT_ABI_MAJOR, .abi_minor = MGMT_ABI_MINOR,              \
+	.abi_major = MGMT_ABI_MAJOR, .abi_minor = MGMT_TARGET_ABI_MINOR,       \
 	.size = sizeof(struct mgmt_kind)
 
 /*
@@ -279,9 +280,10 @@ extern MGMT_HIDDEN const struct mgmt_host *mgmt_host;
 #endif
 
 /*
- * Define the plugin's descriptor.  Use it once, at file scope (in C++
- * outside any namespace).  `init_` is `int f(void)` or NULL, run after
- * `mgmt_host` is set; `fini_` is `void f(void)` or NULL.
+ * Define the plugin's descriptor, stamped with MGMT_TARGET_ABI_MINOR.  Use it
+ * once, at file scope (in C++ outside any namespace).  `init_` is
+ * `int f(void)` or NULL, run after `mgmt_host` is set; `fini_` is
+ * `void f(void)` or NULL.
  */
 #define MGMT_PLUGIN_DEFINE(name_, version_, doc_, kinds_, init_, fini_)        \
 	MGMT_HIDDEN const struct mgmt_host *mgmt_host;                         \
@@ -294,7 +296,7 @@ extern MGMT_HIDDEN const struct mgmt_host *mgmt_host;
 	MGMT_C_LINKAGE_ MGMT_EXPORT const struct mgmt_plugin                   \
 		mgmt_plugin_descriptor = {                                     \
 			.abi_major = MGMT_ABI_MAJOR,                           \
-			.abi_minor = MGMT_ABI_MINOR,                           \
+			.abi_minor = MGMT_TARGET_ABI_MINOR,                    \
 			.size = sizeof(struct mgmt_plugin),                    \
 			.name = name_,                                         \
 			.version = version_,                                   \

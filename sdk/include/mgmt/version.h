@@ -59,6 +59,9 @@
  *                   MGMT_PLUGIN_DEFINE gives the descriptor C linkage;
  *                   MGMT_PARAM_END casts its type) and each
  *                   compiles on its own (version.h includes <stddef.h>).
+ *                   MGMT_TARGET_ABI_MINOR: stamp an older minor, for a
+ *                   plugin that older engines load (compile time only;
+ *                   no layout changes).
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
@@ -71,6 +74,30 @@ extern "C" {
 
 #define MGMT_ABI_MAJOR 1
 #define MGMT_ABI_MINOR 3
+
+/*
+ * The ABI minor this plugin is built for, which MGMT_PLUGIN_DEFINE and
+ * MGMT_KIND_HEADER stamp into the descriptor and each kind: by default
+ * MGMT_ABI_MINOR, these headers' own.  Define it to an older minor N, before
+ * the first SDK header is included (or with -DMGMT_TARGET_ABI_MINOR=N), and
+ * the plugin loads on every engine of ABI 1.N and later instead of only on
+ * those of 1.MGMT_ABI_MINOR and later.  The headers still declare everything
+ * up to MGMT_ABI_MINOR, so the plugin must then itself stay within 1.N:
+ * check MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, x) && mgmt_host->x
+ * before calling a host service newer than 1.N, read mgmt_host->abi_minor
+ * before relying on a behaviour newer than 1.N, and fill kind members newer
+ * than 1.N only with optional hooks that an older engine may ignore (it
+ * reads only the part of the struct it knows).  mgmt_error..mgmt_debug
+ * already fall back to host->log where host->log_at (1.3) is absent.  SDKs
+ * before 1.3 ignore this macro.  Since 1.3.
+ */
+#ifndef MGMT_TARGET_ABI_MINOR
+#define MGMT_TARGET_ABI_MINOR MGMT_ABI_MINOR
+#elif MGMT_TARGET_ABI_MINOR > MGMT_ABI_MINOR
+#error "MGMT_TARGET_ABI_MINOR is newer than this SDK: at most MGMT_ABI_MINOR"
+#elif MGMT_TARGET_ABI_MINOR < 0
+#error "MGMT_TARGET_ABI_MINOR is negative: the oldest minor is 0"
+#endif
 
 /* Is `member` of the struct at `ptr` (which carries a `size` field) inside
  * the part that its filler knew about?  Use before reading a member added in
