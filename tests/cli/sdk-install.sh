@@ -222,4 +222,60 @@ nothing_ran() {
 }
 ok "run refuses it too, before greeting anyone" nothing_ran
 
+# ---- the second example: an event-driven, grouped kind ---------------------
+cp -R "$MGMT_TOP_SRCDIR/examples/plugin-line" "$TMP/"
+chmod -R u+w,go-w "$TMP/plugin-line"
+rm -f "$TMP/plugin-line/line.so"
+(
+	export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"
+	cd "$TMP/plugin-line" && submake CFLAGS="-O2 -Wall -Wextra -Werror"
+) >"$TMP/line-build.out" 2>&1
+rc=$?
+ok "examples/plugin-line builds from the staged SDK with pkg-config" \
+	expect_rc 0 "$TMP/line-build.out"
+[ "$rc" -eq 0 ] || finish
+
+line_engine() {
+	"$MGMT_ENGINE" --no-default-plugins --plugins-dir "$TMP/plugin-line" "$@"
+}
+F="$TMP/lines/f"
+mkdir "$TMP/lines"
+printf 'gamma\nkeep\n' >"$F"
+{
+	echo "resources:"
+	echo "  line:"
+	echo "  - {name: a, path: $F, line: alpha}"
+	echo "  - {name: b, path: $F, line: beta}"
+	echo "  - {name: c, path: $F, line: gamma, state: absent}"
+} >"$TMP/line.yaml"
+line_engine run --yaml "$TMP/line.yaml" --noop --converged-timeout=0 \
+	>"$TMP/line-noop.out" 2>&1
+rc=$?
+ok "a noop run exits 0 and reports what it would fix" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'would fix' '$TMP/line-noop.out'"
+ok "...and writes nothing" [ "$(cat "$F")" = "$(printf 'gamma\nkeep')" ]
+# Not through line_engine: $! must be the engine's own pid.
+"$MGMT_ENGINE" --no-default-plugins --plugins-dir "$TMP/plugin-line" \
+	run --yaml "$TMP/line.yaml" >"$TMP/line.out" 2>&1 &
+lpid=$!
+trap 'kill -KILL $lpid 2>/dev/null; rm -rf "$TMP"' EXIT
+ok "the three lines of one file are one group" \
+	wait_lines "Grouping: 3 resources into Line\[a\]" 1 "$TMP/line.out"
+ok "it converges" wait_lines " info converged" 1 "$TMP/line.out"
+ok "the file is as wanted, its other lines kept" \
+	[ "$(cat "$F")" = "$(printf 'keep\nalpha\nbeta')" ]
+ok "one check_apply of the leader fixed the three members" \
+	[ "$(grep -c 'Line\[a\]: changed' "$TMP/line.out")" -eq 1 ]
+ok "...each fix logged under its member's name" \
+	grep -q "Line\[c\]: fixed .*'gamma'" "$TMP/line.out"
+sed -i '/^alpha$/d' "$F" # a hand edit, saved by rename
+ok "a hand edit is seen (inotify) and repaired" \
+	wait_lines "Line\[a\]: fixed .*'alpha'" 2 "$TMP/line.out"
+ok "...and it converges again" wait_lines " info converged" 2 "$TMP/line.out"
+ok "the line is back" grep -qx alpha "$F"
+kill -TERM "$lpid"
+wait "$lpid"
+ok "the engine stopped without an error line" \
+	sh -c "! grep -q ' error ' '$TMP/line.out'"
+
 done_testing
