@@ -11,7 +11,10 @@
  * struct mgmt_kind) and freed by the engine.  It may hold runtime state of the
  * plugin after the parameter fields: the engine only touches the fields the
  * schema names.  Memory of parameter values (strings, lists, maps) is owned by
- * the engine (transfer none): read it, never free or modify it.
+ * the engine (transfer none): read it, never free or modify it.  The one
+ * exception is the kind's collect hook (mgmt/plugin.h), which may replace a
+ * string, list or map value of the resource it adapts: free(3) the old
+ * value and store one from malloc(3), which the engine frees with free(3).
  *
  * C types of each parameter type, as stored at `offset`:
  *
