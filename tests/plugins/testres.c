@@ -16,6 +16,9 @@
  *   overlap NAME             a run began for NAME (as leader or member)
  *                            while another run covered it: the engine must
  *                            never let that happen, across reloads too
+ *   contract ...             the `contract` probes (see contract_run)
+ *   signal NAME SIGNUM       services: its SIGUSR1 watch was called
+ *   services ...             the `services` probes (see services_run)
  */
 #include "config.h"
 
@@ -57,6 +60,7 @@ struct test {
 			      * or until its stop signal */
 	bool deaf;         /* ... and hold ignores the stop signal */
 	bool contract;     /* probe the host's contract (see test_watch) */
+	bool services;     /* probe the host's services (see services_run) */
 	/* runtime */
 	mgmt_watch *kept; /* contract: a watch unwatched in cleanup */
 	int joined; /* members group told this leader of since group_reset */
@@ -109,6 +113,9 @@ static const struct mgmt_param test_params[] = {
 	MGMT_PARAM(struct test, contract, MGMT_PARAM_BOOL, "false", 0,
 		   "probe the host's contract: a watch from check_apply, "
 		   "state_dir twice, unwatch in cleanup"),
+	MGMT_PARAM(struct test, services, MGMT_PARAM_BOOL, "false", 0,
+		   "probe the host's services: watch_signal (SIGUSR1), "
+		   "hostname, now, name, kind, params"),
 	MGMT_PARAM_END,
 };
 
@@ -279,6 +286,39 @@ static void contract_run(mgmt_res *res, struct test *t)
 	       a && a == b ? "stable" : "unstable");
 }
 
+/* services: the host services no bundled plugin calls, each recorded so a
+ * test sees it work.  name, kind and params are asked from the hook that
+ * calls this (`where`: the loop thread's watch hook, a worker's run). */
+static void services_self(mgmt_res *res, void *p, const char *where)
+{
+	const struct test *t = p;
+
+	record(t, "services self %s %s %s %s\n", where, mgmt_host->name(res),
+	       mgmt_host->kind(res),
+	       mgmt_host->params(res) == p ? "params-is-p" : "params-other");
+}
+
+/* In each run: the hostname, and the engine's clock around a 50 ms sleep
+ * ("services now NAME RUN BEFORE AFTER", in seconds). */
+static void services_run(mgmt_res *res, void *p, int run)
+{
+	const struct test *t = p;
+	struct timespec ts = { 0, 50 * 1000000 };
+	double a, b;
+
+	if (run == 1) {
+		services_self(res, p, "run");
+		record(t, "services hostname %s %s\n", mgmt_res_name(res),
+		       mgmt_host->hostname());
+	}
+	a = mgmt_host->now();
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	b = mgmt_host->now();
+	record(t, "services now %s %d %.9f %.9f\n", mgmt_res_name(res), run, a,
+	       b);
+}
+
 static int test_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	struct test *t = p;
@@ -290,6 +330,8 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 	       apply);
 	if (run == 1 && t->contract)
 		contract_run(res, t);
+	if (t->services)
+		services_run(res, p, run);
 	if (run == 1)
 		for (int64_t i = 0; i < t->dirty_during_run; i++)
 			mgmt_dirty(res); /* from a worker thread */
@@ -362,12 +404,59 @@ static int test_init(mgmt_res *res, void *p)
 	return 0;
 }
 
+static void on_signal(mgmt_res *res, int signum, void *data)
+{
+	struct test *t = data;
+
+	record(t, "signal %s %d\n", mgmt_res_name(res), signum);
+	mgmt_dirty(res);
+}
+
+static void on_never_signal(mgmt_res *res, int signum, void *data)
+{
+}
+
+/* services, in the watch hook: a SIGUSR1 watch (the engine removes it before
+ * cleanup), and the engine's own signals, which must be refused. */
+static int services_watch(mgmt_res *res, struct test *t)
+{
+	static const struct {
+		int signum;
+		const char *name;
+	} own[] = { { SIGINT, "SIGINT" },
+		    { SIGTERM, "SIGTERM" },
+		    { SIGHUP, "SIGHUP" },
+		    { SIGCHLD, "SIGCHLD" } };
+
+	services_self(res, t, "watch");
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		mgmt_watch *w;
+
+		errno = 0;
+		w = mgmt_host->watch_signal(res, own[i].signum, on_never_signal,
+					    t);
+		record(t, "services watch_signal %s %s %s %s\n",
+		       mgmt_res_name(res), own[i].name,
+		       w ? "granted" : "refused",
+		       errno == EINVAL ? "EINVAL" : "other");
+		if (w)
+			mgmt_host->unwatch(w); /* give the engine its own */
+	}
+	if (!mgmt_host->watch_signal(res, SIGUSR1, on_signal, t)) {
+		mgmt_error(res, "watch_signal SIGUSR1: %s", strerror(errno));
+		return MGMT_ERROR;
+	}
+	return 0;
+}
+
 static int test_watch(mgmt_res *res, void *p)
 {
 	struct test *t = p;
 
 	if (t->contract &&
 	    !(t->kept = mgmt_host->watch_timer(res, 60, 0, on_never, t)))
+		return MGMT_ERROR;
+	if (t->services && services_watch(res, t) < 0)
 		return MGMT_ERROR;
 
 	if (t->ready_in_watch) {
