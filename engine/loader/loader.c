@@ -551,3 +551,44 @@ int registry_load(struct registry *r, const struct loader_opts *o)
 	}
 	return ret;
 }
+
+int registry_load_file(struct registry *r, const struct loader_opts *o,
+		       const char *path)
+{
+	struct load_ctx c = { .r = r, .o = o };
+	char dir[PATH_MAX], rdir[PATH_MAX], dwhy[PATH_MAX + 128];
+	const char *dirwhy = NULL;
+	char *slash;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	/* The directory it is in counts as it does for a plugins dir:
+	 * whoever can write it can swap the file. */
+	if (o->check_perms) {
+		if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+			dir[0] = '\0';
+		slash = strrchr(dir, '/');
+		if (!slash)
+			strcpy(dir, ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (!realpath(dir, rdir)) {
+			snprintf(dwhy, sizeof(dwhy), "cannot resolve %s: %s",
+				 dir, strerror(errno));
+			dirwhy = dwhy;
+		} else if (loader_dir_chain_safe(rdir, dwhy, sizeof(dwhy)) <
+			   0) {
+			dirwhy = dwhy;
+		}
+	}
+	ret = try_file(&c, path, dirwhy);
+	free(c.seen);
+	if (ret < 0) {
+		log_msg(MGMT_LOG_ERROR, NULL, NULL,
+			"loading plugins: out of memory");
+		registry_free(r);
+	}
+	return ret;
+}

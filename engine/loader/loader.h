@@ -81,6 +81,13 @@ void loader_opts_default(struct loader_opts *o);
  * in r->nerrors; the return is 0 unless memory ran out (-ENOMEM). */
 int registry_load(struct registry *r, const struct loader_opts *o);
 
+/* Load the one plugin file `path`, with every check registry_load makes
+ * (its directory's and its own permissions when o->check_perms, the
+ * descriptor, the ABI, each kind); o->dirs, use_env and use_builtin are not
+ * looked at.  For `plugin-check`.  Problems as for registry_load. */
+int registry_load_file(struct registry *r, const struct loader_opts *o,
+		       const char *path);
+
 /* Call each plugin's fini, dlclose, free. */
 void registry_free(struct registry *r);
 

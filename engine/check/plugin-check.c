@@ -1,0 +1,712 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * plugin-check.c - `mgmt-engine plugin-check PLUGIN.so --yaml SAMPLE`: what
+ * a plugin promises in mgmt/plugin.h, tried on the author's own sample.
+ *
+ * The plugin is loaded alone (every loader check, none of the installed
+ * plugins), the sample compiled as `validate` does, group_cmp tried on every
+ * pair of the sample's groupable resources, and then each resource runs
+ * alone, in graph order, on this thread (the loop thread) with a thread of
+ * its own for check_apply: init, watch (waiting on the default loop for the
+ * first host->dirty when it is pending), noop, apply, apply, noop, cleanup;
+ * afterwards no fd it opened may be open and no watch of it registered.
+ * There is no scheduler: host->dirty comes here (host_set_dirty_hook).
+ *
+ * What it sees is what the hooks return and what the process holds, never
+ * the machine itself: a plugin that reports "converged" without looking
+ * passes.  Every hook is bounded by --timeout: loop hooks by SIGALRM, whose
+ * handler writes the verdict prepared for it and exits; check_apply by a
+ * timed wait, after which the process exits without joining its thread.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "cli.h"
+#include "check/plugin-check.h"
+#include "config/config.h"
+#include "graph/graph.h"
+#include "loader/loader.h"
+#include "run/host.h"
+#include "run/plan.h"
+#include "run/sched.h"
+#include "util/log.h"
+
+struct pcheck {
+	const struct pcheck_opts *o;
+	unsigned nok, nfail;
+};
+
+static void verdict(struct pcheck *c, bool ok, const char *who,
+		    const char *fmt, ...) MGMT_PRINTF(4, 5);
+static void verdict(struct pcheck *c, bool ok, const char *who,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s: ", ok ? "ok" : "FAIL", who);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (ok)
+		c->nok++;
+	else
+		c->nfail++;
+}
+
+static void summary(const struct pcheck *c)
+{
+	printf("%s %s: %u ok, %u failed\n", c->nfail ? "FAIL" : "PASS",
+	       c->o->plugin, c->nok, c->nfail);
+	fflush(stdout);
+}
+
+/* ---- time limits ---- */
+
+/* What the SIGALRM handler writes: prepared before each loop hook, since
+ * the handler may only write(2) and _exit. */
+static char alarm_text[2048];
+static volatile sig_atomic_t alarm_len;
+
+static void on_alarm(int sig)
+{
+	ssize_t n = write(STDOUT_FILENO, alarm_text, (size_t)alarm_len);
+
+	(void)n;
+	(void)sig;
+	_exit(EXIT_FAILED);
+}
+
+/* Bound the loop hook `hook` of `who` by `secs` seconds. */
+static void arm(const struct pcheck *c, const char *who, const char *hook,
+		double secs)
+{
+	struct itimerval it = { 0 };
+	int n;
+
+	fflush(stdout);
+	n = snprintf(alarm_text, sizeof(alarm_text),
+		     "FAIL %s: %s did not return within %g s: hooks on the "
+		     "loop thread must never block (doc/threads.md); make it "
+		     "asynchronous, or move the waiting to check_apply\n"
+		     "FAIL %s: stopped at a hook that hung (%u ok, %u failed "
+		     "before it)\n",
+		     who, hook, secs, c->o->plugin, c->nok, c->nfail + 1);
+	alarm_len = n < 0 ? 0 :
+		    (size_t)n >= sizeof(alarm_text) ? (int)sizeof(alarm_text) - 1 :
+						       n;
+	it.it_value.tv_sec = (time_t)secs;
+	it.it_value.tv_usec = (suseconds_t)((secs - (double)(time_t)secs) * 1e6);
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+		it.it_value.tv_usec = 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void disarm(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* ---- host->dirty, without a scheduler ---- */
+
+static _Atomic(struct mgmt_res *) watching;
+static atomic_bool got_dirty;
+
+static void on_dirty(struct mgmt_res *res)
+{
+	if (res == atomic_load(&watching))
+		atomic_store(&got_dirty, true);
+}
+
+struct ready_wait {
+	ev_timer tick;
+	double deadline;
+};
+
+/* dirty may come from a watch callback or from another thread: look every
+ * 20 ms. */
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ready_wait *rw = w->data;
+
+	(void)revents;
+	if (atomic_load(&got_dirty) || ev_now(loop) >= rw->deadline)
+		ev_break(loop, EVBREAK_ONE);
+}
+
+/* Run the default loop until host->dirty came for the resource being
+ * watched, or the timeout.  True if it came. */
+static bool wait_ready(const struct pcheck *c, const char *who)
+{
+	struct ev_loop *loop = EV_DEFAULT;
+	struct ready_wait rw;
+
+	ev_now_update(loop);
+	rw.deadline = ev_now(loop) + c->o->timeout;
+	ev_timer_init(&rw.tick, on_tick, 0.02, 0.02);
+	rw.tick.data = &rw;
+	ev_timer_start(loop, &rw.tick);
+	/* A watch callback that blocks is a loop hook that hangs. */
+	arm(c, who, "a watch callback (waiting for the watch to be ready)",
+	    c->o->timeout + 1);
+	while (!atomic_load(&got_dirty) && ev_now(loop) < rw.deadline)
+		ev_run(loop, EVRUN_ONCE);
+	disarm();
+	ev_timer_stop(loop, &rw.tick);
+	return atomic_load(&got_dirty);
+}
+
+/* ---- check_apply on a thread of its own ---- */
+
+struct call {
+	struct mgmt_res *res;
+	bool apply;
+	int result;
+	bool done;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void *call_main(void *arg)
+{
+	struct call *k = arg;
+	int r = k->res->kind->k.check_apply(k->res, k->res->params, k->apply);
+
+	pthread_mutex_lock(&k->lock);
+	k->result = r;
+	k->done = true;
+	pthread_cond_signal(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+/* check_apply(apply) of `res`, bounded by the timeout: if it does not
+ * return, the verdict and the summary are written and the process exits,
+ * its thread still running (it cannot be stopped safely). */
+static int call_check_apply(struct pcheck *c, struct mgmt_res *res,
+			    const char *who, bool apply)
+{
+	struct call *k = calloc(1, sizeof(*k));
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	struct timespec ts;
+	pthread_t t;
+	double secs = c->o->timeout;
+	int rc = 0, result;
+
+	if (!k)
+		return -ENOMEM;
+	k->res = res;
+	k->apply = apply;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&k->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/* As on a worker: signals are the loop thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&t, NULL, call_main, k);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		free(k);
+		return -rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)secs;
+	ts.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&k->lock);
+	rc = 0;
+	while (!k->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&k->cond, &k->lock, &ts);
+	if (!k->done) {
+		verdict(c, false, who,
+			"check_apply(apply=%s) did not return within %g s: a "
+			"check_apply that may block for long must poll "
+			"host->stop_fd and return an error once it is readable "
+			"(mgmt/host.h); raise --timeout if it is only slow",
+			apply ? "true" : "false", secs);
+		summary(c);
+		_exit(EXIT_FAILED);
+	}
+	pthread_mutex_unlock(&k->lock);
+	pthread_join(t, NULL);
+	result = k->result;
+	pthread_cond_destroy(&k->cond);
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+	return result;
+}
+
+/* ---- file descriptors ---- */
+
+struct fdset {
+	int *fd;
+	size_t n;
+};
+
+static int fds_read(struct fdset *s)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int self;
+
+	s->fd = NULL;
+	s->n = 0;
+	if (!d)
+		return -errno;
+	self = dirfd(d);
+	while ((de = readdir(d))) {
+		int fd, *v;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == self)
+			continue;
+		v = realloc(s->fd, (s->n + 1) * sizeof(*v));
+		if (!v) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		s->fd = v;
+		s->fd[s->n++] = fd;
+	}
+	closedir(d);
+	return 0;
+}
+
+static bool fds_has(const struct fdset *s, int fd)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->fd[i] == fd)
+			return true;
+	return false;
+}
+
+/* The fds open now and not in `before`, as "7 (/tmp/x), 9 (anon_inode:
+ * inotify)" into buf.  How many. */
+static size_t fds_new(const struct fdset *before, char *buf, size_t len)
+{
+	struct fdset now;
+	size_t n = 0, used = 0;
+
+	buf[0] = '\0';
+	if (fds_read(&now) < 0)
+		return 0;
+	for (size_t i = 0; i < now.n; i++) {
+		char link[64], target[PATH_MAX];
+		ssize_t t;
+		int w;
+
+		if (fds_has(before, now.fd[i]))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", now.fd[i]);
+		t = readlink(link, target, sizeof(target) - 1);
+		target[t < 0 ? 0 : t] = '\0';
+		w = snprintf(buf + used, len - used, "%s%d (%s)",
+			     n ? ", " : "", now.fd[i], t < 0 ? "?" : target);
+		if (w > 0 && (size_t)w < len - used)
+			used += (size_t)w;
+		n++;
+	}
+	free(now.fd);
+	return n;
+}
+
+/* ---- the checks ---- */
+
+static const char *result_name(int r)
+{
+	return r == MGMT_CONVERGED ? "CONVERGED" :
+	       r == MGMT_CHANGED   ? "CHANGED" :
+				     "an error";
+}
+
+/* Judge noop, apply, apply, noop. */
+static void judge_runs(struct pcheck *c, const char *who, const int r[4])
+{
+	static const char *const run[4] = { "the first noop", "the apply",
+					    "the second apply",
+					    "the last noop" };
+
+	for (int i = 0; i < 4; i++) {
+		if (r[i] < 0) {
+			verdict(c, false, who,
+				"check_apply returned %d (an error) on %s "
+				"(noop, apply, apply, noop); see the log above: "
+				"on a valid sample it must converge",
+				r[i], run[i]);
+			return;
+		}
+		if (r[i] > MGMT_CHANGED) {
+			verdict(c, false, who,
+				"check_apply returned %d on %s: return "
+				"MGMT_CONVERGED, MGMT_CHANGED or a negative "
+				"error",
+				r[i], run[i]);
+			return;
+		}
+	}
+	if (r[0] == MGMT_CONVERGED && r[1] == MGMT_CHANGED) {
+		verdict(c, false, who,
+			"noop said it would change nothing (check_apply with "
+			"apply=false returned MGMT_CONVERGED), then apply "
+			"changed something (MGMT_CHANGED): noop must compare "
+			"the same state apply does and return MGMT_CHANGED for "
+			"what apply would change");
+		return;
+	}
+	if (r[2] != MGMT_CONVERGED) {
+		verdict(c, false, who,
+			"not idempotent: a second apply right after the first "
+			"returned MGMT_CHANGED (the first: %s): after an apply "
+			"the state must be the desired one, and a check_apply "
+			"that finds it so must return MGMT_CONVERGED",
+			result_name(r[1]));
+		return;
+	}
+	if (r[3] != MGMT_CONVERGED) {
+		verdict(c, false, who,
+			"noop said it would change something (MGMT_CHANGED) "
+			"right after apply found nothing to do "
+			"(MGMT_CONVERGED): noop and apply must check the same "
+			"state");
+		return;
+	}
+	verdict(c, true, who,
+		"idempotent (noop %s, apply %s, apply CONVERGED, noop "
+		"CONVERGED)%s; by its own reports: the machine's state itself "
+		"is not observed",
+		result_name(r[0]), result_name(r[1]),
+		r[0] == MGMT_CHANGED && r[1] == MGMT_CONVERGED ?
+			"; noop's CHANGED was not followed by a change: right "
+			"for an event (a timer's tick), else make sure noop "
+			"changes nothing" :
+			"");
+}
+
+/* init, watch, the runs, cleanup, and what is left afterwards. */
+static int check_one(struct pcheck *c, struct mgmt_res *r)
+{
+	const struct mgmt_kind *k = &r->kind->k;
+	struct fdset before;
+	char who[256], leaked[2048];
+	size_t kind_watches, nleaked, left;
+	bool ran = true;
+	int rc;
+
+	res_label(r, who, sizeof(who));
+	if (fds_read(&before) < 0 || sched_res_alone(r) < 0) {
+		free(before.fd);
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	kind_watches = host_count_watches(NULL);
+	if (k->init) {
+		arm(c, who, "init", c->o->timeout);
+		rc = k->init(r, r->params);
+		disarm();
+		if (rc < 0) {
+			verdict(c, false, who,
+				"init failed (%d); see the log above: on a "
+				"valid sample init must succeed",
+				rc);
+			sched_res_alone_free(r);
+			free(before.fd);
+			return 0;
+		}
+	}
+	atomic_store(&got_dirty, false);
+	atomic_store(&watching, r);
+	if (k->watch) {
+		arm(c, who, "watch", c->o->timeout);
+		rc = k->watch(r, r->params);
+		disarm();
+		if (rc < 0) {
+			verdict(c, false, who,
+				"watch failed (%d); see the log above", rc);
+			ran = false;
+		} else if (rc == MGMT_WATCH_PENDING && !atomic_load(&got_dirty) &&
+			   !wait_ready(c, who)) {
+			verdict(c, false, who,
+				"watch returned MGMT_WATCH_PENDING but "
+				"host->dirty did not come within %g s: call "
+				"host->dirty once the watch is ready, or return "
+				"0 when it already is",
+				c->o->timeout);
+			ran = false;
+		} else if (rc != 0 && rc != MGMT_WATCH_PENDING) {
+			verdict(c, false, who,
+				"watch returned %d: return 0, "
+				"MGMT_WATCH_PENDING or a negative error",
+				rc);
+			ran = false;
+		}
+	}
+	if (ran) {
+		int res[4];
+
+		res[0] = call_check_apply(c, r, who, false);
+		res[1] = res[0] < 0 ? res[0] : call_check_apply(c, r, who, true);
+		res[2] = res[1] < 0 ? res[1] : call_check_apply(c, r, who, true);
+		res[3] = res[2] < 0 ? res[2] :
+				      call_check_apply(c, r, who, false);
+		judge_runs(c, who, res);
+	}
+	/* As the engine does: its watches go first, then cleanup. */
+	host_release_watches(r);
+	if (k->cleanup) {
+		arm(c, who, "cleanup", c->o->timeout);
+		k->cleanup(r, r->params);
+		disarm();
+	}
+	left = host_count_watches(r);
+	host_release_watches(r); /* any cleanup registered */
+	host_free_released();
+	atomic_store(&watching, NULL);
+	sched_res_alone_free(r);
+
+	nleaked = fds_new(&before, leaked, sizeof(leaked));
+	free(before.fd);
+	if (nleaked)
+		verdict(c, false, who,
+			"%zu file descriptor%s opened while it ran %s still "
+			"open after cleanup: %s; close what init, watch and "
+			"check_apply opened for it in cleanup (a kind-wide one "
+			"once its last resource is cleaned up)",
+			nleaked, nleaked == 1 ? "" : "s",
+			nleaked == 1 ? "is" : "are", leaked);
+	if (left)
+		verdict(c, false, who,
+			"cleanup registered %zu watch%s for it: cleanup must "
+			"stop watching, not start",
+			left, left == 1 ? "" : "es");
+	if (host_count_watches(NULL) > kind_watches)
+		verdict(c, false, who,
+			"%zu kind-wide watch%s registered while it ran %s "
+			"still registered after its cleanup: unwatch a "
+			"kind-wide watch once the last resource using it is "
+			"cleaned up",
+			host_count_watches(NULL) - kind_watches,
+			host_count_watches(NULL) - kind_watches == 1 ? "" :
+								      "es",
+			host_count_watches(NULL) - kind_watches == 1 ? "is" :
+								      "are");
+	if (!nleaked && !left && host_count_watches(NULL) <= kind_watches)
+		verdict(c, true, who,
+			"cleanup left no file descriptor open and no watch "
+			"registered");
+	return 0;
+}
+
+static bool keys_equal(struct mgmt_res *a, struct mgmt_res *b)
+{
+	const char *ka = NULL, *kb = NULL;
+	size_t la = a->kind->k.group_key(a, a->params, &ka);
+	size_t lb = b->kind->k.group_key(b, b->params, &kb);
+
+	return la == lb && (la == 0 || (ka && kb && memcmp(ka, kb, la) == 0));
+}
+
+/* group_cmp over every pair of one kind's groupable resources. */
+static void check_groups(struct pcheck *c, const struct graph_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->nres; i++) {
+		const struct kind_entry *ke = cfg->res[i]->kind;
+		size_t pairs = 0;
+		unsigned fails = c->nfail;
+		bool first = true;
+
+		/* Each kind once: at its first resource. */
+		for (size_t j = 0; j < i && first; j++)
+			first = cfg->res[j]->kind != ke;
+		if (!first || !ke->k.group_cmp)
+			continue;
+		for (size_t a = i; a < cfg->nres; a++) {
+			for (size_t b = a + 1; b < cfg->nres; b++) {
+				struct mgmt_res *ra = cfg->res[a];
+				struct mgmt_res *rb = cfg->res[b];
+				char wa[256], wb[256];
+				bool ab, ba;
+
+				if (ra->kind != ke || rb->kind != ke ||
+				    !ra->meta.autogroup || !rb->meta.autogroup)
+					continue;
+				res_label(ra, wa, sizeof(wa));
+				res_label(rb, wb, sizeof(wb));
+				pairs++;
+				arm(c, wa, "group_cmp", c->o->timeout);
+				ab = ke->k.group_cmp(ra, ra->params, rb,
+						     rb->params);
+				ba = ke->k.group_cmp(rb, rb->params, ra,
+						     ra->params);
+				disarm();
+				if (ab != ba) {
+					verdict(c, false, wa,
+						"group_cmp is not symmetric "
+						"with %s: group_cmp(%s, %s) is "
+						"%s but group_cmp(%s, %s) is "
+						"%s; compare the parameters "
+						"the same way both ways round "
+						"(either may be the leader)",
+						wb, ra->name, rb->name,
+						ab ? "true" : "false", rb->name,
+						ra->name, ba ? "true" : "false");
+					continue;
+				}
+				if (!ab || !ke->k.group_key)
+					continue;
+				arm(c, wa, "group_key", c->o->timeout);
+				if (!keys_equal(ra, rb))
+					verdict(c, false, wa,
+						"group_cmp accepts %s, but "
+						"their group keys differ: "
+						"group_cmp may only accept "
+						"resources of equal keys (the "
+						"engine never compares the "
+						"others)",
+						wb);
+				disarm();
+			}
+		}
+		if (!pairs)
+			printf("skip %s: group_cmp not tried: the sample has "
+			       "fewer than two of its resources with "
+			       "meta.autogroup\n",
+			       ke->k.name);
+		else if (c->nfail == fails)
+			verdict(c, true, ke->k.name,
+				"group_cmp symmetric%s over %zu pair%s",
+				ke->k.group_key ? " and within group_key" : "",
+				pairs, pairs == 1 ? "" : "s");
+	}
+}
+
+/* Load the plugin alone.  True if it loaded with every kind. */
+static bool load(struct pcheck *c, struct registry *reg)
+{
+	struct loader_opts lo;
+
+	loader_opts_default(&lo);
+	lo.host = host_table();
+	if (registry_load_file(reg, &lo, c->o->plugin) < 0)
+		return false;
+	for (size_t i = 0; i < reg->nproblems; i++)
+		verdict(c, false, c->o->plugin,
+			"refused by the loader: %s (doc/abi.md, \"What the "
+			"loader checks\")",
+			reg->problems[i].msg);
+	if (reg->nplugins != 1)
+		return false;
+	if (!reg->nerrors)
+		verdict(c, true, c->o->plugin,
+			"loads: plugin %s %s, built for ABI %u.%u, %zu "
+			"kind%s (permissions, descriptor, ABI and schemas "
+			"checked)",
+			reg->plugins[0]->desc.name, reg->plugins[0]->desc.version,
+			reg->plugins[0]->desc.abi_major,
+			reg->plugins[0]->desc.abi_minor, reg->plugins[0]->nkinds,
+			reg->plugins[0]->nkinds == 1 ? "" : "s");
+	return reg->nkinds > 0;
+}
+
+int pcheck_run(const struct pcheck_opts *o)
+{
+	struct pcheck c = { .o = o };
+	struct registry reg = { 0 };
+	struct graph_cfg *cfg = NULL;
+	struct sigaction sa = { 0 };
+	struct diag d = { 0 };
+	struct plan plan;
+	uint32_t *order = NULL;
+	char sum[64];
+	int status = EXIT_OK;
+
+	if (access(o->plugin, R_OK) < 0) {
+		fprintf(stderr, "mgmt-engine: plugin-check: %s: %s\n",
+			o->plugin, strerror(errno));
+		return EXIT_USAGE;
+	}
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	/* The loop's own fds exist before any is counted. */
+	(void)EV_DEFAULT;
+	host_set_dirty_hook(on_dirty);
+
+	if (!load(&c, &reg)) {
+		summary(&c);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (config_load_file(o->yaml, &reg, &cfg, &d) < 0) {
+		diag_print(&d, stderr);
+		fprintf(stderr,
+			"%s: %s; every kind of the sample must be one of %s's\n",
+			o->yaml, diag_summary(&d, sum, sizeof(sum)),
+			o->plugin);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (cfg->nres == 0) {
+		fprintf(stderr, "%s: no resources: nothing to check\n",
+			o->yaml);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	verdict(&c, true, o->yaml,
+		"compiles (%zu resource%s, %zu edge%s: validate, uid and "
+		"autoedges ran)",
+		cfg->nres, cfg->nres == 1 ? "" : "s", cfg->nedges,
+		cfg->nedges == 1 ? "" : "s");
+	check_groups(&c, cfg);
+
+	order = calloc(cfg->nres, sizeof(*order));
+	if (!order || plan_group(cfg, false, &plan) < 0) {
+		log_error("out of memory");
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (graph_toposort(&plan.rg, order) < 0) {
+		log_error("cannot order the sample's graph");
+		status = EXIT_FAILED;
+	}
+	for (size_t i = 0; status == EXIT_OK && i < cfg->nres; i++)
+		if (check_one(&c, cfg->res[order[i]]) < 0)
+			status = EXIT_FAILED;
+	plan_free(&plan);
+	summary(&c);
+	if (c.nfail)
+		status = EXIT_FAILED;
+out:
+	diag_free(&d);
+	free(order);
+	config_graph_free(cfg);
+	host_set_dirty_hook(NULL);
+	registry_free(&reg);
+	host_fini();
+	return status;
+}
