@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,9 +131,24 @@ static void h_log(const mgmt_res *res, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Set by plugin-check, which runs hooks without a scheduler; read on any
+ * thread. */
+static _Atomic(host_dirty_fn) dirty_hook;
+
+void host_set_dirty_hook(host_dirty_fn fn)
+{
+	atomic_store(&dirty_hook, fn);
+}
+
 static void h_dirty(mgmt_res *res)
 {
-	if (res_ok(res, "dirty"))
+	host_dirty_fn hook = atomic_load(&dirty_hook);
+
+	if (!res_ok(res, "dirty"))
+		return;
+	if (hook)
+		hook(res);
+	else
 		sched_dirty(res);
 }
 
@@ -336,6 +352,18 @@ void host_release_watches(struct mgmt_res *res)
 		w->next = released;
 		released = w;
 	}
+}
+
+size_t host_count_watches(const struct mgmt_res *res)
+{
+	const struct mgmt_watch *w = kind_watches;
+	size_t n = 0;
+
+	if (res)
+		w = res->run ? res->run->watches : NULL;
+	for (; w; w = w->next)
+		n++;
+	return n;
 }
 
 void host_free_released(void)

@@ -24,6 +24,16 @@ void host_release_watches(struct mgmt_res *res);
 /* Free the watches released so far: after the cleanup hook returned. */
 void host_free_released(void);
 
+/* How many watches are registered for `res` (NULL: kind-wide ones).  Loop
+ * thread. */
+size_t host_count_watches(const struct mgmt_res *res);
+
+/* Send host->dirty to `fn` instead of the scheduler (NULL: back to the
+ * scheduler); `fn` is called on whatever thread called dirty.  For
+ * plugin-check, which runs one resource at a time without one. */
+typedef void (*host_dirty_fn)(struct mgmt_res *res);
+void host_set_dirty_hook(host_dirty_fn fn);
+
 /* Release the kind-wide watches, free what host_set_* allocated: after the
  * plugins' fini. */
 void host_fini(void);

@@ -71,6 +71,13 @@ int sched_stop_fd(void);
 /* From the host table: readable once the engine must stop at once, or -1. */
 int sched_abort_fd(void);
 
+/* Give `r` the run state of a resource that is a group of its own, outside
+ * any scheduler: watches may be registered for it, host->group_members is
+ * itself, host->member_dirty is true.  For plugin-check.  0 or -ENOMEM;
+ * sched_res_alone_free undoes it (after its watches were released). */
+int sched_res_alone(struct mgmt_res *r);
+void sched_res_alone_free(struct mgmt_res *r);
+
 /* Write the plan's graph as dot to `path` ("-": stdout). */
 int sched_write_dot(const struct plan *p, const char *path);
 

@@ -154,6 +154,37 @@ int sched_res_run(struct mgmt_res *r)
 	return r->run ? 0 : -ENOMEM;
 }
 
+int sched_res_alone(struct mgmt_res *r)
+{
+	struct vertex *v;
+
+	if (sched_res_run(r) < 0)
+		return -ENOMEM;
+	v = calloc(1, sizeof(*v) + sizeof(*v->members));
+	if (!v)
+		return -ENOMEM;
+	/* A group of one, its only member after the vertex. */
+	v->members = (struct mgmt_res **)(v + 1);
+	v->members[0] = r;
+	v->nmembers = 1;
+	v->res = r;
+	r->run->vertex = v;
+	/* Every run must look at the real state: no member may be skipped
+	 * as one without events. */
+	r->run->job_dirty = true;
+	r->run->dirty = true;
+	return 0;
+}
+
+void sched_res_alone_free(struct mgmt_res *r)
+{
+	if (!r->run)
+		return;
+	free(r->run->vertex);
+	free(r->run);
+	r->run = NULL;
+}
+
 void sched_free_runs(struct graph_cfg *cfg)
 {
 	for (size_t i = 0; cfg && i < cfg->nres; i++) {
