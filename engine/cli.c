@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "listing.h"
+#include "check/plugin-check.h"
 #include "cluster/cluster.h"
 #include "config/config.h"
 #include "loader/loader.h"
@@ -56,6 +57,12 @@ static const char usage_text[] =
 	"                      and the plugins refused, with why; exit 1 if\n"
 	"                      any plugin (or kind) was refused.  scdoc: the\n"
 	"                      kinds' reference, for mgmt-engine.yaml(5)\n"
+	"  plugin-check PLUGIN.so --yaml SAMPLE [--timeout S]\n"
+	"                      check that a plugin keeps its contract on a\n"
+	"                      sample of its kinds: loads alone, compiles,\n"
+	"                      idempotent, honest noop, symmetric group_cmp,\n"
+	"                      nothing left open; each hook bounded by S s\n"
+	"                      (default 10); exit 1 if any check failed\n"
 	"  reload --pid PID    ask the engine running as PID to reload its\n"
 	"                      graph (the service's ExecReload)\n"
 	"  --version           print the version\n"
@@ -512,6 +519,45 @@ static int cmd_reload(struct global *g, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* What `plugin-check` is given. */
+struct pcheck_args {
+	const char *yaml;
+	double timeout;
+};
+
+static const struct opt pcheck_opts[] = {
+	{ .name = "yaml",
+	  .type = OPT_TEXT,
+	  .offset = offsetof(struct pcheck_args, yaml) },
+	{ .name = "timeout",
+	  .type = OPT_TIMEOUT,
+	  .offset = offsetof(struct pcheck_args, timeout),
+	  .min = 0.001,
+	  .max = 86400,
+	  .what = "a number of seconds from 0.001 to 86400" },
+	{ .name = NULL },
+};
+
+/* The global options do not apply: the plugin is loaded alone. */
+static int cmd_plugin_check(struct global *g, int argc, char **argv)
+{
+	struct pcheck_args a = { .timeout = 10 };
+	int i;
+
+	i = parse_opts("plugin-check", pcheck_opts, argc, argv, &a);
+	if (i < 0)
+		return -i;
+	if (i != argc - 1)
+		return usage_error("plugin-check: give exactly one PLUGIN.so");
+	if (!a.yaml)
+		return usage_error("plugin-check: --yaml SAMPLE is required");
+	if (a.timeout < 0)
+		return usage_error("plugin-check: --timeout: '-1' is not a "
+				   "number of seconds from 0.001 to 86400");
+	return pcheck_run(&(struct pcheck_opts){
+		.plugin = argv[i], .yaml = a.yaml, .timeout = a.timeout });
+}
+
 static int cmd_plugins(struct global *g, int argc, char **argv)
 {
 	struct plugins_args a = { .format = PLUGINS_TEXT };
@@ -610,6 +656,8 @@ int cli_main(int argc, char **argv)
 		return cmd_plugins(&g, argc, argv);
 	if (strcmp(cmd, "reload") == 0)
 		return cmd_reload(&g, argc, argv);
+	if (strcmp(cmd, "plugin-check") == 0)
+		return cmd_plugin_check(&g, argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		return EXIT_OK;

@@ -51,10 +51,10 @@ struct pcheck {
 	unsigned nok, nfail;
 };
 
-static void verdict(struct pcheck *c, bool ok, const char *who,
-		    const char *fmt, ...) MGMT_PRINTF(4, 5);
-static void verdict(struct pcheck *c, bool ok, const char *who,
-		    const char *fmt, ...)
+static void verdict(struct pcheck *c, bool ok, const char *who, const char *fmt,
+		    ...) MGMT_PRINTF(4, 5);
+static void verdict(struct pcheck *c, bool ok, const char *who, const char *fmt,
+		    ...)
 {
 	va_list ap;
 
@@ -109,10 +109,12 @@ static void arm(const struct pcheck *c, const char *who, const char *hook,
 		     "before it)\n",
 		     who, hook, secs, c->o->plugin, c->nok, c->nfail + 1);
 	alarm_len = n < 0 ? 0 :
-		    (size_t)n >= sizeof(alarm_text) ? (int)sizeof(alarm_text) - 1 :
-						       n;
+		    (size_t)n >= sizeof(alarm_text) ?
+			    (int)sizeof(alarm_text) - 1 :
+			    n;
 	it.it_value.tv_sec = (time_t)secs;
-	it.it_value.tv_usec = (suseconds_t)((secs - (double)(time_t)secs) * 1e6);
+	it.it_value.tv_usec =
+		(suseconds_t)((secs - (double)(time_t)secs) * 1e6);
 	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
 		it.it_value.tv_usec = 1000;
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -326,8 +328,8 @@ static size_t fds_new(const struct fdset *before, char *buf, size_t len)
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", now.fd[i]);
 		t = readlink(link, target, sizeof(target) - 1);
 		target[t < 0 ? 0 : t] = '\0';
-		w = snprintf(buf + used, len - used, "%s%d (%s)",
-			     n ? ", " : "", now.fd[i], t < 0 ? "?" : target);
+		w = snprintf(buf + used, len - used, "%s%d (%s)", n ? ", " : "",
+			     now.fd[i], t < 0 ? "?" : target);
 		if (w > 0 && (size_t)w < len - used)
 			used += (size_t)w;
 		n++;
@@ -449,8 +451,8 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 			verdict(c, false, who,
 				"watch failed (%d); see the log above", rc);
 			ran = false;
-		} else if (rc == MGMT_WATCH_PENDING && !atomic_load(&got_dirty) &&
-			   !wait_ready(c, who)) {
+		} else if (rc == MGMT_WATCH_PENDING &&
+			   !atomic_load(&got_dirty) && !wait_ready(c, who)) {
 			verdict(c, false, who,
 				"watch returned MGMT_WATCH_PENDING but "
 				"host->dirty did not come within %g s: call "
@@ -470,8 +472,10 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 		int res[4];
 
 		res[0] = call_check_apply(c, r, who, false);
-		res[1] = res[0] < 0 ? res[0] : call_check_apply(c, r, who, true);
-		res[2] = res[1] < 0 ? res[1] : call_check_apply(c, r, who, true);
+		res[1] = res[0] < 0 ? res[0] :
+				      call_check_apply(c, r, who, true);
+		res[2] = res[1] < 0 ? res[1] :
+				      call_check_apply(c, r, who, true);
 		res[3] = res[2] < 0 ? res[2] :
 				      call_check_apply(c, r, who, false);
 		judge_runs(c, who, res);
@@ -512,9 +516,9 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 			"cleaned up",
 			host_count_watches(NULL) - kind_watches,
 			host_count_watches(NULL) - kind_watches == 1 ? "" :
-								      "es",
+								       "es",
 			host_count_watches(NULL) - kind_watches == 1 ? "is" :
-								      "are");
+								       "are");
 	if (!nleaked && !left && host_count_watches(NULL) <= kind_watches)
 		verdict(c, true, who,
 			"cleanup left no file descriptor open and no watch "
@@ -574,7 +578,8 @@ static void check_groups(struct pcheck *c, const struct graph_cfg *cfg)
 						"(either may be the leader)",
 						wb, ra->name, rb->name,
 						ab ? "true" : "false", rb->name,
-						ra->name, ba ? "true" : "false");
+						ra->name,
+						ba ? "true" : "false");
 					continue;
 				}
 				if (!ab || !ke->k.group_key)
@@ -626,9 +631,11 @@ static bool load(struct pcheck *c, struct registry *reg)
 			"loads: plugin %s %s, built for ABI %u.%u, %zu "
 			"kind%s (permissions, descriptor, ABI and schemas "
 			"checked)",
-			reg->plugins[0]->desc.name, reg->plugins[0]->desc.version,
+			reg->plugins[0]->desc.name,
+			reg->plugins[0]->desc.version,
 			reg->plugins[0]->desc.abi_major,
-			reg->plugins[0]->desc.abi_minor, reg->plugins[0]->nkinds,
+			reg->plugins[0]->desc.abi_minor,
+			reg->plugins[0]->nkinds,
 			reg->plugins[0]->nkinds == 1 ? "" : "s");
 	return reg->nkinds > 0;
 }
@@ -666,8 +673,7 @@ int pcheck_run(const struct pcheck_opts *o)
 		diag_print(&d, stderr);
 		fprintf(stderr,
 			"%s: %s; every kind of the sample must be one of %s's\n",
-			o->yaml, diag_summary(&d, sum, sizeof(sum)),
-			o->plugin);
+			o->yaml, diag_summary(&d, sum, sizeof(sum)), o->plugin);
 		status = EXIT_USAGE;
 		goto out;
 	}
