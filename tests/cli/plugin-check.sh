@@ -119,6 +119,11 @@ resources:
   asym:
   - name: a1
   - name: a2
+  keyed:
+  - name: k1
+  - name: k2
+  later:
+  - name: w
   pending:
   - name: p
 Y
@@ -133,11 +138,22 @@ ok "an fd leaked from init, named" \
 	has bad "^FAIL leaky\[k\]: 1 file descriptor opened while it ran is still open after cleanup: [0-9]* (/dev/null); close"
 ok "an asymmetric group_cmp" \
 	has bad "^FAIL asym\[a1\]: group_cmp is not symmetric with asym\[a2\]: group_cmp(a1, a2) is true but group_cmp(a2, a1) is false"
+ok "group_cmp accepting resources of different group keys" \
+	has bad "^FAIL keyed\[k1\]: group_cmp accepts keyed\[k2\], but their group keys differ"
+ok "a watch pending until a timer calls dirty passes" \
+	has bad "^ok later\[w\]: idempotent"
 ok "a watch that stays pending" \
 	has bad "^FAIL pending\[p\]: watch returned MGMT_WATCH_PENDING but host->dirty did not come within 1 s"
 ok "what conforms still passes" has bad "^ok leaky\[k\]: idempotent"
 ok "the summary counts the failures" \
-	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 5 failed$"
+	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 6 failed$"
+
+# Refused by the loader: a verdict, exit 1.  (The fixtures' directory also
+# holds plugins that crash as they load: only the file named is loaded.)
+check refused "$MGMT_FIXTURES_DIR/wrong_major.so" "$TMP/bad.yaml"
+ok "a plugin the loader refuses: exit 1" [ "$st" -eq 1 ]
+ok "a plugin the loader refuses: why" \
+	has refused "^FAIL .*wrong_major.so: refused by the loader: .*ABI"
 
 printf 'resources:\n  hang:\n  - name: h\n' >"$TMP/hang.yaml"
 check hang "$NC" "$TMP/hang.yaml" --timeout 1
