@@ -882,6 +882,52 @@ START_TEST(test_writable_file)
 }
 END_TEST
 
+/* registry_load_file (plugin-check): that file only, with the checks of a
+ * plugins dir: its neighbours are not loaded, and an unsafe directory
+ * refuses it. */
+START_TEST(test_load_one_file)
+{
+	char *unsafe;
+	struct loader_opts o;
+	char want[PATH_MAX + 64];
+
+	fixtures(tmp, (const char *[]){ "dup_a", "good", "crash_ctor", NULL });
+	loader_opts_default(&o);
+	o.host = &test_host;
+	o.check_perms = perms_testable;
+	nlines = 0;
+	ck_assert_int_eq(registry_load_file(&reg, &o, path_of(tmp, "good.so")),
+			 0);
+	ck_assert_uint_eq(reg.nplugins, 1);
+	ck_assert_uint_eq(reg.nfiles, 1);
+	ck_assert_uint_eq(reg.nerrors, 0);
+	ck_kind("good", "/good.so");
+	ck_assert_ptr_null(registry_find(&reg, "dup"));
+	registry_free(&reg);
+
+	ck_assert_int_eq(registry_load_file(&reg, &o, path_of(tmp, "none.so")),
+			 0);
+	ck_assert_uint_eq(reg.nkinds, 0);
+	ck_assert_uint_eq(reg.nerrors, 1);
+	registry_free(&reg);
+
+	if (!perms_testable)
+		return;
+	unsafe = mkdir_in(tmp, "unsafe", 0777);
+	fixture(unsafe, "good", "good.so");
+	nlines = 0;
+	ck_assert_int_eq(
+		registry_load_file(&reg, &o, path_of(unsafe, "good.so")), 0);
+	snprintf(
+		want, sizeof(want),
+		"not safe to load as root: directory %s is world-writable (mode 0777)",
+		unsafe);
+	ck_saw(path_of(unsafe, "good.so: "), want, NULL);
+	ck_assert_uint_eq(reg.nkinds, 0);
+	registry_free(&reg);
+}
+END_TEST
+
 START_TEST(test_symlink_into_unsafe_dir)
 {
 	char *safe = mkdir_in(tmp, "safe", 0755);
@@ -1146,6 +1192,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_group_writable_dir);
 	tcase_add_test(tc, test_writable_file);
 	tcase_add_test(tc, test_symlink_into_unsafe_dir);
+	tcase_add_test(tc, test_load_one_file);
 	tcase_add_test(tc, test_ancestors);
 	tcase_add_test(tc, test_foreign_owner);
 	tcase_add_test(tc, test_all_bad_then_good);
