@@ -421,7 +421,12 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 	int rc;
 
 	res_label(r, who, sizeof(who));
-	if (fds_read(&before) < 0 || sched_res_alone(r) < 0) {
+	rc = fds_read(&before);
+	if (rc < 0) {
+		log_error("cannot list /proc/self/fd: %s", strerror(-rc));
+		return rc;
+	}
+	if (sched_res_alone(r) < 0) {
 		free(before.fd);
 		log_error("out of memory");
 		return -ENOMEM;
@@ -436,7 +441,19 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 				"init failed (%d); see the log above: on a "
 				"valid sample init must succeed",
 				rc);
+			host_release_watches(r);
+			host_free_released();
 			sched_res_alone_free(r);
+			/* A failed init gets no cleanup. */
+			nleaked = fds_new(&before, leaked, sizeof(leaked));
+			if (nleaked)
+				verdict(c, false, who,
+					"init failed and left %zu file "
+					"descriptor%s open: %s; a failed init "
+					"gets no cleanup: close what it opened "
+					"before it returns",
+					nleaked, nleaked == 1 ? "" : "s",
+					leaked);
 			free(before.fd);
 			return 0;
 		}

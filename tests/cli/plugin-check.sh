@@ -119,6 +119,8 @@ resources:
   asym:
   - name: a1
   - name: a2
+  badinit:
+  - name: b
   keyed:
   - name: k1
   - name: k2
@@ -138,6 +140,10 @@ ok "an fd leaked from init, named" \
 	has bad "^FAIL leaky\[k\]: 1 file descriptor opened while it ran is still open after cleanup: [0-9]* (/dev/null); close"
 ok "an asymmetric group_cmp" \
 	has bad "^FAIL asym\[a1\]: group_cmp is not symmetric with asym\[a2\]: group_cmp(a1, a2) is true but group_cmp(a2, a1) is false"
+ok "a failed init: said so" \
+	has bad "^FAIL badinit\[b\]: init failed (-1); see the log above"
+ok "a failed init that leaves an fd open: named" \
+	has bad "^FAIL badinit\[b\]: init failed and left 1 file descriptor open: [0-9]* (/dev/null); a failed init gets no cleanup"
 ok "group_cmp accepting resources of different group keys" \
 	has bad "^FAIL keyed\[k1\]: group_cmp accepts keyed\[k2\], but their group keys differ"
 ok "a watch pending until a timer calls dirty passes" \
@@ -146,7 +152,7 @@ ok "a watch that stays pending" \
 	has bad "^FAIL pending\[p\]: watch returned MGMT_WATCH_PENDING but host->dirty did not come within 1 s"
 ok "what conforms still passes" has bad "^ok leaky\[k\]: idempotent"
 ok "the summary counts the failures" \
-	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 6 failed$"
+	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 8 failed$"
 
 # Refused by the loader: a verdict, exit 1.  (The fixtures' directory also
 # holds plugins that crash as they load: only the file named is loaded.)
