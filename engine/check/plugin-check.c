@@ -190,7 +190,10 @@ struct call {
 static void *call_main(void *arg)
 {
 	struct call *k = arg;
-	int r = k->res->kind->k.check_apply(k->res, k->res->params, k->apply);
+	int r;
+
+	host_off_loop_thread(); /* watches from check_apply are refused */
+	r = k->res->kind->k.check_apply(k->res, k->res->params, k->apply);
 
 	pthread_mutex_lock(&k->lock);
 	k->result = r;

@@ -72,9 +72,16 @@ static bool res_ok(const mgmt_res *res, const char *what)
  * are the loop thread's.  Called from check_apply on a worker they would
  * race with it: refused, with one line naming the plugin and resource.
  * (`res` has been checked, or is NULL.) */
+static _Thread_local bool off_loop; /* host_off_loop_thread */
+
+void host_off_loop_thread(void)
+{
+	off_loop = true;
+}
+
 static bool on_loop(const mgmt_res *res, const char *what)
 {
-	if (!workers_on_worker())
+	if (!workers_on_worker() && !off_loop)
 		return true;
 	if (res)
 		log_msg(MGMT_LOG_ERROR, res->kind->k.name, res->name,
