@@ -119,6 +119,8 @@ resources:
   asym:
   - name: a1
   - name: a2
+  watcher:
+  - name: wt
   badinit:
   - name: b
   keyed:
@@ -140,6 +142,10 @@ ok "an fd leaked from init, named" \
 	has bad "^FAIL leaky\[k\]: 1 file descriptor opened while it ran is still open after cleanup: [0-9]* (/dev/null); close"
 ok "an asymmetric group_cmp" \
 	has bad "^FAIL asym\[a1\]: group_cmp is not symmetric with asym\[a2\]: group_cmp(a1, a2) is true but group_cmp(a2, a1) is false"
+ok "a watch from check_apply: refused, so the run fails" \
+	has bad "^FAIL watcher\[wt\]: check_apply returned -1 (an error) on the first noop"
+ok "a watch from check_apply: the log says why" \
+	grep -q "Watcher\[wt\]: plugin nonconforming called a watch_\* from a worker thread" "$TMP/bad.err"
 ok "a failed init: said so" \
 	has bad "^FAIL badinit\[b\]: init failed (-1); see the log above"
 ok "a failed init that leaves an fd open: named" \
@@ -152,7 +158,7 @@ ok "a watch that stays pending" \
 	has bad "^FAIL pending\[p\]: watch returned MGMT_WATCH_PENDING but host->dirty did not come within 1 s"
 ok "what conforms still passes" has bad "^ok leaky\[k\]: idempotent"
 ok "the summary counts the failures" \
-	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 8 failed$"
+	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 9 failed$"
 
 # Refused by the loader: a verdict, exit 1.  (The fixtures' directory also
 # holds plugins that crash as they load: only the file named is loaded.)
