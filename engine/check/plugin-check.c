@@ -14,30 +14,26 @@
  *
  * What it sees is what the hooks return and what the process holds, never
  * the machine itself: a plugin that reports "converged" without looking
- * passes.  Every hook is bounded by --timeout: loop hooks by SIGALRM, whose
- * handler writes the verdict prepared for it and exits; check_apply by a
- * timed wait, after which the process exits without joining its thread.
+ * passes.  Every hook is bounded by --timeout (probe.c): loop hooks by
+ * SIGALRM, whose handler writes the verdict prepared for it and exits;
+ * check_apply by a timed wait, after which the process exits without
+ * joining its thread.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
 
 #include "cli.h"
 #include "check/plugin-check.h"
+#include "check/probe.h"
 #include "config/config.h"
 #include "graph/graph.h"
 #include "loader/loader.h"
@@ -79,52 +75,27 @@ static void summary(const struct pcheck *c)
 
 /* ---- time limits ---- */
 
-/* What the SIGALRM handler writes: prepared before each loop hook, since
- * the handler may only write(2) and _exit. */
-static char alarm_text[2048];
-static volatile sig_atomic_t alarm_len;
-
-static void on_alarm(int sig)
-{
-	ssize_t n = write(STDOUT_FILENO, alarm_text, (size_t)alarm_len);
-
-	(void)n;
-	(void)sig;
-	_exit(EXIT_FAILED);
-}
-
-/* Bound the loop hook `hook` of `who` by `secs` seconds. */
+/* Bound the loop hook `hook` of `who` by `secs` seconds: past them, its
+ * verdict and the summary are written and the process exits. */
 static void arm(const struct pcheck *c, const char *who, const char *hook,
 		double secs)
 {
-	struct itimerval it = { 0 };
-	int n;
+	char text[2048];
 
 	fflush(stdout);
-	n = snprintf(alarm_text, sizeof(alarm_text),
-		     "FAIL %s: %s did not return within %g s: hooks on the "
-		     "loop thread must never block (doc/threads.md); make it "
-		     "asynchronous, or move the waiting to check_apply\n"
-		     "FAIL %s: stopped at a hook that hung (%u ok, %u failed "
-		     "before it)\n",
-		     who, hook, secs, c->o->plugin, c->nok, c->nfail + 1);
-	alarm_len = n < 0 ? 0 :
-		    (size_t)n >= sizeof(alarm_text) ?
-			    (int)sizeof(alarm_text) - 1 :
-			    n;
-	it.it_value.tv_sec = (time_t)secs;
-	it.it_value.tv_usec =
-		(suseconds_t)((secs - (double)(time_t)secs) * 1e6);
-	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-		it.it_value.tv_usec = 1000;
-	setitimer(ITIMER_REAL, &it, NULL);
+	snprintf(text, sizeof(text),
+		 "FAIL %s: %s did not return within %g s: hooks on the loop "
+		 "thread must never block (doc/threads.md); make it "
+		 "asynchronous, or move the waiting to check_apply\n"
+		 "FAIL %s: stopped at a hook that hung (%u ok, %u failed "
+		 "before it)\n",
+		 who, hook, secs, c->o->plugin, c->nok, c->nfail + 1);
+	probe_arm(text, secs);
 }
 
 static void disarm(void)
 {
-	struct itimerval it = { 0 };
-
-	setitimer(ITIMER_REAL, &it, NULL);
+	probe_disarm();
 }
 
 /* ---- host->dirty, without a scheduler ---- */
@@ -176,169 +147,24 @@ static bool wait_ready(const struct pcheck *c, const char *who)
 	return atomic_load(&got_dirty);
 }
 
-/* ---- check_apply on a thread of its own ---- */
-
-struct call {
-	struct mgmt_res *res;
-	bool apply;
-	int result;
-	bool done;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-};
-
-static void *call_main(void *arg)
-{
-	struct call *k = arg;
-	int r;
-
-	host_off_loop_thread(); /* watches from check_apply are refused */
-	r = k->res->kind->k.check_apply(k->res, k->res->params, k->apply);
-
-	pthread_mutex_lock(&k->lock);
-	k->result = r;
-	k->done = true;
-	pthread_cond_signal(&k->cond);
-	pthread_mutex_unlock(&k->lock);
-	return NULL;
-}
-
 /* check_apply(apply) of `res`, bounded by the timeout: if it does not
  * return, the verdict and the summary are written and the process exits,
  * its thread still running (it cannot be stopped safely). */
 static int call_check_apply(struct pcheck *c, struct mgmt_res *res,
 			    const char *who, bool apply)
 {
-	struct call *k = calloc(1, sizeof(*k));
-	pthread_condattr_t ca;
-	sigset_t all, old;
-	struct timespec ts;
-	pthread_t t;
-	double secs = c->o->timeout;
-	int rc = 0, result;
+	int result;
 
-	if (!k)
-		return -ENOMEM;
-	k->res = res;
-	k->apply = apply;
-	pthread_mutex_init(&k->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	/* As on a worker: signals are the loop thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&t, NULL, call_main, k);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		free(k);
-		return -rc;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)secs;
-	ts.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&k->lock);
-	rc = 0;
-	while (!k->done && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&k->cond, &k->lock, &ts);
-	if (!k->done) {
-		verdict(c, false, who,
-			"check_apply(apply=%s) did not return within %g s: a "
-			"check_apply that may block for long must poll "
-			"host->stop_fd and return an error once it is readable "
-			"(mgmt/host.h); raise --timeout if it is only slow",
-			apply ? "true" : "false", secs);
-		summary(c);
-		_exit(EXIT_FAILED);
-	}
-	pthread_mutex_unlock(&k->lock);
-	pthread_join(t, NULL);
-	result = k->result;
-	pthread_cond_destroy(&k->cond);
-	pthread_mutex_destroy(&k->lock);
-	free(k);
-	return result;
-}
-
-/* ---- file descriptors ---- */
-
-struct fdset {
-	int *fd;
-	size_t n;
-};
-
-static int fds_read(struct fdset *s)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int self;
-
-	s->fd = NULL;
-	s->n = 0;
-	if (!d)
-		return -errno;
-	self = dirfd(d);
-	while ((de = readdir(d))) {
-		int fd, *v;
-
-		if (de->d_name[0] == '.')
-			continue;
-		fd = atoi(de->d_name);
-		if (fd == self)
-			continue;
-		v = realloc(s->fd, (s->n + 1) * sizeof(*v));
-		if (!v) {
-			closedir(d);
-			return -ENOMEM;
-		}
-		s->fd = v;
-		s->fd[s->n++] = fd;
-	}
-	closedir(d);
-	return 0;
-}
-
-static bool fds_has(const struct fdset *s, int fd)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->fd[i] == fd)
-			return true;
-	return false;
-}
-
-/* The fds open now and not in `before`, as "7 (/tmp/x), 9 (anon_inode:
- * inotify)" into buf.  How many. */
-static size_t fds_new(const struct fdset *before, char *buf, size_t len)
-{
-	struct fdset now;
-	size_t n = 0, used = 0;
-
-	buf[0] = '\0';
-	if (fds_read(&now) < 0)
-		return 0;
-	for (size_t i = 0; i < now.n; i++) {
-		char link[64], target[PATH_MAX];
-		ssize_t t;
-		int w;
-
-		if (fds_has(before, now.fd[i]))
-			continue;
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", now.fd[i]);
-		t = readlink(link, target, sizeof(target) - 1);
-		target[t < 0 ? 0 : t] = '\0';
-		w = snprintf(buf + used, len - used, "%s%d (%s)", n ? ", " : "",
-			     now.fd[i], t < 0 ? "?" : target);
-		if (w > 0 && (size_t)w < len - used)
-			used += (size_t)w;
-		n++;
-	}
-	free(now.fd);
-	return n;
+	if (probe_check_apply(res, apply, c->o->timeout, &result))
+		return result;
+	verdict(c, false, who,
+		"check_apply(apply=%s) did not return within %g s: a "
+		"check_apply that may block for long must poll host->stop_fd "
+		"and return an error once it is readable (mgmt/host.h); raise "
+		"--timeout if it is only slow",
+		apply ? "true" : "false", c->o->timeout);
+	summary(c);
+	_exit(EXIT_FAILED);
 }
 
 /* ---- the checks ---- */
@@ -665,7 +491,6 @@ int pcheck_run(const struct pcheck_opts *o)
 	struct pcheck c = { .o = o };
 	struct registry reg = { 0 };
 	struct graph_cfg *cfg = NULL;
-	struct sigaction sa = { 0 };
 	struct diag d = { 0 };
 	struct plan plan;
 	uint32_t *order = NULL;
@@ -677,9 +502,7 @@ int pcheck_run(const struct pcheck_opts *o)
 			o->plugin, strerror(errno));
 		return EXIT_USAGE;
 	}
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
+	probe_init();
 	/* The loop's own fds exist before any is counted. */
 	(void)EV_DEFAULT;
 	host_set_dirty_hook(on_dirty);
