@@ -31,7 +31,6 @@
 
 #include <ev.h>
 
-#include "cli.h"
 #include "check/plugin-check.h"
 #include "check/probe.h"
 #include "config/config.h"
@@ -164,7 +163,7 @@ static int call_check_apply(struct pcheck *c, struct mgmt_res *res,
 		"--timeout if it is only slow",
 		apply ? "true" : "false", c->o->timeout);
 	summary(c);
-	_exit(EXIT_FAILED);
+	_exit(PCHECK_FAIL);
 }
 
 /* ---- the checks ---- */
@@ -495,12 +494,12 @@ int pcheck_run(const struct pcheck_opts *o)
 	struct plan plan;
 	uint32_t *order = NULL;
 	char sum[64];
-	int status = EXIT_OK;
+	int status = PCHECK_PASS;
 
 	if (access(o->plugin, R_OK) < 0) {
 		fprintf(stderr, "mgmt-engine: plugin-check: %s: %s\n",
 			o->plugin, strerror(errno));
-		return EXIT_USAGE;
+		return PCHECK_USAGE;
 	}
 	probe_init();
 	/* The loop's own fds exist before any is counted. */
@@ -509,7 +508,7 @@ int pcheck_run(const struct pcheck_opts *o)
 
 	if (!load(&c, &reg)) {
 		summary(&c);
-		status = EXIT_FAILED;
+		status = PCHECK_FAIL;
 		goto out;
 	}
 	if (config_load_file(o->yaml, &reg, &cfg, &d) < 0) {
@@ -517,13 +516,13 @@ int pcheck_run(const struct pcheck_opts *o)
 		fprintf(stderr,
 			"%s: %s; every kind of the sample must be one of %s's\n",
 			o->yaml, diag_summary(&d, sum, sizeof(sum)), o->plugin);
-		status = EXIT_USAGE;
+		status = PCHECK_USAGE;
 		goto out;
 	}
 	if (cfg->nres == 0) {
 		fprintf(stderr, "%s: no resources: nothing to check\n",
 			o->yaml);
-		status = EXIT_USAGE;
+		status = PCHECK_USAGE;
 		goto out;
 	}
 	verdict(&c, true, o->yaml,
@@ -536,20 +535,20 @@ int pcheck_run(const struct pcheck_opts *o)
 	order = calloc(cfg->nres, sizeof(*order));
 	if (!order || plan_group(cfg, false, &plan) < 0) {
 		log_error("out of memory");
-		status = EXIT_FAILED;
+		status = PCHECK_FAIL;
 		goto out;
 	}
 	if (graph_toposort(&plan.rg, order) < 0) {
 		log_error("cannot order the sample's graph");
-		status = EXIT_FAILED;
+		status = PCHECK_FAIL;
 	}
-	for (size_t i = 0; status == EXIT_OK && i < cfg->nres; i++)
+	for (size_t i = 0; status == PCHECK_PASS && i < cfg->nres; i++)
 		if (check_one(&c, cfg->res[order[i]]) < 0)
-			status = EXIT_FAILED;
+			status = PCHECK_FAIL;
 	plan_free(&plan);
 	summary(&c);
 	if (c.nfail)
-		status = EXIT_FAILED;
+		status = PCHECK_FAIL;
 out:
 	diag_free(&d);
 	free(order);

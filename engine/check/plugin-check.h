@@ -10,16 +10,20 @@
 #ifndef ENGINE_PLUGIN_CHECK_H
 #define ENGINE_PLUGIN_CHECK_H
 
+/* Exit statuses, the CLI's numbers (engine/cli.h). */
+#define PCHECK_PASS 0  /* every verdict ok */
+#define PCHECK_FAIL 1  /* a verdict failed */
+#define PCHECK_USAGE 2 /* no plugin file, or a sample that does not compile */
+
 struct pcheck_opts {
 	const char *plugin; /* the NAME.so to check */
 	const char *yaml;   /* the sample graph */
 	double timeout;     /* seconds for each hook */
 };
 
-/* Run the check.  Returns the exit status: 0 every verdict ok, 1 any
- * failed, 2 the plugin file is missing or the sample does not compile.
- * A check_apply that does not return in time ends the process (exit 1,
- * the thread running it left behind). */
+/* Run the check.  Returns the exit status (PCHECK_*).  A hook that does
+ * not return in time ends the process with PCHECK_FAIL (a check_apply's
+ * thread is left behind). */
 int pcheck_run(const struct pcheck_opts *o);
 
 #endif /* ENGINE_PLUGIN_CHECK_H */

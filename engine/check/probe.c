@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "check/plugin-check.h"
 #include "check/probe.h"
 #include "run/host.h"
 
@@ -38,7 +38,7 @@ static void on_alarm(int sig)
 
 	(void)n;
 	(void)sig;
-	_exit(EXIT_FAILED);
+	_exit(PCHECK_FAIL);
 }
 
 void probe_init(void)

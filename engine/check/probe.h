@@ -16,7 +16,7 @@
 void probe_init(void);
 
 /* In `secs` seconds, unless probe_disarm comes first, write `text` (copied)
- * to stdout and _exit(1): what a hook that hangs on this thread gets. */
+ * to stdout and _exit(PCHECK_FAIL): what a hook that hangs on this thread gets. */
 void probe_arm(const char *text, double secs);
 void probe_disarm(void);
 
