@@ -459,10 +459,15 @@ static void check_groups(struct pcheck *c, const struct graph_cfg *cfg)
 static bool load(struct pcheck *c, struct registry *reg)
 {
 	struct loader_opts lo;
+	int rc;
 
 	loader_opts_default(&lo);
 	lo.host = host_table();
-	if (registry_load_file(reg, &lo, c->o->plugin) < 0)
+	arm(c, c->o->plugin, "loading (its constructors and init)",
+	    c->o->timeout);
+	rc = registry_load_file(reg, &lo, c->o->plugin);
+	disarm();
+	if (rc < 0)
 		return false;
 	for (size_t i = 0; i < reg->nproblems; i++)
 		verdict(c, false, c->o->plugin,
@@ -494,7 +499,7 @@ int pcheck_run(const struct pcheck_opts *o)
 	struct plan plan;
 	uint32_t *order = NULL;
 	char sum[64];
-	int status = PCHECK_PASS;
+	int status = PCHECK_PASS, rc;
 
 	if (access(o->plugin, R_OK) < 0) {
 		fprintf(stderr, "mgmt-engine: plugin-check: %s: %s\n",
@@ -511,7 +516,11 @@ int pcheck_run(const struct pcheck_opts *o)
 		status = PCHECK_FAIL;
 		goto out;
 	}
-	if (config_load_file(o->yaml, &reg, &cfg, &d) < 0) {
+	/* One bound for every validate, uid and autoedges of the sample. */
+	arm(&c, o->yaml, "compiling (validate, uid and autoedges)", o->timeout);
+	rc = config_load_file(o->yaml, &reg, &cfg, &d);
+	disarm();
+	if (rc < 0) {
 		diag_print(&d, stderr);
 		fprintf(stderr,
 			"%s: %s; every kind of the sample must be one of %s's\n",
@@ -554,7 +563,9 @@ out:
 	free(order);
 	config_graph_free(cfg);
 	host_set_dirty_hook(NULL);
+	arm(&c, o->plugin, "unloading (its fini and destructors)", o->timeout);
 	registry_free(&reg);
+	disarm();
 	host_fini();
 	return status;
 }
