@@ -20,6 +20,9 @@
  * (pkg-config mgmt-engine-sdk): see README.md beside this file, and
  * mgmt-engine-plugin(7) for the contract every hook below relies on.
  */
+/* mkstemp, fchmod and fsync with a strict -std=c99 too. */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,8 +51,7 @@ static const struct mgmt_param line_params[] = {
 	MGMT_PARAM(struct line, path, MGMT_PARAM_STRING, NULL,
 		   MGMT_PARAM_REQUIRED, "absolute path of the file"),
 	MGMT_PARAM(struct line, line, MGMT_PARAM_STRING, NULL,
-		   MGMT_PARAM_REQUIRED,
-		   "the whole line, without its newline"),
+		   MGMT_PARAM_REQUIRED, "the whole line, without its newline"),
 	MGMT_PARAM_CHOICE(struct line, state, states, "present", 0,
 			  "present: the file holds the line; absent: it "
 			  "does not"),
@@ -134,8 +136,7 @@ static int line_watch(mgmt_res *res, void *p)
 		mgmt_error(res, "cannot watch %s: %s", dir, strerror(errno));
 		return MGMT_ERROR;
 	}
-	l->w = mgmt_host->watch_fd(res, l->ifd, MGMT_WATCH_READ, on_inotify,
-				   l);
+	l->w = mgmt_host->watch_fd(res, l->ifd, MGMT_WATCH_READ, on_inotify, l);
 	return l->w ? 0 : MGMT_ERROR;
 }
 
@@ -204,7 +205,8 @@ static int has_line(const char *text, const char *line)
 static int unwanted(mgmt_res *const *m, size_t nm, const char *p, size_t n)
 {
 	for (size_t i = 0; i < nm; i++) {
-		const struct line *l = (const struct line *)mgmt_res_params(m[i]);
+		const struct line *l =
+			(const struct line *)mgmt_res_params(m[i]);
 
 		if (l->state == 1 && strlen(l->line) == n &&
 		    strncmp(p, l->line, n) == 0)
@@ -257,13 +259,15 @@ static int line_check_apply(mgmt_res *res, void *p, bool apply)
 		return MGMT_ERROR;
 	}
 	for (size_t i = 0; i < nm; i++) {
-		const struct line *l = (const struct line *)mgmt_res_params(m[i]);
+		const struct line *l =
+			(const struct line *)mgmt_res_params(m[i]);
 		int has = text && has_line(text, l->line);
 
 		if (has != (l->state == 0)) {
 			wrong = 1;
-			mgmt_info(m[i], "%s %s: '%s'", apply ? "fixed" : "would fix",
-				  lead->path, l->line);
+			mgmt_info(m[i], "%s %s: '%s'",
+				  apply ? "fixed" : "would fix", lead->path,
+				  l->line);
 		}
 	}
 	if (!wrong || !apply) {
@@ -272,7 +276,9 @@ static int line_check_apply(mgmt_res *res, void *p, bool apply)
 	}
 	cap = len + 2;
 	for (size_t i = 0; i < nm; i++)
-		cap += strlen(((const struct line *)mgmt_res_params(m[i]))->line) + 1;
+		cap += strlen(((const struct line *)mgmt_res_params(m[i]))
+				      ->line) +
+		       1;
 	out = (char *)malloc(cap);
 	if (!out) {
 		free(text);
@@ -291,7 +297,8 @@ static int line_check_apply(mgmt_res *res, void *p, bool apply)
 	}
 	out[n] = '\0';
 	for (size_t i = 0; i < nm; i++) { /* append what is missing */
-		const struct line *l = (const struct line *)mgmt_res_params(m[i]);
+		const struct line *l =
+			(const struct line *)mgmt_res_params(m[i]);
 		size_t ln = strlen(l->line);
 
 		if (l->state != 0 || has_line(out, l->line))

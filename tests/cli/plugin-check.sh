@@ -106,6 +106,28 @@ printf 'resources:\n  hello:\n  - name: world\n    greeting: hi\n' \
 check hello "$TMP/hello/hello.so" "$TMP/hello.yaml"
 ok "plugin-hello passes" passes hello
 
+# examples/plugin-line: it changes a file, watches it with inotify (an fd
+# it must close in cleanup) and groups the lines of one file.
+mkdir "$TMP/line"
+"$CC" -std=c99 -Wall -Werror -fPIC -fvisibility=hidden -shared \
+	-I"$MGMT_TOP_SRCDIR/sdk/include" -o "$TMP/line/line.so" \
+	"$MGMT_TOP_SRCDIR/examples/plugin-line/line.c" >"$TMP/cc-line.out" 2>&1
+ok "plugin-line builds" [ $? -eq 0 ]
+{
+	echo "resources:"
+	echo "  line:"
+	echo "  - {name: a, path: $TMP/lines, line: alpha}"
+	echo "  - {name: b, path: $TMP/lines, line: beta}"
+	echo "  - {name: c, path: $TMP/lines, line: gamma, state: absent}"
+} >"$TMP/line.yaml"
+printf 'gamma\n' >"$TMP/lines"
+check line "$TMP/line/line.so" "$TMP/line.yaml"
+ok "plugin-line passes" passes line
+ok "plugin-line: group_cmp checked over its three lines" \
+	has line "^ok line: group_cmp symmetric and within group_key over 3 pairs$"
+ok "plugin-line: the file is as the sample wants" \
+	[ "$(cat "$TMP/lines")" = "$(printf 'alpha\nbeta')" ]
+
 # The fixture that breaks its promises.
 NC=$MGMT_FIXTURES_DIR/nonconforming.so
 cat >"$TMP/bad.yaml" <<Y
