@@ -119,18 +119,23 @@ headers_staged() {
 ok "the SDK headers, and only they, are installed" headers_staged
 
 # ---- the example plugin, built as a third party would ----------------------
-# A copy: the source tree may be read-only, and must stay clean.
-cp -R "$MGMT_TOP_SRCDIR/examples/plugin-hello" "$TMP/"
-chmod -R u+w,go-w "$TMP/plugin-hello"
-rm -f "$TMP/plugin-hello/hello.so"
-(
-	export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"
-	cd "$TMP/plugin-hello" && submake CFLAGS="-O2 -Wall -Wextra -Werror"
-) >"$TMP/build.out" 2>&1
-rc=$?
-ok "examples/plugin-hello builds from the staged SDK with pkg-config" \
-	expect_rc 0 "$TMP/build.out"
-[ "$rc" -eq 0 ] || finish
+# build_example NAME OUT: copy examples/NAME (the source tree may be
+# read-only, and must stay clean) and build it with its own Makefile and
+# the staged SDK's .pc alone, its output in OUT; stop here if it fails.
+build_example() {
+	cp -R "$MGMT_TOP_SRCDIR/examples/$1" "$TMP/"
+	chmod -R u+w,go-w "$TMP/$1"
+	rm -f "$TMP/$1"/*.so
+	(
+		export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"
+		cd "$TMP/$1" && submake CFLAGS="-O2 -Wall -Wextra -Werror"
+	) >"$2" 2>&1
+	rc=$?
+	ok "examples/$1 builds from the staged SDK with pkg-config" \
+		expect_rc 0 "$2"
+	[ "$rc" -eq 0 ] || finish
+}
+build_example plugin-hello "$TMP/build.out"
 ok "it was compiled against the staged headers" \
 	expect_grep "$TMP/build.out" -F -- "-I$dest$includedir"
 
@@ -223,17 +228,7 @@ nothing_ran() {
 ok "run refuses it too, before greeting anyone" nothing_ran
 
 # ---- the second example: an event-driven, grouped kind ---------------------
-cp -R "$MGMT_TOP_SRCDIR/examples/plugin-line" "$TMP/"
-chmod -R u+w,go-w "$TMP/plugin-line"
-rm -f "$TMP/plugin-line/line.so"
-(
-	export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"
-	cd "$TMP/plugin-line" && submake CFLAGS="-O2 -Wall -Wextra -Werror"
-) >"$TMP/line-build.out" 2>&1
-rc=$?
-ok "examples/plugin-line builds from the staged SDK with pkg-config" \
-	expect_rc 0 "$TMP/line-build.out"
-[ "$rc" -eq 0 ] || finish
+build_example plugin-line "$TMP/line-build.out"
 
 line_engine() {
 	"$MGMT_ENGINE" --no-default-plugins --plugins-dir "$TMP/plugin-line" "$@"
