@@ -455,9 +455,34 @@ static int try_file(struct load_ctx *c, const char *path, const char *dirwhy)
 
 /* Load every NAME.so of `dir`.  `explicit`: the user named it, so say when
  * it is missing or empty.  0 or -ENOMEM. */
+/* Why the plugins in `dir` must not be trusted (in `why`), or NULL. */
+static const char *dir_unsafe(const char *dir, char *why, size_t len)
+{
+	char rdir[PATH_MAX];
+
+	if (!realpath(dir, rdir)) {
+		snprintf(why, len, "cannot resolve %s: %s", dir,
+			 strerror(errno));
+		return why;
+	}
+	return loader_dir_chain_safe(rdir, why, len) < 0 ? why : NULL;
+}
+
+/* The end of a load: 0, or after running out of memory nothing kept. */
+static int load_end(struct load_ctx *c, int ret)
+{
+	free(c->seen);
+	if (ret < 0) {
+		log_msg(MGMT_LOG_ERROR, NULL, NULL,
+			"loading plugins: out of memory");
+		registry_free(c->r);
+	}
+	return ret;
+}
+
 static int load_dir(struct load_ctx *c, const char *dir, bool explicit)
 {
-	char rdir[PATH_MAX], dwhy[PATH_MAX + 128];
+	char dwhy[PATH_MAX + 128];
 	const char *dirwhy = NULL;
 	struct dirent **list;
 	int n, ret = 0;
@@ -480,16 +505,8 @@ static int load_dir(struct load_ctx *c, const char *dir, bool explicit)
 
 	/* Whoever can write the directory can add or swap entries, even
 	 * symlinks to files that are safe themselves. */
-	if (n > 0 && c->o->check_perms) {
-		if (!realpath(dir, rdir)) {
-			snprintf(dwhy, sizeof(dwhy), "cannot resolve %s: %s",
-				 dir, strerror(errno));
-			dirwhy = dwhy;
-		} else if (loader_dir_chain_safe(rdir, dwhy, sizeof(dwhy)) <
-			   0) {
-			dirwhy = dwhy;
-		}
-	}
+	if (n > 0 && c->o->check_perms)
+		dirwhy = dir_unsafe(dir, dwhy, sizeof(dwhy));
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX];
 
@@ -542,24 +559,16 @@ int registry_load(struct registry *r, const struct loader_opts *o)
 		ret = load_dir(&c, o->site_dir, false);
 	if (ret == 0 && o->use_builtin && o->builtin_dir)
 		ret = load_dir(&c, o->builtin_dir, false);
-
-	free(c.seen);
-	if (ret < 0) {
-		log_msg(MGMT_LOG_ERROR, NULL, NULL,
-			"loading plugins: out of memory");
-		registry_free(r);
-	}
-	return ret;
+	return load_end(&c, ret);
 }
 
 int registry_load_file(struct registry *r, const struct loader_opts *o,
 		       const char *path)
 {
 	struct load_ctx c = { .r = r, .o = o };
-	char dir[PATH_MAX], rdir[PATH_MAX], dwhy[PATH_MAX + 128];
+	char dir[PATH_MAX], dwhy[PATH_MAX + 128];
 	const char *dirwhy = NULL;
 	char *slash;
-	int ret;
 
 	memset(r, 0, sizeof(*r));
 	/* The directory it is in counts as it does for a plugins dir:
@@ -574,21 +583,7 @@ int registry_load_file(struct registry *r, const struct loader_opts *o,
 			dir[1] = '\0';
 		else
 			*slash = '\0';
-		if (!realpath(dir, rdir)) {
-			snprintf(dwhy, sizeof(dwhy), "cannot resolve %s: %s",
-				 dir, strerror(errno));
-			dirwhy = dwhy;
-		} else if (loader_dir_chain_safe(rdir, dwhy, sizeof(dwhy)) <
-			   0) {
-			dirwhy = dwhy;
-		}
+		dirwhy = dir_unsafe(dir, dwhy, sizeof(dwhy));
 	}
-	ret = try_file(&c, path, dirwhy);
-	free(c.seen);
-	if (ret < 0) {
-		log_msg(MGMT_LOG_ERROR, NULL, NULL,
-			"loading plugins: out of memory");
-		registry_free(r);
-	}
-	return ret;
+	return load_end(&c, try_file(&c, path, dirwhy));
 }
