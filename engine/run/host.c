@@ -81,7 +81,7 @@ void host_off_loop_thread(void)
 
 static bool on_loop(const mgmt_res *res, const char *what)
 {
-	if (!workers_on_worker() && !off_loop)
+	if (!off_loop)
 		return true;
 	if (res)
 		log_msg(MGMT_LOG_ERROR, res->kind->k.name, res->name,

@@ -34,9 +34,9 @@ size_t host_count_watches(const struct mgmt_res *res);
 typedef void (*host_dirty_fn)(struct mgmt_res *res);
 void host_set_dirty_hook(host_dirty_fn fn);
 
-/* The calling thread runs check_apply but is no worker of the pool (the
- * one plugin-check starts): the loop thread's services refuse it as they
- * refuse a worker. */
+/* The calling thread runs check_apply, not the loop: the loop thread's
+ * services refuse it.  Each worker of the pool calls it as it starts, and
+ * so does the thread plugin-check runs check_apply on. */
 void host_off_loop_thread(void);
 
 /* Release the kind-wide watches, free what host_set_* allocated: after the

@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 
 #include "util/log.h"
+#include "run/host.h"
 #include "run/workers.h"
 
 static __thread struct worker *self;
@@ -95,6 +96,7 @@ static void *worker_main(void *arg)
 	struct workers *w = me->w;
 
 	self = me;
+	host_off_loop_thread(); /* the loop's services are refused here */
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct job *j;
