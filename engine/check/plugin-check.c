@@ -239,12 +239,48 @@ static void judge_runs(struct pcheck *c, const char *who, const int r[4])
 }
 
 /* init, watch, the runs, cleanup, and what is left afterwards. */
+/* What a resource left behind after its cleanup: file descriptors opened
+ * since `before`, `left` watches of its own cleanup registered, `kinds`
+ * kind-wide watches more than before its init. */
+static void judge_cleanup(struct pcheck *c, const char *who,
+			  const struct fdset *before, size_t left, size_t kinds)
+{
+	char leaked[2048];
+	size_t nleaked = fds_new(before, leaked, sizeof(leaked));
+
+	if (nleaked)
+		verdict(c, false, who,
+			"%zu file descriptor%s opened while it ran %s still "
+			"open after cleanup: %s; close what init, watch and "
+			"check_apply opened for it in cleanup (a kind-wide one "
+			"once its last resource is cleaned up)",
+			nleaked, nleaked == 1 ? "" : "s",
+			nleaked == 1 ? "is" : "are", leaked);
+	if (left)
+		verdict(c, false, who,
+			"cleanup registered %zu watch%s for it: cleanup must "
+			"stop watching, not start",
+			left, left == 1 ? "" : "es");
+	if (kinds)
+		verdict(c, false, who,
+			"%zu kind-wide watch%s registered while it ran %s "
+			"still registered after its cleanup: unwatch a "
+			"kind-wide watch once the last resource using it is "
+			"cleaned up",
+			kinds, kinds == 1 ? "" : "es",
+			kinds == 1 ? "is" : "are");
+	if (!nleaked && !left && !kinds)
+		verdict(c, true, who,
+			"cleanup left no file descriptor open and no watch "
+			"registered");
+}
+
 static int check_one(struct pcheck *c, struct mgmt_res *r)
 {
 	const struct mgmt_kind *k = &r->kind->k;
 	struct fdset before;
 	char who[256], leaked[2048];
-	size_t kind_watches, nleaked, left;
+	size_t kind_watches, nleaked, left, now;
 	bool ran = true;
 	int rc;
 
@@ -314,15 +350,14 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 		}
 	}
 	if (ran) {
+		/* noop, apply, apply, noop; after an error, no more runs */
 		int res[4];
 
-		res[0] = call_check_apply(c, r, who, false);
-		res[1] = res[0] < 0 ? res[0] :
-				      call_check_apply(c, r, who, true);
-		res[2] = res[1] < 0 ? res[1] :
-				      call_check_apply(c, r, who, true);
-		res[3] = res[2] < 0 ? res[2] :
-				      call_check_apply(c, r, who, false);
+		for (int i = 0; i < 4; i++)
+			res[i] = i > 0 && res[i - 1] < 0 ?
+					 res[i - 1] :
+					 call_check_apply(c, r, who,
+							  i == 1 || i == 2);
 		judge_runs(c, who, res);
 	}
 	/* As the engine does: its watches go first, then cleanup. */
@@ -338,36 +373,10 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 	atomic_store(&watching, NULL);
 	sched_res_alone_free(r);
 
-	nleaked = fds_new(&before, leaked, sizeof(leaked));
+	now = host_count_watches(NULL);
+	judge_cleanup(c, who, &before, left,
+		      now > kind_watches ? now - kind_watches : 0);
 	free(before.fd);
-	if (nleaked)
-		verdict(c, false, who,
-			"%zu file descriptor%s opened while it ran %s still "
-			"open after cleanup: %s; close what init, watch and "
-			"check_apply opened for it in cleanup (a kind-wide one "
-			"once its last resource is cleaned up)",
-			nleaked, nleaked == 1 ? "" : "s",
-			nleaked == 1 ? "is" : "are", leaked);
-	if (left)
-		verdict(c, false, who,
-			"cleanup registered %zu watch%s for it: cleanup must "
-			"stop watching, not start",
-			left, left == 1 ? "" : "es");
-	if (host_count_watches(NULL) > kind_watches)
-		verdict(c, false, who,
-			"%zu kind-wide watch%s registered while it ran %s "
-			"still registered after its cleanup: unwatch a "
-			"kind-wide watch once the last resource using it is "
-			"cleaned up",
-			host_count_watches(NULL) - kind_watches,
-			host_count_watches(NULL) - kind_watches == 1 ? "" :
-								       "es",
-			host_count_watches(NULL) - kind_watches == 1 ? "is" :
-								       "are");
-	if (!nleaked && !left && host_count_watches(NULL) <= kind_watches)
-		verdict(c, true, who,
-			"cleanup left no file descriptor open and no watch "
-			"registered");
 	return 0;
 }
 
