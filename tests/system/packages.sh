@@ -51,15 +51,26 @@ sandbox_start packages
 # are in-memory overlays there.
 G=/etc/mgmt-engine/graph.d
 W=/srv/mgmt-test
-status_text() { sbx systemctl show -p StatusText --value mgmt-engine; }
+unit_prop() { sbx systemctl show -p "$1" --value mgmt-engine; }
+status_text() { unit_prop StatusText; }
 # converged N: STATUS= says N resources, all converged (guard 60 s).
-converged() {
-	wait_for 60 sh -c "[ \"\$(bash '$SBX_SCRIPT' exec '$SBX_NAME' systemctl show -p StatusText --value mgmt-engine)\" = 'converged: $1 resources, $1 converged, 0 failed' ]"
+status_converged() {
+	[ "$(status_text)" = "converged: $1 resources, $1 converged, 0 failed" ]
 }
+converged() { wait_for 60 status_converged "$1"; }
+# inside_has PATTERN CMD...: CMD, run inside, prints a line matching.
+inside_has() {
+	local pattern=$1
+	shift
+	sbx "$@" 2>/dev/null | grep -q -- "$pattern"
+}
+fails_inside() { ! sbx "$@"; }
 runs() { sbx sh -c "cat $W/runs 2>/dev/null | wc -l"; }
 
+fails_inside dpkg -i "$(deb mgmt-engine-plugin-svc)" >"$TMP/alone.out" 2>&1
+rc=$?
 ok "a plugin package alone is refused: no engine provides its ABI" \
-	sh -c "! bash '$SBX_SCRIPT' exec '$SBX_NAME' dpkg -i '$(deb mgmt-engine-plugin-svc)' >'$TMP/alone.out' 2>&1"
+	[ "$rc" -eq 0 ]
 ok "dpkg names the missing ABI" grep -q "mgmt-engine-abi-1" "$TMP/alone.out"
 sbx dpkg -i "$(deb mgmt-engine)" "$(deb mgmt-engine-plugin-svc)" \
 	"$(deb mgmt-engine-plugin-pkg)" "$(deb mgmt-engine-dev)" \
@@ -67,9 +78,13 @@ sbx dpkg -i "$(deb mgmt-engine)" "$(deb mgmt-engine-plugin-svc)" \
 rc=$?
 ok "dpkg -i installs the engine, its plugin packages and the SDK" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag_file "$TMP/install.out"
-ok "every package is installed" sh -c "bash '$SBX_SCRIPT' exec '$SBX_NAME' dpkg-query -W -f '\${Status}\n' mgmt-engine mgmt-engine-plugin-svc mgmt-engine-plugin-pkg mgmt-engine-dev | grep -vc 'install ok installed' | grep -qx 0"
-ok "the engine lists the packaged kinds" \
-	sh -c "bash '$SBX_SCRIPT' exec '$SBX_NAME' mgmt-engine plugins >'$TMP/plugins.out' 2>&1"
+ok "every package is installed" \
+	[ "$(sbx dpkg-query -W -f '${Status}\n' mgmt-engine \
+		mgmt-engine-plugin-svc mgmt-engine-plugin-pkg mgmt-engine-dev |
+		grep -c '^install ok installed$')" -eq 4 ]
+sbx mgmt-engine plugins >"$TMP/plugins.out" 2>&1
+rc=$?
+ok "the engine lists the packaged kinds" [ "$rc" -eq 0 ]
 for k in noop timer file exec svc pkg; do
 	ok "kind $k from the packaged plugin directory" \
 		grep -q "^  kind $k:" "$TMP/plugins.out"
@@ -137,10 +152,12 @@ ok "systemctl reload returns once the new graph runs (5 of 5)" [ "$good" -eq 5 ]
 sbx sh -c "printf 'resources:\n  file:\n  - {name: bad, path: relative}\n' >$G/40-broken.yaml"
 sbx systemctl reload mgmt-engine
 ok "STATUS= says the reload was refused" \
-	sh -c "bash '$SBX_SCRIPT' exec '$SBX_NAME' systemctl show -p StatusText --value mgmt-engine | grep -q 'last reload refused: 1 error'"
+	inside_has 'last reload refused: 1 error' \
+	systemctl show -p StatusText --value mgmt-engine
 ok "the service still runs" [ "$(sbx systemctl is-active mgmt-engine)" = active ]
 ok "the error is in the journal with its file:line:col" \
-	wait_for 10 sh -c "bash '$SBX_SCRIPT' exec '$SBX_NAME' journalctl -u mgmt-engine --no-pager | grep -q '$G/40-broken.yaml:3:[0-9]*: '"
+	wait_for 10 inside_has "$G/40-broken.yaml:3:[0-9]*: " \
+	journalctl -u mgmt-engine --no-pager
 ok "nothing ran again" [ "$(runs)" -eq 1 ]
 sbx rm -f "$G/40-broken.yaml"
 ok "without the broken part it converges again, no refusal" converged 11
@@ -160,13 +177,14 @@ ok "...the plugin's own lines with the plugin's (host->log_at)" \
 # ---- the watchdog: a wedged engine is restarted ---------------------------
 sbx sh -c "mkdir -p /run/systemd/system/mgmt-engine.service.d && printf '[Service]\nWatchdogSec=1s\nTimeoutAbortSec=2s\n' >/run/systemd/system/mgmt-engine.service.d/watchdog.conf && systemctl daemon-reload && systemctl restart mgmt-engine"
 ok "restarted with a 1 s watchdog" converged 11
-old=$(sbx systemctl show -p MainPID --value mgmt-engine)
-nr=$(sbx systemctl show -p NRestarts --value mgmt-engine)
+old=$(unit_prop MainPID)
+nr=$(unit_prop NRestarts)
+restarted_since() { [ "$(unit_prop NRestarts)" -gt "$1" ]; }
 sbx kill -STOP "$old"
 ok "a stopped loop misses the watchdog: systemd restarts the engine" \
-	wait_for 60 sh -c "[ \"\$(bash '$SBX_SCRIPT' exec '$SBX_NAME' systemctl show -p NRestarts --value mgmt-engine)\" -gt $nr ]"
+	wait_for 60 restarted_since "$nr"
 ok "...and it runs again" converged 11
-ok "...as a new process" [ "$(sbx systemctl show -p MainPID --value mgmt-engine)" != "$old" ]
+ok "...as a new process" [ "$(unit_prop MainPID)" != "$old" ]
 sbx sh -c "rm -r /run/systemd/system/mgmt-engine.service.d && systemctl daemon-reload"
 
 # ---- a third-party plugin package, from mgmt-engine-dev alone -------------
@@ -185,13 +203,14 @@ sbx sh -c "printf 'resources:\n  hello:\n  - {name: world}\n' >$G/50-hello.yaml"
 sbx systemctl restart mgmt-engine
 ok "after a restart the service runs the third party's kind" converged 12
 ok "...whose lines the journal shows, from the third party's source" \
-	wait_for 10 sh -c "bash '$SBX_SCRIPT' exec '$SBX_NAME' journalctl -u mgmt-engine -o json --no-pager MGMT_KIND=hello MGMT_RESOURCE=world | grep -q '\"CODE_FILE\":\"hello.c\"'"
+	wait_for 10 inside_has '"CODE_FILE":"hello.c"' journalctl \
+	-u mgmt-engine -o json --no-pager MGMT_KIND=hello MGMT_RESOURCE=world
 
 # ---- stop, purge ----------------------------------------------------------
 ok "systemctl stop" sbx systemctl stop mgmt-engine
-ok "...exits cleanly" [ "$(sbx systemctl show -p Result --value mgmt-engine)" = success ]
+ok "...exits cleanly" [ "$(unit_prop Result)" = success ]
 ok "...with status 0" \
-	[ "$(sbx systemctl show -p ExecMainStatus --value mgmt-engine)" = 0 ]
+	[ "$(unit_prop ExecMainStatus)" = 0 ]
 # What the administrator put in graph.d is theirs; take it away first.
 sbx rm -f "$G/10-base.yaml" "$G/20-more.yaml" "$G/30-link.yaml" \
 	"$G/50-hello.yaml"
@@ -209,6 +228,7 @@ for path in /usr/bin/mgmt-engine /etc/mgmt-engine /etc/default/mgmt-engine \
 done
 ok "purged: the plugin directory" \
 	sbx sh -c "! ls -d /usr/lib/*/mgmt-engine >/dev/null 2>&1"
-ok "dpkg knows none of them" sh -c "! bash '$SBX_SCRIPT' exec '$SBX_NAME' dpkg-query -W 'mgmt-engine*' 2>/dev/null | grep -q ."
+ok "dpkg knows none of them" \
+	[ -z "$(sbx dpkg-query -W 'mgmt-engine*' 2>/dev/null)" ]
 
 done_testing
