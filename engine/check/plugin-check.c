@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@
 struct pcheck {
 	const struct pcheck_opts *o;
 	unsigned nok, nfail;
+	bool said_wrong; /* the resource's member_result contradicted a run */
 };
 
 static void verdict(struct pcheck *c, bool ok, const char *who, const char *fmt,
@@ -146,16 +148,36 @@ static bool wait_ready(const struct pcheck *c, const char *who)
 	return atomic_load(&got_dirty);
 }
 
+static const char *result_name(int r)
+{
+	return r == MGMT_CONVERGED ? "CONVERGED" :
+	       r == MGMT_CHANGED   ? "CHANGED" :
+				     "an error";
+}
+
 /* check_apply(apply) of `res`, bounded by the timeout: if it does not
  * return, the verdict and the summary are written and the process exits,
  * its thread still running (it cannot be stopped safely). */
 static int call_check_apply(struct pcheck *c, struct mgmt_res *res,
 			    const char *who, bool apply)
 {
-	int result;
+	int result, said;
 
-	if (probe_check_apply(res, apply, c->o->timeout, &result))
+	if (probe_check_apply(res, apply, c->o->timeout, &result, &said)) {
+		if (said != INT_MIN && result <= MGMT_CHANGED &&
+		    (said < 0 ? result >= 0 : result < 0 || said != result) &&
+		    !c->said_wrong) {
+			c->said_wrong = true;
+			verdict(c, false, who,
+				"host->member_result said %s of it but "
+				"check_apply(apply=%s) returned %s: the return "
+				"must sum up the members' results (an error if "
+				"one failed, else MGMT_CHANGED if one changed)",
+				result_name(said), apply ? "true" : "false",
+				result_name(result));
+		}
 		return result;
+	}
 	verdict(c, false, who,
 		"check_apply(apply=%s) did not return within %g s: a "
 		"check_apply that may block for long must poll host->stop_fd "
@@ -167,13 +189,6 @@ static int call_check_apply(struct pcheck *c, struct mgmt_res *res,
 }
 
 /* ---- the checks ---- */
-
-static const char *result_name(int r)
-{
-	return r == MGMT_CONVERGED ? "CONVERGED" :
-	       r == MGMT_CHANGED   ? "CHANGED" :
-				     "an error";
-}
 
 /* Judge noop, apply, apply, noop. */
 static void judge_runs(struct pcheck *c, const char *who, const int r[4])
@@ -353,6 +368,7 @@ static int check_one(struct pcheck *c, struct mgmt_res *r)
 		/* noop, apply, apply, noop; after an error, no more runs */
 		int res[4];
 
+		c->said_wrong = false;
 		for (int i = 0; i < 4; i++)
 			res[i] = i > 0 && res[i - 1] < 0 ?
 					 res[i - 1] :

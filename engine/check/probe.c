@@ -24,6 +24,7 @@
 #include "check/plugin-check.h"
 #include "check/probe.h"
 #include "run/host.h"
+#include "run/sched.h"
 
 /* ---- time limits ---- */
 
@@ -79,7 +80,7 @@ void probe_disarm(void)
 struct call {
 	struct mgmt_res *res;
 	bool apply;
-	int result;
+	int result, reported;
 	bool done;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -88,13 +89,14 @@ struct call {
 static void *call_main(void *arg)
 {
 	struct call *k = arg;
-	int r;
+	int r, reported;
 
 	host_off_loop_thread(); /* watches from check_apply are refused */
-	r = k->res->kind->k.check_apply(k->res, k->res->params, k->apply);
+	r = sched_run_alone(k->res, k->apply, &reported);
 
 	pthread_mutex_lock(&k->lock);
 	k->result = r;
+	k->reported = reported;
 	k->done = true;
 	pthread_cond_signal(&k->cond);
 	pthread_mutex_unlock(&k->lock);
@@ -102,7 +104,7 @@ static void *call_main(void *arg)
 }
 
 bool probe_check_apply(struct mgmt_res *res, bool apply, double secs,
-		       int *result)
+		       int *result, int *reported)
 {
 	struct call *k = calloc(1, sizeof(*k));
 	pthread_condattr_t ca;
@@ -112,6 +114,7 @@ bool probe_check_apply(struct mgmt_res *res, bool apply, double secs,
 	int rc;
 
 	*result = -ENOMEM;
+	*reported = INT_MIN;
 	if (!k)
 		return true;
 	k->res = res;
@@ -150,6 +153,7 @@ bool probe_check_apply(struct mgmt_res *res, bool apply, double secs,
 	pthread_mutex_unlock(&k->lock);
 	pthread_join(t, NULL);
 	*result = k->result;
+	*reported = k->reported;
 	pthread_cond_destroy(&k->cond);
 	pthread_mutex_destroy(&k->lock);
 	free(k);

@@ -22,11 +22,12 @@ void probe_disarm(void);
 
 /* Run check_apply(apply) of `res` on a thread of its own (all signals
  * blocked, refused the loop thread's services as a worker is) and wait
- * for it at most `secs` seconds.  True with its return in *result (or
+ * for it at most `secs` seconds.  True with its return in *result and
+ * what host->member_result said of `res` in *reported (INT_MIN: nothing) (or
  * -errno when no thread could start); false when it did not return: the
  * thread is left running, and the caller must end the process. */
 bool probe_check_apply(struct mgmt_res *res, bool apply, double secs,
-		       int *result);
+		       int *result, int *reported);
 
 /* The open file descriptors of the process (from /proc/self/fd). */
 struct fdset {

@@ -435,6 +435,18 @@ static bool h_member_dirty(const mgmt_res *res)
 	return res_ok(res, "member_dirty") && res->run && res->run->job_dirty;
 }
 
+static void h_member_result(mgmt_res *res, int result)
+{
+	if (res_ok(res, "member_result") &&
+	    sched_member_result(res, result) < 0)
+		log_msg(MGMT_LOG_ERROR, res->kind->k.name, res->name,
+			"plugin %s reported a member result outside a "
+			"check_apply of its group; ignored (host->member_result "
+			"is for the check_apply that runs the group, about its "
+			"members)",
+			res->kind->plugin->desc.name);
+}
+
 /* Each kind's state directory (under the --prefix of the time), made once
  * and kept until host_fini, so that the string state_dir returns is
  * stable (host.h). */
@@ -533,6 +545,7 @@ static const struct mgmt_host table = {
 	.stop_fd = sched_stop_fd,
 	.abort_fd = sched_abort_fd,
 	.log_at = h_log_at,
+	.member_result = h_member_result,
 };
 
 const struct mgmt_host *host_table(void)

@@ -51,10 +51,15 @@ struct vertex {
 	bool queued;     /* in the run queue */
 	bool redo;       /* an event arrived while running */
 	bool failing;    /* its last run (or init) failed */
-	bool cut;        /* a run it waits for was stopped */
-	bool mark;       /* scratch, while a run is delivered */
-	int err;         /* of a run it waits for: the first error */
-	bool sema_wait;  /* queued on a semaphore, not the runq */
+	/* Failing, of its members those whose own last result was an error
+	 * (host->member_result): only their edges stay open (sched.c).  0:
+	 * the failure is the whole vertex's. */
+	uint32_t nheld;
+	bool held;      /* scratch, while propagate looks at a parent's edges */
+	bool cut;       /* a run it waits for was stopped */
+	bool mark;      /* scratch, while a run is delivered */
+	int err;        /* of a run it waits for: the first error */
+	bool sema_wait; /* queued on a semaphore, not the runq */
 	uint32_t *semas; /* indexes into the graph's semaphores: the
 				    * union of its members' meta.sema */
 	uint32_t nsemas;
@@ -97,6 +102,11 @@ struct res_run {
 	bool refresh;   /* a refresh not yet seen by a run */
 	bool job_dirty; /* what the running check_apply sees */
 	bool job_refresh;
+	/* Its own result in the run covering it (host->member_result),
+	 * written by the worker, read when the run ends. */
+	bool job_reported;
+	int job_result;
+	bool failed;        /* the last run covering it failed for it */
 	bool watch_pending; /* its watch is not ready yet */
 	bool in_watch;      /* its watch hook is running */
 	bool early_event;   /* an event came from inside that hook */
@@ -142,6 +152,8 @@ struct sched {
 	uint32_t *runq; /* ring of n + 1; a vertex is queued at most once */
 	uint32_t rq_head, rq_tail;
 	uint32_t *stack; /* n entries, for propagate */
+	bool *eopen;     /* per edge of g: does it count in its target's
+			  * nblock (its source is open for it) */
 	uint32_t *order; /* n entries: the vertices in dependency order */
 	struct vertex **touched; /* n entries: scratch for job_done */
 	struct run_job *jobs;    /* in flight, of this graph or one before */
@@ -217,12 +229,17 @@ void sched_dispatch(struct sched *s);
 bool sched_waits(const struct vertex *v);
 
 /* sched.c: how many resources are settled, failed, or neither (of the
- * failed, the first vertex in graph order). */
+ * failed, the first in graph order). */
 struct sched_counts {
 	uint32_t clean, failed, open;
-	const struct vertex *first_failed;
+	const struct mgmt_res *first_failed;
 };
 void sched_count(const struct sched *s, struct sched_counts *c);
+/* sched.c: how many of v's members failed (0 when it is not failing). */
+uint32_t sched_nfailed(const struct vertex *v);
+/* sched.c: set every edge's openness from its source, and every vertex's
+ * nblock, in dependency order (a graph just set up). */
+void sched_open_edges(struct sched *s);
 
 /* notify.c: the service manager's protocol (doc/service.md); each does
  * nothing when the engine was not started by one.  Loop thread.

@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +102,7 @@ void sched_dispatch(struct sched *s)
 			rr->job_dirty = rr->dirty;
 			rr->job_refresh = rr->refresh;
 			rr->dirty = rr->refresh = false;
+			rr->job_reported = rr->failed = false;
 			rr->job = j;
 		}
 		j->apply = !(s->o.noop || v->res->meta.noop);
@@ -120,40 +123,50 @@ static bool had_cause(const struct mgmt_res *m)
 	return m->run->job_dirty || m->run->job_refresh;
 }
 
-/* Job `j` ran and `changed` something (`applied`: for real, not in noop
- * mode): along the (per resource) edges of the graph its resources are in
- * now, send refreshes on notify edges, and wake the resources after it that
- * run whenever something before them changed.  A run that found everything
- * right wakes nobody: a file re-checked after its own write must not run
- * the exec after it again.  Nor does a member of a group that had nothing
- * to see in this run: the group ran for others, its check was a formality
- * (host->member_dirty says a plugin may skip it), so what comes after it
- * (an exec after a kept file, when a reload put a new file in its group)
- * does not run again.  A run none of whose members had a cause (which the
- * scheduler does not start) would still tell everyone. */
-static void tell_successors(struct sched *s, const struct run_job *j,
-			    bool changed, bool applied)
+/* Member `m`'s result in run `j`, which returned `r`: its own report
+ * (host->member_result), else `r`.  A run cut short counts as a whole. */
+static int member_rc(const struct run_job *j, const struct mgmt_res *m, int r)
+{
+	return m->run->job_reported && !(r < 0 && j->stopped) ?
+		       m->run->job_result :
+		       r;
+}
+
+/* Job `j` returned `r`: along the (per resource) edges of the graph its
+ * resources are in now, each member that changed something sends
+ * refreshes on notify edges (when the change was applied, not in noop
+ * mode), and wakes the resources after it that run whenever something
+ * before them changed.  A run that found everything right wakes nobody: a
+ * file re-checked after its own write must not run the exec after it
+ * again.  Of a group that did not report its members' results, neither
+ * does a member that had nothing to see in this run: the group ran for
+ * others, its check was a formality (host->member_dirty says a plugin may
+ * skip it), so what comes after it (an exec after a kept file, when a
+ * reload put a new file in its group) does not run again.  A run none of
+ * whose members had a cause (which the scheduler does not start) would
+ * still tell everyone. */
+static void tell_successors(struct sched *s, const struct run_job *j, int r)
 {
 	const struct graph *rg = s->rg;
 	bool some = false;
 
-	if (!changed)
-		return;
 	for (uint32_t i = 0; i < j->n && !some; i++)
 		some = had_cause(j->members[i]);
 	for (uint32_t i = 0; i < j->n; i++) {
 		const struct mgmt_res *m = j->members[i];
 		uint32_t from = m->run->index;
 
+		if (member_rc(j, m, r) != MGMT_CHANGED)
+			continue;
 		if (m->run->doomed || !m->run->vertex)
 			continue; /* not in this graph */
-		if (some && !had_cause(m))
+		if (!m->run->job_reported && some && !had_cause(m))
 			continue;
 		for (uint32_t e = rg->out_start[from];
 		     e < rg->out_start[from + 1]; e++) {
 			struct mgmt_res *t = s->plan.cfg->res[rg->edges[e].to];
 			struct vertex *tv = t->run->vertex;
-			bool notify = applied &&
+			bool notify = j->apply &&
 				      (rg->edges[e].flags & GRAPH_EDGE_NOTIFY);
 
 			if (tv == m->run->vertex)
@@ -191,6 +204,7 @@ static bool wake(struct sched *s, struct vertex *v)
 	}
 	if (!sched_start_members(s, v)) {
 		v->failing = true;
+		v->nheld = 0;
 		sched_set_state(v, V_FAILED);
 		return false;
 	}
@@ -208,8 +222,10 @@ static bool wake(struct sched *s, struct vertex *v)
 static void settle(struct sched *s, struct vertex *v)
 {
 	const struct meta *m = &v->res->meta;
+	const struct mgmt_res *who = v->res;
 	int r = v->err;
 	bool cut = v->cut;
+	char note[64] = "";
 
 	v->err = 0;
 	v->cut = false;
@@ -227,6 +243,7 @@ static void settle(struct sched *s, struct vertex *v)
 	if (r == 0) {
 		v->retries_left = m->retry;
 		v->failing = false;
+		v->nheld = 0;
 		if (v->redo) {
 			v->redo = false;
 			sched_set_state(v, V_DIRTY);
@@ -237,38 +254,49 @@ static void settle(struct sched *s, struct vertex *v)
 		return;
 	}
 	v->failing = true;
+	/* Which members failed (host->member_result): only they hold back
+	 * what comes after them, and the first of them is named. */
+	v->nheld = 0;
+	for (uint32_t i = v->nmembers; i-- > 0;)
+		if (v->members[i]->run->failed) {
+			v->nheld++;
+			who = v->members[i];
+		}
+	if (v->nheld && v->nheld < v->nmembers)
+		snprintf(note, sizeof(note),
+			 " (%u of the %u members of its group)", v->nheld,
+			 v->nmembers);
 	if (v->redo) {
 		/* something happened since it started: try again now */
 		v->redo = false;
-		sched_vlog(v, MGMT_LOG_WARN,
-			   "failed (error %d); an event came in "
-			   "meanwhile, trying again",
-			   r);
+		log_msg(MGMT_LOG_WARN, who->kind->k.name, who->name,
+			"failed (error %d)%s; an event came in meanwhile, "
+			"trying again",
+			r, note);
 		sched_set_state(v, V_DIRTY);
 		sched_enqueue(s, v);
 	} else if (v->retries_left != 0) {
 		if (v->retries_left > 0)
 			v->retries_left--;
 		if (v->retries_left < 0)
-			sched_vlog(v, MGMT_LOG_WARN,
-				   "failed (error %d); retrying in "
-				   "%lld ms",
-				   r, (long long)m->delay_ms);
+			log_msg(MGMT_LOG_WARN, who->kind->k.name, who->name,
+				"failed (error %d)%s; retrying in %lld ms", r,
+				note, (long long)m->delay_ms);
 		else
-			sched_vlog(v, MGMT_LOG_WARN,
-				   "failed (error %d); retrying in "
-				   "%lld ms (%lld retries left)",
-				   r, (long long)m->delay_ms,
-				   (long long)v->retries_left);
+			log_msg(MGMT_LOG_WARN, who->kind->k.name, who->name,
+				"failed (error %d)%s; retrying in %lld ms "
+				"(%lld retries left)",
+				r, note, (long long)m->delay_ms,
+				(long long)v->retries_left);
 		sched_set_state(v, V_RETRY);
 		s->nretry++;
 		stimer_start(s->loop, &v->retry_timer,
 			     (double)m->delay_ms / 1000., 0.);
 	} else {
-		sched_vlog(v, MGMT_LOG_ERROR,
-			   "failed (error %d)%s; resources after "
-			   "it wait until it succeeds",
-			   r, m->retry ? ", retries used up" : "");
+		log_msg(MGMT_LOG_ERROR, who->kind->k.name, who->name,
+			"failed (error %d)%s%s; resources after it wait until "
+			"it succeeds",
+			r, note, m->retry ? ", retries used up" : "");
 		sched_set_state(v, V_FAILED);
 	}
 }
@@ -314,38 +342,46 @@ void sched_job_done(struct sched *s, struct run_job *j)
 		struct res_run *rr = j->members[i]->run;
 
 		rr->job = NULL;
-		if (r < 0) { /* what the run saw is still to be seen */
+		if (member_rc(j, j->members[i], r) < 0) {
+			/* what the run saw is still to be seen */
 			rr->dirty |= rr->job_dirty;
 			rr->refresh |= rr->job_refresh;
 		}
 	}
-	if (r >= 0)
-		tell_successors(s, j, r == MGMT_CHANGED, j->apply);
+	tell_successors(s, j, r);
 	/* Where the result goes: each member's vertex now, or for one that a
 	 * reload changed or removed, the vertex of what replaces it. */
 	for (uint32_t i = 0; i < j->n; i++) {
 		struct mgmt_res *m = j->members[i];
-		struct res_run *rr = m->run;
+		struct res_run *rr = m->run, *to = rr;
 		struct vertex *v = rr->vertex;
+		int mr = member_rc(j, m, r);
 
 		if (rr->doomed) {
 			v = NULL;
+			to = NULL;
 			if (rr->heir) {
-				rr->heir->run->ancestor = NULL;
-				v = rr->heir->run->vertex;
+				to = rr->heir->run;
+				to->ancestor = NULL;
+				v = to->vertex;
 			}
 			sched_stop_resource(s, m);
 			free(m->run);
 			res_free(m);
 		}
-		if (!v || v->mark || !s->touched)
+		if (!v || !s->touched)
 			continue;
-		v->mark = true;
-		s->touched[ntouched++] = v;
-		if (cut) /* a dropped job was stopped too */
+		if (cut) { /* a dropped job was stopped too */
 			v->cut = true;
-		else if (r < 0 && v->err == 0)
-			v->err = r;
+		} else if (mr < 0) {
+			to->failed = true;
+			if (v->err == 0)
+				v->err = mr;
+		}
+		if (!v->mark) {
+			v->mark = true;
+			s->touched[ntouched++] = v;
+		}
 	}
 	free(j);
 	for (uint32_t i = 0; i < ntouched; i++) {
@@ -356,6 +392,36 @@ void sched_job_done(struct sched *s, struct run_job *j)
 		    !sched_waits(v))
 			settle(s, v);
 	}
+}
+
+int sched_member_result(struct mgmt_res *res, int result)
+{
+	struct res_run *rr = res->run;
+
+	if (!tl_job || !rr || rr->job != tl_job)
+		return -EINVAL;
+	rr->job_result = result > MGMT_CHANGED ? MGMT_CHANGED : result;
+	rr->job_reported = true;
+	return 0;
+}
+
+int sched_run_alone(struct mgmt_res *res, bool apply, int *reported)
+{
+	struct vertex *v = res->run->vertex;
+	struct run_job *j = job_new(v);
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	res->run->job_reported = false;
+	res->run->job = j;
+	tl_job = j;
+	r = res->kind->k.check_apply(res, res->params, apply);
+	tl_job = NULL;
+	res->run->job = NULL;
+	free(j);
+	*reported = res->run->job_reported ? res->run->job_result : INT_MIN;
+	return r;
 }
 
 size_t sched_group_members(const struct mgmt_res *res,

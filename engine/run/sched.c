@@ -10,11 +10,15 @@
  * another thread goes through a locked list and the same ev_async.
  *
  * Ordering.  A vertex is *open* while it is not clean or while any parent is
- * open; `nblock` counts a vertex's open parents.  So a dirty vertex with
- * nblock == 0 has no dirty, running, retrying or failed ancestor and may
- * run: parents always settle before children, and a failure blocks exactly
- * its descendants.  Openness changes are pushed down the graph with an
- * explicit stack (a 100,000-vertex chain must not recurse).
+ * open, and an open vertex holds back its children: `nblock` counts a
+ * vertex's open in-edges (`eopen`).  So a dirty vertex with nblock == 0 has
+ * no dirty, running, retrying or failed ancestor and may run: parents
+ * always settle before children, and a failure blocks exactly its
+ * descendants.  A group whose plugin reported each member's result
+ * (host->member_result) and failed for some of them holds back only what
+ * comes after those (`nheld`): its other edges close as if it were clean.
+ * Changes are pushed down the graph with an explicit stack (a
+ * 100,000-vertex chain must not recurse).
  *
  * Groups.  A vertex is a group of resources (engine/run/plan.c); one
  * check_apply of the leader covers them all, while events, refreshes and
@@ -54,9 +58,45 @@
 
 static struct sched *cur;
 
-static bool is_open(const struct vertex *v)
+/* Failing for some members only, its parents settled: only the edges from
+ * those members hold. */
+static bool partial(const struct vertex *v)
 {
+	return v->nheld > 0 && v->nblock == 0 &&
+	       (v->state == V_FAILED || v->state == V_RETRY);
+}
+
+/* Mark (`on`) or unmark the vertices a failed member of `v` has an edge
+ * to. */
+static void mark_held(const struct sched *s, const struct vertex *v, bool on)
+{
+	const struct graph *rg = s->rg;
+
+	for (uint32_t i = 0; i < v->nmembers; i++) {
+		uint32_t from = v->members[i]->run->index;
+
+		if (!v->members[i]->run->failed)
+			continue;
+		for (uint32_t e = rg->out_start[from];
+		     e < rg->out_start[from + 1]; e++)
+			s->v[s->plan.cfg->res[rg->edges[e].to]->run->vertex->id]
+				.held = on;
+	}
+}
+
+/* Does edge `e` out of `v` hold its target back?  (While `v` is partial,
+ * its targets are marked.) */
+static bool edge_open(const struct sched *s, const struct vertex *v, uint32_t e,
+		      bool part)
+{
+	if (part)
+		return s->v[s->g->edges[e].to].held;
 	return v->state != V_CLEAN || v->nblock > 0;
+}
+
+uint32_t sched_nfailed(const struct vertex *v)
+{
+	return !v->failing ? 0 : v->nheld ? v->nheld : v->nmembers;
 }
 
 void sched_enqueue(struct sched *s, struct vertex *v)
@@ -68,45 +108,70 @@ void sched_enqueue(struct sched *s, struct vertex *v)
 	s->rq_tail = (s->rq_tail + 1) % (s->n + 1);
 }
 
-/* `v` was open (`was_open`) before its state changed: push the change of
- * openness to its descendants.  Every vertex on the stack changed the same
- * way, so one direction serves the whole walk. */
-static void propagate(struct sched *s, struct vertex *v, bool was_open)
+/* `v`'s state changed: push the change of its edges' openness down the
+ * graph.  A child's own edges can change only when its nblock leaves or
+ * reaches 0.  Every state change either only opens edges or only closes
+ * them (a failure closes, running or dirty opens), and so does every
+ * change of nblock it causes: each vertex crosses 0 at most once per walk,
+ * and n entries of stack suffice. */
+static void propagate(struct sched *s, struct vertex *v)
 {
-	bool opening = is_open(v);
 	uint32_t *stack = s->stack, sp = 0;
 
-	if (opening == was_open || graph_out_degree(s->g, v->id) == 0)
+	if (graph_out_degree(s->g, v->id) == 0)
 		return;
-	/* A vertex flips at most once per walk, so n entries suffice. */
 	stack[sp++] = v->id;
 	while (sp) {
-		uint32_t u = stack[--sp];
+		const struct vertex *u = &s->v[stack[--sp]];
+		bool part = partial(u);
 
-		for (uint32_t e = s->g->out_start[u];
-		     e < s->g->out_start[u + 1]; e++) {
+		if (part)
+			mark_held(s, u, true);
+		for (uint32_t e = s->g->out_start[u->id];
+		     e < s->g->out_start[u->id + 1]; e++) {
 			struct vertex *c = &s->v[s->g->edges[e].to];
-			bool cwas = is_open(c);
+			bool open = edge_open(s, u, e, part);
 
-			if (opening) {
-				c->nblock++;
-			} else {
-				c->nblock--;
-				if (c->nblock == 0 && c->state == V_DIRTY)
-					sched_enqueue(s, c);
-			}
-			if (is_open(c) != cwas)
+			if (open == s->eopen[e])
+				continue;
+			s->eopen[e] = open;
+			if (open && c->nblock++ == 0) {
 				stack[sp++] = c->id;
+			} else if (!open && --c->nblock == 0) {
+				if (c->state == V_DIRTY)
+					sched_enqueue(s, c);
+				stack[sp++] = c->id;
+			}
 		}
+		if (part)
+			mark_held(s, u, false);
 	}
 }
 
 void sched_set_state(struct vertex *v, enum vstate st)
 {
-	bool was = is_open(v);
-
 	v->state = st;
-	propagate(v->s, v, was);
+	propagate(v->s, v);
+}
+
+void sched_open_edges(struct sched *s)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		s->v[i].nblock = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct vertex *v = &s->v[s->order[i]];
+		bool part = partial(v);
+
+		if (part)
+			mark_held(s, v, true);
+		for (uint32_t e = s->g->out_start[v->id];
+		     e < s->g->out_start[v->id + 1]; e++) {
+			s->eopen[e] = edge_open(s, v, e, part);
+			s->v[s->g->edges[e].to].nblock += s->eopen[e];
+		}
+		if (part)
+			mark_held(s, v, false);
+	}
 }
 
 void sched_count(const struct sched *s, struct sched_counts *c)
@@ -116,9 +181,12 @@ void sched_count(const struct sched *s, struct sched_counts *c)
 		const struct vertex *v = &s->v[i];
 
 		if (v->failing) {
-			c->failed += v->nmembers;
-			if (!c->first_failed)
-				c->first_failed = v;
+			c->failed += sched_nfailed(v);
+			c->clean += v->nmembers - sched_nfailed(v);
+			for (uint32_t k = 0;
+			     !c->first_failed && k < v->nmembers; k++)
+				if (!v->nheld || v->members[k]->run->failed)
+					c->first_failed = v->members[k];
 		} else if (v->state == V_CLEAN) {
 			c->clean += v->nmembers;
 		} else {
@@ -132,7 +200,7 @@ void sched_count(const struct sched *s, struct sched_counts *c)
 static void log_converged(const struct sched *s)
 {
 	struct sched_counts c;
-	const struct vertex *first;
+	const struct mgmt_res *first;
 
 	sched_count(s, &c);
 	first = c.first_failed;
@@ -143,7 +211,7 @@ static void log_converged(const struct sched *s)
 	log_info("converged with failures: %u resource(s) failed (the first: "
 		 "%s[%s]) and %u wait for them; an event on a failed one tries "
 		 "it again",
-		 c.failed, first->res->kind->k.name, first->res->name, c.open);
+		 c.failed, first->kind->k.name, first->name, c.open);
 }
 
 static void check_converged(struct sched *s)
@@ -396,8 +464,7 @@ static int exit_status(const struct sched *s)
 	int nfailed = 0;
 
 	for (uint32_t i = 0; i < s->n; i++)
-		if (s->v[i].failing)
-			nfailed += (int)s->v[i].nmembers;
+		nfailed += (int)sched_nfailed(&s->v[i]);
 	if (nfailed) {
 		log_error("%d resource(s) failed", nfailed);
 		return 1;

@@ -58,6 +58,10 @@ void sched_dirty(struct mgmt_res *res);
 size_t sched_group_members(const struct mgmt_res *res,
 			   struct mgmt_res *const **members);
 
+/* From the host table: `res`'s own result in the check_apply running on
+ * this thread; -EINVAL when no run on this thread covers it. */
+int sched_member_result(struct mgmt_res *res, int result);
+
 /* From the outside source (loop thread): compile the graph file again,
  * with what prepare merges, and swap it in (doc/reload.md). */
 void sched_reload(void);
@@ -77,6 +81,11 @@ int sched_abort_fd(void);
  * sched_res_alone_free undoes it (after its watches were released). */
 int sched_res_alone(struct mgmt_res *r);
 void sched_res_alone_free(struct mgmt_res *r);
+/* check_apply of `r` (set up by sched_res_alone) on this thread, as a
+ * worker runs it, so that the host services see a run: returns what it
+ * returned;
+ * `*reported` is what host->member_result said of `r`, or INT_MIN. */
+int sched_run_alone(struct mgmt_res *r, bool apply, int *reported);
 
 /* Write the plan's graph as dot to `path` ("-": stdout). */
 int sched_write_dot(const struct plan *p, const char *path);

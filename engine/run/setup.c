@@ -212,10 +212,11 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 	s->members = calloc(cfg->nres ? cfg->nres : 1, sizeof(*s->members));
 	s->runq = calloc((size_t)s->n + 1, sizeof(*s->runq));
 	s->stack = calloc((size_t)s->n + 1, sizeof(*s->stack));
+	s->eopen = calloc(s->g->nedges ? s->g->nedges : 1, sizeof(*s->eopen));
 	s->order = calloc(s->n ? s->n : 1, sizeof(*s->order));
 	s->touched = calloc(s->n ? s->n : 1, sizeof(*s->touched));
-	if (!s->v || !s->members || !s->runq || !s->stack || !s->order ||
-	    !s->touched)
+	if (!s->v || !s->members || !s->runq || !s->stack || !s->eopen ||
+	    !s->order || !s->touched)
 		return -ENOMEM;
 	s->rq_head = s->rq_tail = 0;
 	for (uint32_t i = 0; i < cfg->nres; i++) {
@@ -267,20 +268,8 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 		return -ELOOP;
 	}
 	start_resources(s);
-	/* Openness in dependency order: a vertex is open while it is not
-	 * clean or any parent is open.  Then queue what may run. */
-	for (uint32_t i = 0; i < s->n; i++) {
-		struct vertex *v = &s->v[s->order[i]];
-
-		v->nblock = 0;
-		for (uint32_t e = s->g->in_start[v->id];
-		     e < s->g->in_start[v->id + 1]; e++) {
-			const struct vertex *p =
-				&s->v[s->g->edges[s->g->in_edge[e]].from];
-
-			v->nblock += p->state != V_CLEAN || p->nblock > 0;
-		}
-	}
+	/* Openness in dependency order, then queue what may run. */
+	sched_open_edges(s);
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[s->order[i]];
 
@@ -314,6 +303,7 @@ void sched_graph_teardown(struct sched *s)
 	free(s->v);
 	free(s->runq);
 	free(s->stack);
+	free(s->eopen);
 	free(s->order);
 	free(s->touched);
 	free(s->members);
@@ -322,6 +312,7 @@ void sched_graph_teardown(struct sched *s)
 	plan_free(&s->plan);
 	s->v = NULL;
 	s->runq = s->stack = s->order = s->sema_idx = NULL;
+	s->eopen = NULL;
 	s->touched = NULL;
 	s->members = NULL;
 	s->semas = NULL;

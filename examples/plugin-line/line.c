@@ -239,6 +239,25 @@ static int replace(mgmt_res *res, const char *path, const char *out, size_t n,
 }
 
 /*
+ * Each member's own result (SDK 1.3; an older engine takes the return value
+ * for all): a line that was already right converged, even when the write
+ * failed, so only the members that needed the write, and what comes after
+ * them, are held back by its failure.
+ */
+static void report_members(mgmt_res *const *m, size_t nm, const char *text,
+			   int rc)
+{
+	for (size_t i = 0; i < nm; i++) {
+		const struct line *l =
+			(const struct line *)mgmt_res_params(m[i]);
+		int has = text && has_line(text, l->line);
+
+		mgmt_member_result(
+			m[i], has == (l->state == 0) ? MGMT_CONVERGED : rc);
+	}
+}
+
+/*
  * Worker thread, for the leader of a group: every member is a line of the
  * same file (group_cmp saw to it).  Read the file once, see which members
  * are not as wanted, and with apply write it once: the unwanted lines
@@ -271,6 +290,7 @@ static int line_check_apply(mgmt_res *res, void *p, bool apply)
 		}
 	}
 	if (!wrong || !apply) {
+		report_members(m, nm, text, MGMT_CHANGED);
 		free(text);
 		return wrong ? MGMT_CHANGED : MGMT_CONVERGED;
 	}
@@ -281,6 +301,7 @@ static int line_check_apply(mgmt_res *res, void *p, bool apply)
 		       1;
 	out = (char *)malloc(cap);
 	if (!out) {
+		report_members(m, nm, text, MGMT_ERROR);
 		free(text);
 		return MGMT_ERROR;
 	}
@@ -311,6 +332,7 @@ static int line_check_apply(mgmt_res *res, void *p, bool apply)
 	rc = replace(res, lead->path, out, n,
 		     stat(lead->path, &st) == 0 ? st.st_mode & 07777 : 0644);
 	free(out);
+	report_members(m, nm, text, rc < 0 ? rc : MGMT_CHANGED);
 	free(text);
 	return rc < 0 ? rc : MGMT_CHANGED;
 }

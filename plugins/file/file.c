@@ -424,6 +424,41 @@ static bool stopper_fired(struct stopper *s, bool wrote)
 	return poll(&pfd, 1, 0) > 0;
 }
 
+/* A group's members' own results (host->member_result), and which of them
+ * wait for their directory's flush; NULL (nothing reported) for a file
+ * alone or when there is no memory for them. */
+struct results {
+	int *rc;
+	bool *dchg;
+};
+
+static void results_init(struct results *r, size_t n)
+{
+	r->rc = n > 1 ? calloc(n, sizeof(*r->rc) + sizeof(*r->dchg)) : NULL;
+	r->dchg = r->rc ? (bool *)(r->rc + n) : NULL;
+}
+
+static void results_set(struct results *r, size_t i, int rc, bool dchg)
+{
+	if (!r->rc)
+		return;
+	if (r->rc[i] >= 0)
+		r->rc[i] = rc;
+	r->dchg[i] |= dchg;
+}
+
+/* Report each member; a failed flush fails every member whose directory
+ * entry changed (a group is one directory: file_group_cmp). */
+static void results_report(struct results *r, mgmt_res *const *members,
+			   size_t n, bool flush_failed)
+{
+	for (size_t i = 0; r->rc && i < n; i++)
+		mgmt_member_result(members[i], flush_failed && r->dchg[i] ?
+						       MGMT_ERROR :
+						       r->rc[i]);
+	free(r->rc);
+}
+
 static int file_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	mgmt_res *const *members = NULL;
@@ -431,7 +466,8 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 	size_t n = mgmt_host->group_members(res, &members), left = 0;
 	struct dirset ds = { .n = 0 };
 	struct stopper stop;
-	bool failed = false, changed = false, swept = !apply;
+	struct results rs;
+	bool failed = false, changed = false, swept = !apply, unflushed = false;
 	/* In a group, a member without an event since its last good run
 	 * cannot have moved: 10,000 files in one directory, one rewritten,
 	 * is one check, not 10,000. */
@@ -445,6 +481,7 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 		n = 1;
 	}
 	stopper_init(&stop, n);
+	results_init(&rs, n);
 	for (size_t i = 0; i < n; i++) {
 		struct file *f =
 			members[i] == res ? p : mgmt_res_params(members[i]);
@@ -460,6 +497,7 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 			continue;
 		if (!f) {
 			failed = true;
+			results_set(&rs, i, MGMT_ERROR, false);
 			continue;
 		}
 		r = file_check_apply_one(members[i], f, apply, &dchg);
@@ -467,8 +505,11 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 			failed = true;
 		else if (r == MGMT_CHANGED)
 			changed = true;
-		if (dchg && dirset_add(&ds, members[i], f) < 0)
+		if (dchg && dirset_add(&ds, members[i], f) < 0) {
 			failed = true;
+			r = MGMT_ERROR;
+		}
+		results_set(&rs, i, r, dchg);
 		if (i + 1 < n && stopper_fired(&stop, r == MGMT_CHANGED)) {
 			left = n - i - 1;
 			break;
@@ -477,7 +518,8 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 	/* also when stopping: what was written must be on disk */
 	for (size_t i = 0; i < ds.n; i++)
 		if (flush_dir(ds.d[i].res, ds.d[i].path, ds.d[i].len) < 0)
-			failed = true;
+			failed = unflushed = true;
+	results_report(&rs, members, n, unflushed);
 	if (left) {
 		mgmt_info(res,
 			  "stop signal: %zu of %zu files left unchecked (each "

@@ -201,6 +201,7 @@ struct member {
 	const char *chosen;    /* the id to act on */
 	enum pkg_action act;
 	bool failed;
+	bool done; /* its act succeeded */
 };
 
 struct run {
@@ -370,10 +371,11 @@ static int act_all(struct run *run, enum pkg_action a)
 		pk_logf(&run->log, MGMT_LOG_INFO,
 			"Set(%s) success: %s %s in one transaction (%.1f s)",
 			run->m[0].p->state, act_done[a], list, mono_now() - t0);
-	else
-		for (size_t i = 0; i < run->n; i++)
-			if (run->m[i].act == a)
-				run->m[i].failed = true;
+	for (size_t i = 0; i < run->n; i++)
+		if (run->m[i].act == a) {
+			run->m[i].failed = rc != 0;
+			run->m[i].done = rc == 0;
+		}
 	pk_result_free(&r);
 	free(ids);
 	return rc < 0 ? rc : 1;
@@ -405,8 +407,10 @@ static int gather(struct run *run, mgmt_res *res, void *p)
 	}
 	for (size_t i = 0; i < n; i++) {
 		all[i] = mgmt_res_name(members[i]);
-		if (n > 1 && moved && !moved(members[i]))
+		if (n > 1 && moved && !moved(members[i])) {
+			mgmt_member_result(members[i], MGMT_CONVERGED);
 			continue;
+		}
 		run->m[run->n].res = members[i];
 		run->m[run->n].p =
 			members[i] == res ? p : mgmt_res_params(members[i]);
@@ -485,9 +489,19 @@ static int pkg_check_apply(mgmt_res *res, void *p, bool apply)
 		}
 	}
 	for (size_t i = 0; i < run.n; i++) {
-		failed |= run.m[i].failed;
-		if (!run.m[i].failed)
-			run.m[i].p->failed_as = PKG_ACT_NONE;
+		const struct member *m = &run.m[i];
+		bool acts = m->act != PKG_ACT_NONE && m->act != PKG_ACT_MISSING;
+		/* its act did not run: the stop signal came first */
+		bool undone = apply && acts && !m->done && !m->failed;
+
+		failed |= m->failed || undone;
+		if (!m->failed && !undone)
+			m->p->failed_as = PKG_ACT_NONE;
+		/* Each member's own result, so that a package that failed
+		 * holds back only what comes after it. */
+		mgmt_member_result(m->res, m->failed || undone ? MGMT_ERROR :
+					   acts                ? MGMT_CHANGED :
+								 MGMT_CONVERGED);
 	}
 	rc = 0;
 out:

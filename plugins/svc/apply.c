@@ -553,6 +553,13 @@ int svc_check_apply(mgmt_res *res, void *p, bool apply)
 	for (size_t i = 0; i < n; i++) {
 		struct call *c = &cs[i];
 
+		/* each member's own result: only a failed one holds back
+		 * what comes after it */
+		if (n > 1)
+			mgmt_member_result(c->res, c->skip    ? MGMT_CONVERGED :
+						   c->r < 0   ? MGMT_ERROR :
+						   c->changed ? MGMT_CHANGED :
+								MGMT_CONVERGED);
 		if (c->skip)
 			continue;
 		changed |= c->changed;

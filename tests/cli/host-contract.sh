@@ -6,7 +6,8 @@
 # and one line naming the plugin and resource; state_dir returns one stable
 # string; a watch the engine removed before cleanup may be unwatched in
 # cleanup without harm (under ASan a freed handle would be caught) and
-# without an error line.
+# without an error line; member_result outside check_apply is refused with
+# one line.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 cat >"$TMP/g.yaml" <<Y
@@ -30,6 +31,8 @@ ok "cleanup ran (and unwatched the removed watch)" \
 	grep -q "^cleanup c " "$TMP/rec"
 ok "unwatching a watch the engine removed logs nothing" \
 	sh -c "! grep -q 'invalid watch handle' '$TMP/log'"
-ok "no error but the refusal" \
-	[ "$(grep -c ' error ' "$TMP/log")" -eq 1 ]
+ok "member_result from the watch hook is refused, in one line" \
+	[ "$(grep -c "Test\[c\]: plugin testres reported a member result outside a check_apply of its group; ignored" "$TMP/log")" -eq 1 ]
+ok "no error but the two refusals" \
+	[ "$(grep -c ' error ' "$TMP/log")" -eq 2 ]
 done_testing

@@ -5,7 +5,8 @@
 # so it is idempotent; timer), so does examples/plugin-hello built from the
 # tree, and the fixture nonconforming.so fails with the line for each
 # promise it breaks: a kind that never converges, a lying noop, an fd leaked
-# from init, an asymmetric group_cmp, a watch that stays pending, and (one
+# from init, an asymmetric group_cmp, a watch that stays pending, a member
+# result its return value contradicts, and (one
 # run each, so the other verdicts are seen) a check_apply and a watch that
 # never return.  Also the exit status of bad usage and of a sample that does
 # not compile.
@@ -152,12 +153,16 @@ resources:
   - name: w
   pending:
   - name: p
+  split:
+  - name: s
 Y
 check bad "$NC" "$TMP/bad.yaml" --timeout 1
 ok "nonconforming: exit 1" [ "$st" -eq 1 ]
 ok "nonconforming: it loads" has bad "^ok .*nonconforming.so: loads: plugin nonconforming 1.0"
 ok "never converges: not idempotent" \
 	has bad "^FAIL neverconv\[n\]: not idempotent: a second apply right after the first returned MGMT_CHANGED"
+ok "a member result the return value contradicts" \
+	has bad "^FAIL split\[s\]: host->member_result said an error of it but check_apply(apply=false) returned CONVERGED: the return must sum up"
 ok "a lying noop" \
 	has bad "^FAIL liar\[l\]: noop said it would change nothing (check_apply with apply=false returned MGMT_CONVERGED), then apply changed something"
 ok "an fd leaked from init, named" \
@@ -180,7 +185,7 @@ ok "a watch that stays pending" \
 	has bad "^FAIL pending\[p\]: watch returned MGMT_WATCH_PENDING but host->dirty did not come within 1 s"
 ok "what conforms still passes" has bad "^ok leaky\[k\]: idempotent"
 ok "the summary counts the failures" \
-	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 9 failed$"
+	has bad "^FAIL .*nonconforming.so: [0-9]* ok, 10 failed$"
 
 # Refused by the loader: a verdict, exit 1.  (The fixtures' directory also
 # holds plugins that crash as they load: only the file named is loaded.)

@@ -17,6 +17,10 @@
  *                            while another run covered it: the engine must
  *                            never let that happen, across reloads too
  *   contract ...             the `contract` probes (see contract_run)
+ *   mresult MEMBER MRUN RUN RESULT
+ *                            `report`: the leader's run RUN reported
+ *                            MEMBER's own result (of its own run MRUN,
+ *                            0 when it was skipped as not dirty)
  *   signal NAME SIGNUM       services: its SIGUSR1 watch was called
  *   services ...             the `services` probes (see services_run)
  */
@@ -61,6 +65,8 @@ struct test {
 	bool deaf;         /* ... and hold ignores the stop signal */
 	bool contract;     /* probe the host's contract (see test_watch) */
 	bool services;     /* probe the host's services (see services_run) */
+	bool report; /* as leader: each member by its own fail and changes,
+		      * reported by host->member_result (see report_members) */
 	/* runtime */
 	mgmt_watch *kept; /* contract: a watch unwatched in cleanup */
 	int joined; /* members group told this leader of since group_reset */
@@ -116,6 +122,9 @@ static const struct mgmt_param test_params[] = {
 	MGMT_PARAM(struct test, services, MGMT_PARAM_BOOL, "false", 0,
 		   "probe the host's services: watch_signal (SIGUSR1), "
 		   "hostname, now, name, kind, params"),
+	MGMT_PARAM(struct test, report, MGMT_PARAM_BOOL, "false", 0,
+		   "as a group's leader, run each member by its own fail and "
+		   "changes and report each result"),
 	MGMT_PARAM_END,
 };
 
@@ -319,6 +328,39 @@ static void services_run(mgmt_res *res, void *p, int run)
 	       b);
 }
 
+/* report: the members after the leader, each by its own fail and
+ * changes (counted in its own runs), skipped when it cannot have moved;
+ * each result reported; returns the sum of the leader's `r` and theirs. */
+static int report_members(mgmt_res *res, struct test *t, int run, int r)
+{
+	mgmt_res *const *m;
+	size_t n = mgmt_host->group_members(res, &m);
+	bool failed = r < 0, changed = r == MGMT_CHANGED;
+
+	mgmt_member_result(res, r);
+	for (size_t i = 1; i < n; i++) {
+		struct test *mt = mgmt_res_params(m[i]);
+		int mrun = 0, mr = MGMT_CONVERGED;
+
+		if (mgmt_host->member_dirty(m[i])) {
+			mrun = atomic_fetch_add(&mt->runs, 1) + 1;
+			if (mrun <= mt->fail) {
+				mgmt_error(m[i], "failing on purpose (run %d)",
+					   mrun);
+				mr = MGMT_ERROR;
+			} else if (mrun <= mt->changes) {
+				mr = MGMT_CHANGED;
+			}
+		}
+		mgmt_member_result(m[i], mr);
+		record(t, "mresult %s %d %d %d\n", mgmt_res_name(m[i]), mrun,
+		       run, mr);
+		failed |= mr < 0;
+		changed |= mr == MGMT_CHANGED;
+	}
+	return failed ? MGMT_ERROR : changed ? MGMT_CHANGED : MGMT_CONVERGED;
+}
+
 static int test_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	struct test *t = p;
@@ -352,6 +394,8 @@ static int test_check_apply(mgmt_res *res, void *p, bool apply)
 	} else if (r == 0 && run <= t->changes) {
 		r = MGMT_CHANGED;
 	}
+	if (t->report)
+		r = report_members(res, t, run, r);
 	if (mgmt_host->refreshed(res))
 		record(t, "refreshed %s %d\n", mgmt_res_name(res), run);
 	{
@@ -456,6 +500,8 @@ static int test_watch(mgmt_res *res, void *p)
 	if (t->contract &&
 	    !(t->kept = mgmt_host->watch_timer(res, 60, 0, on_never, t)))
 		return MGMT_ERROR;
+	if (t->contract) /* outside check_apply: refused, one line */
+		mgmt_host->member_result(res, MGMT_CHANGED);
 	if (t->services && services_watch(res, t) < 0)
 		return MGMT_ERROR;
 

@@ -447,6 +447,118 @@ START_TEST(group_change_wakes_only_after_dirty_members)
 }
 END_TEST
 
+/* The graph of the member_result tests: a leads a group with b (leader a:
+ * first by name); x comes after a, and z after x; y comes after b.  b fails
+ * always.  EXTRA is the leader's extra parameters. */
+#define GROUP_FAIL_YAML(EXTRA)                                                 \
+	"resources:\n"                                                         \
+	"  test:\n"                                                            \
+	"  - {name: a, record: REC, group: g" EXTRA "}\n"                      \
+	"  - {name: b, record: REC, group: g, fail: 100}\n"                    \
+	"  - {name: x, record: REC}\n"                                         \
+	"  - {name: y, record: REC}\n"                                         \
+	"  - {name: z, record: REC}\n"                                         \
+	"edges:\n"                                                             \
+	"- {from: {kind: test, name: a}, to: {kind: test, name: x}}\n"         \
+	"- {from: {kind: test, name: x}, to: {kind: test, name: z}}\n"         \
+	"- {from: {kind: test, name: b}, to: {kind: test, name: y}}\n"
+
+START_TEST(member_failure_holds_only_its_descendants)
+{
+	/* The group reports each member (host->member_result): b failed, a
+	 * did not, so x and z run and only y waits. */
+	ck_assert_int_eq(run_graph(GROUP_FAIL_YAML(", report: true")), 1);
+	ck_assert_int_eq(count("start", "a"), 1);
+	ck_assert_int_eq(recs[find("mresult", "b", 1)].result, -1);
+	ck_assert_int_eq(recs[find("end", "a", 1)].result, -1);
+	ck_assert_int_eq(count("start", "x"), 1);
+	ck_assert_int_eq(count("start", "z"), 1);
+	ck_assert_int_eq(count("start", "y"), 0);
+	assert_before("a", "x");
+	assert_before("x", "z");
+}
+END_TEST
+
+START_TEST(unreported_group_failure_holds_every_member)
+{
+	/* The same group without reports: the failure is the whole
+	 * group's, as before 1.3. */
+	ck_assert_int_eq(run_graph(GROUP_FAIL_YAML(", fail: 100")), 1);
+	ck_assert_int_eq(count("start", "a"), 1);
+	ck_assert_int_eq(count("start", "x"), 0);
+	ck_assert_int_eq(count("start", "z"), 0);
+	ck_assert_int_eq(count("start", "y"), 0);
+}
+END_TEST
+
+START_TEST(member_retry_lets_the_others_go_on)
+{
+	/* b fails its first run and retries 10 s later (virtual time, which
+	 * moves only when nothing runs): x runs in between, and the retry
+	 * checks b alone (a had no event since its good run). */
+	ck_assert_int_eq(
+		run_virtual(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, group: g, report: true, meta: {retry: 1, delay: 10000}}\n"
+			"  - {name: b, record: REC, group: g, fail: 1}\n"
+			"  - {name: x, record: REC}\n"
+			"  - {name: y, record: REC}\n"
+			"edges:\n"
+			"- {from: {kind: test, name: a}, to: {kind: test, name: x}}\n"
+			"- {from: {kind: test, name: b}, to: {kind: test, name: y}}\n",
+			0),
+		0);
+	ck_assert_int_eq(count("start", "a"), 2);
+	ck_assert_int_eq(count("start", "x"), 1);
+	ck_assert_int_eq(count("start", "y"), 1);
+	ck_assert_int_lt(find("end", "a", 1), find("start", "x", 1));
+	ck_assert_int_lt(find("end", "x", 1), find("start", "a", 2));
+	ck_assert_int_lt(find("end", "a", 2), find("start", "y", 1));
+	/* b's second run, in the group's second; b alone was dirty */
+	ck_assert_int_eq(recs[find("mresult", "b", 2)].ns, 2);
+	ck_assert_int_eq(recs[find("mresult", "b", 2)].result, 0);
+	ck_assert_int_eq(count("mresult", "b"), 2);
+}
+END_TEST
+
+START_TEST(only_a_changed_member_notifies)
+{
+	/* a and b group; only b changes.  Reported, only b's notify edge
+	 * sends a refresh; unreported, the group's change is every
+	 * member's. */
+	static const char *const yaml[2] = {
+		"resources:\n"
+		"  test:\n"
+		"  - {name: a, record: REC, group: g, report: true}\n"
+		"  - {name: b, record: REC, group: g, changes: 1}\n"
+		"  - {name: n, record: REC}\n"
+		"  - {name: m, record: REC}\n"
+		"edges:\n"
+		"- {from: {kind: test, name: a}, to: {kind: test, name: n}, notify: true}\n"
+		"- {from: {kind: test, name: b}, to: {kind: test, name: m}, notify: true}\n",
+		"resources:\n"
+		"  test:\n"
+		"  - {name: a, record: REC, group: g, changes: 1}\n"
+		"  - {name: b, record: REC, group: g}\n"
+		"  - {name: n, record: REC}\n"
+		"  - {name: m, record: REC}\n"
+		"edges:\n"
+		"- {from: {kind: test, name: a}, to: {kind: test, name: n}, notify: true}\n"
+		"- {from: {kind: test, name: b}, to: {kind: test, name: m}, notify: true}\n",
+	};
+
+	ck_assert_int_eq(run_graph(yaml[0]), 0);
+	ck_assert_int_eq(recs[find("mresult", "b", 1)].result, MGMT_CHANGED);
+	ck_assert_int_eq(count("refreshed", "m"), 1);
+	ck_assert_int_eq(count("refreshed", "n"), 0);
+	ck_assert_int_eq(unlink(recpath), 0);
+	ck_assert_int_eq(run_graph(yaml[1]), 0);
+	ck_assert_int_eq(count("refreshed", "m"), 1);
+	ck_assert_int_eq(count("refreshed", "n"), 1);
+}
+END_TEST
+
 START_TEST(notify_sends_refresh)
 {
 	ck_assert_int_eq(
@@ -846,6 +958,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, autoedges_order_resources);
 	tcase_add_test(tc, autoedge_cycle_is_reported);
 	tcase_add_test(tc, group_runs_once_for_its_members);
+	tcase_add_test(tc, member_failure_holds_only_its_descendants);
+	tcase_add_test(tc, unreported_group_failure_holds_every_member);
+	tcase_add_test(tc, member_retry_lets_the_others_go_on);
+	tcase_add_test(tc, only_a_changed_member_notifies);
 	tcase_add_test(tc, no_autogroup_keeps_them_apart);
 	tcase_add_test(tc, sema_limits_concurrency);
 	tcase_add_test(tc, sema_holds_across_a_group);

@@ -197,6 +197,23 @@ struct mgmt_host {
 	void (*log_at)(const mgmt_res *res, int level, const char *file,
 		       int line, const char *func, const char *fmt, ...)
 		MGMT_PRINTF(6, 7);
+
+	/* check_apply only: the result of one member of the group being run
+	 * (the leader or any other member of host->group_members):
+	 * MGMT_CONVERGED, MGMT_CHANGED or <0.  A grouped check_apply that
+	 * reports each member lets the engine treat them apart: only a
+	 * failed member holds back the resources after it in the graph
+	 * (the group as a whole still retries, and the next run's
+	 * host->member_dirty is true only for the failed members), and only
+	 * a member that changed sends its notifications.  A member not
+	 * reported takes check_apply's return value, which stays what it
+	 * was (an error if any member failed), so report every member or
+	 * none.  The last report of a member counts.  A run cut short by
+	 * the stop signal counts as a whole.  Refused, with one engine
+	 * error line, for a resource whose group is not the one this
+	 * check_apply runs, and outside check_apply.  Worker thread.
+	 * Since 1.3. */
+	void (*member_result)(mgmt_res *member, int result);
 };
 
 #ifdef __cplusplus

@@ -156,7 +156,10 @@ struct mgmt_kind {
 	 * that cannot have moved.  It returns MGMT_CHANGED if it changed any
 	 * member, an error if any member failed (logging one line for each,
 	 * by that member's handle, after still trying the others), else
-	 * MGMT_CONVERGED. */
+	 * MGMT_CONVERGED.  Since 1.3 it may also report each member's own
+	 * result (host->member_result, mgmt_member_result): then a failed
+	 * member holds back only the resources after it, not those after
+	 * the members that succeeded. */
 	int (*check_apply)(mgmt_res *res, void *p, bool apply);
 
 	/* Same desired state?  Used by reload to keep unchanged resources.

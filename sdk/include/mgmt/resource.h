@@ -38,6 +38,16 @@ extern "C" {
 #define mgmt_res_kind(res) mgmt_host->kind(res)
 #define mgmt_res_params(res) mgmt_host->params(res)
 
+/* check_apply only: the result of one member of the running group
+ * (host->member_result); does nothing on an engine older than 1.3, where
+ * check_apply's return value covers every member.  Worker thread.
+ * Since 1.3. */
+#define mgmt_member_result(res, result)                                        \
+	((void)(MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, member_result) && \
+				mgmt_host->member_result ?                     \
+			(mgmt_host->member_result((res), (result)), 0) :       \
+			0))
+
 /* validate only: report an invalid parameter.  Since 1.0. */
 #define mgmt_invalid(res, param, ...)                                          \
 	mgmt_host->invalid((res), (param), __VA_ARGS__)

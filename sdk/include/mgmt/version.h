@@ -61,7 +61,10 @@
  *                   compiles on its own (version.h includes <stddef.h>).
  *                   MGMT_TARGET_ABI_MINOR: stamp an older minor, for a
  *                   plugin that older engines load (compile time only;
- *                   no layout changes).
+ *                   no layout changes).  host->member_result: a
+ *                   grouped check_apply reports each member's result, so
+ *                   that only a failed member holds back what comes
+ *                   after it and only a changed one notifies.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
