@@ -189,6 +189,52 @@ ok "missing: the line names the resource" \
 ok "missing: the other package was still removed" not_installed hello
 ok "missing: the other resource ran" test -f "$TMP/marker"
 
+# --- a group with a missing package: only what comes after it waits ------
+# pkg reports each member's result (host->member_result): the missing
+# package and cowsay are one group (one Resolve); the file after cowsay is
+# written, the one after the missing package not.
+cat >"$TMP/split.yaml" <<EOF
+graph: split
+resources:
+  pkg:
+  - name: cowsay
+  - name: mgmt-no-such-package
+  file:
+  - name: after-ok
+    path: $TMP/after-ok
+    content: "ok\n"
+    meta: {autogroup: false}
+  - name: after-missing
+    path: $TMP/after-missing
+    content: "no\n"
+    meta: {autogroup: false}
+edges:
+- {from: {kind: pkg, name: cowsay}, to: {kind: file, name: after-ok}}
+- {from: {kind: pkg, name: mgmt-no-such-package}, to: {kind: file, name: after-missing}}
+EOF
+ok "split group: exit 1" fails run_graph split
+ok "split group: one vertex" grep -q 'Grouping: 2 resources into Pkg\[cowsay\]' "$TMP/split.log"
+ok "split group: the file after the good package was written" [ -e "$TMP/after-ok" ]
+ok "split group: the file after the missing one was not" [ ! -e "$TMP/after-missing" ]
+ok "split group: the failure names the missing package" \
+	grep -q 'Pkg\[mgmt-no-such-package\]: failed (error -1) (1 of the 2 members of its group)' "$TMP/split.log"
+
+# --- plugin-check: pkg keeps the plugin contract against PackageKit ---------
+cat >"$TMP/pcheck.yaml" <<'EOF'
+resources:
+  pkg:
+  - name: sl
+    state: uninstalled
+EOF
+installed sl || run_graph one
+sbx "$MGMT_ENGINE" plugin-check "$MGMT_PLUGINS_DIR/pkg.so" --timeout 300 \
+	--yaml "$TMP/pcheck.yaml" >"$TMP/pcheck.out" 2>"$TMP/pcheck.err"
+ok "plugin-check pkg: passes" grep -q '^PASS ' "$TMP/pcheck.out"
+ok "plugin-check pkg: idempotent, noop honest" \
+	grep -q '^ok pkg\[sl\]: idempotent (noop CHANGED, apply CHANGED' "$TMP/pcheck.out"
+ok "plugin-check pkg: sl was removed" not_installed sl
+grep -v '^ok ' "$TMP/pcheck.out" | sed 's/^/# /'
+
 # --- PackageKit not running: one clear line -------------------------------
 # With a file resource in the graph, the autoedges ask PackageKit too.
 {

@@ -196,4 +196,59 @@ ok "failing unit: every try reported in systemd's words" \
 ok "the other resource is applied" grep -qx 'still applied' "$TMP/other"
 grep -E 'error' "$TMP/bad.log" | sed 's/^/# /'
 
+# --- a group with a failing member: only what comes after it waits --------
+# svc reports each member's result (host->member_result): grp3 and failing
+# are one group; the file after grp3 is written, the one after failing not
+# (the files are kept apart: a group of them would wait for either).
+sbx systemctl stop grp3
+cat >"$TMP/split.yaml" <<EOF
+graph: split
+resources:
+  svc:
+  - name: grp3
+    state: running
+  - name: failing
+    state: running
+  file:
+  - name: after-ok
+    path: $TMP/after-ok
+    content: "ok\n"
+    meta: {autogroup: false}
+  - name: after-failing
+    path: $TMP/after-failing
+    content: "no\n"
+    meta: {autogroup: false}
+edges:
+- {from: {kind: svc, name: grp3}, to: {kind: file, name: after-ok}}
+- {from: {kind: svc, name: failing}, to: {kind: file, name: after-failing}}
+EOF
+run_graph split
+rc=$?
+ok "split group: exit status 1" [ $rc -eq 1 ]
+ok "split group: one vertex" grep -q 'Grouping: 2 resources into Svc\[failing\]' "$TMP/split.log"
+ok "split group: the good unit started" active grp3
+ok "split group: the file after it was written" [ -e "$TMP/after-ok" ]
+ok "split group: the file after the failed unit was not" [ ! -e "$TMP/after-failing" ]
+ok "split group: the failure names the failed member" \
+	grep -q 'Svc\[failing\]: failed (error -1) (1 of the 2 members of its group)' "$TMP/split.log"
+
+# --- plugin-check: svc keeps the plugin contract against real systemd -----
+sbx sh -c 'cp /run/systemd/system/sleeper.service /run/systemd/system/pcheck.service &&
+	systemctl daemon-reload'
+cat >"$TMP/pcheck.yaml" <<'EOF'
+resources:
+  svc:
+  - name: pcheck
+    state: running
+EOF
+sbx "$MGMT_ENGINE" plugin-check "$MGMT_PLUGINS_DIR/svc.so" \
+	--yaml "$TMP/pcheck.yaml" >"$TMP/pcheck.out" 2>"$TMP/pcheck.err"
+ok "plugin-check svc: passes" grep -q '^PASS ' "$TMP/pcheck.out"
+ok "plugin-check svc: idempotent" grep -q '^ok svc\[pcheck\]: idempotent' "$TMP/pcheck.out"
+ok "plugin-check svc: the unit was started" active pcheck
+grep -v '^ok ' "$TMP/pcheck.out" | sed 's/^/# /'
+
+for f in "$TMP"/*.log; do
+	[ "$T_FAIL" -eq 0 ] || { echo "# --- $f"; diag_file "$f"; }
+done
 done_testing
