@@ -25,12 +25,14 @@
 #include "listing.h"
 #include "check/plugin-check.h"
 #include "cluster/cluster.h"
+#include "control/server.h"
 #include "config/config.h"
 #include "loader/loader.h"
 #include "util/log.h"
 #include "run/host.h"
 #include "run/plan.h"
 #include "run/sched.h"
+#include "run/stats.h"
 
 #define MAX_PLUGIN_DIRS 64
 
@@ -266,6 +268,7 @@ static int parse_opts(const char *cmd, const struct opt *tab, int argc,
 /* What `run` is given. */
 struct run_args {
 	const char *yaml, *hostname, *prefix, *graphviz, *etcd;
+	const char *control, *control_group, *metrics_listen;
 	double converged_timeout;
 	long workers, etcd_ttl;
 	bool noop, no_autogroup;
@@ -291,6 +294,9 @@ static const struct opt run_opts[] = {
 	RUN_OPT("etcd", OPT_TEXT, etcd),
 	RUN_OPT("etcd-ttl", OPT_WHOLE, etcd_ttl, .min = 2, .max = 86400,
 		.what = "a whole number of seconds from 2 to 86400"),
+	RUN_OPT("control", OPT_TEXT, control),
+	RUN_OPT("control-group", OPT_TEXT, control_group),
+	RUN_OPT("metrics-listen", OPT_TEXT, metrics_listen),
 	{ .name = NULL },
 };
 
@@ -301,6 +307,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	struct sched_opts so = { 0 };
 	struct cluster_opts co = { 0 };
 	struct cluster *cl = NULL;
+	struct control *ctl = NULL;
 	struct registry reg = { 0 };
 	struct graph_cfg *cfg = NULL;
 	char hostbuf[HOST_NAME_MAX + 1];
@@ -313,6 +320,8 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		return usage_error("run: unexpected argument '%s'", argv[i]);
 	if (!a.yaml)
 		return usage_error("run: --yaml GRAPH is required");
+	if (a.control_group && !a.control)
+		return usage_error("run: --control-group needs --control PATH");
 	if (!a.hostname) {
 		if (gethostname(hostbuf, sizeof(hostbuf)) < 0)
 			strcpy(hostbuf, "localhost");
@@ -355,8 +364,21 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		so.busy = cluster_busy;
 		so.hook_ctx = cl;
 	}
+	if (status == 0 && stats_init(&reg, a.hostname, a.yaml) < 0)
+		status = EXIT_USAGE;
+	if (status == 0 && (a.control || a.metrics_listen)) {
+		struct control_opts ko = {
+			.path = a.control,
+			.group = a.control_group,
+			.metrics_listen = a.metrics_listen,
+		};
+
+		if (control_start(&ko, &ctl) < 0)
+			status = EXIT_USAGE;
+	}
 	if (status == 0)
 		status = sched_run(cfg, &so);
+	control_stop(ctl);
 	if (cl)
 		cluster_stop(cl);
 out:
@@ -364,6 +386,7 @@ out:
 	cluster_free(cl);
 	/* After the plugins' fini, which may unwatch their kind-wide
 	 * watches. */
+	stats_fini();
 	registry_free(&reg);
 	host_fini();
 	return status;

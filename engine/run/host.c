@@ -56,6 +56,8 @@ static struct mgmt_watch *kind_watches; /* registered with res == NULL */
  * freed until cleanup returned, so that a plugin unwatching them there
  * (which is allowed) touches live memory.  Loop thread. */
 static struct mgmt_watch *released;
+/* Watches registered and not stopped, for the metrics (any thread). */
+static atomic_size_t live_watches;
 static char *hostname_;
 static char *prefix_;
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -109,6 +111,13 @@ static void vlog_at(const struct log_at *at, const mgmt_res *res, int level,
 		level = MGMT_LOG_ERROR;
 	if (level > MGMT_LOG_DEBUG)
 		level = MGMT_LOG_DEBUG;
+	if (level == MGMT_LOG_ERROR && res) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		stats_error_v(res, fmt, copy); /* status shows the last */
+		va_end(copy);
+	}
 	log_vmsg(at, level, res ? res->kind->k.name : NULL,
 		 res ? res->name : NULL, fmt, ap);
 }
@@ -185,6 +194,7 @@ static struct mgmt_watch *watch_new(mgmt_res *res, enum watch_type type,
 		w->next->pprev = &w->next;
 	w->pprev = head;
 	*head = w;
+	atomic_fetch_add_explicit(&live_watches, 1, memory_order_relaxed);
 	return w;
 }
 
@@ -318,6 +328,12 @@ static void watch_stop(struct mgmt_watch *w)
 		w->next->pprev = w->pprev;
 	w->next = NULL;
 	w->pprev = NULL;
+	atomic_fetch_sub_explicit(&live_watches, 1, memory_order_relaxed);
+}
+
+size_t host_watches_in_use(void)
+{
+	return atomic_load_explicit(&live_watches, memory_order_relaxed);
 }
 
 static void watch_free(struct mgmt_watch *w)

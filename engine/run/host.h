@@ -27,6 +27,8 @@ void host_free_released(void);
 /* How many watches are registered for `res` (NULL: kind-wide ones).  Loop
  * thread. */
 size_t host_count_watches(const struct mgmt_res *res);
+/* Every watch registered and not yet removed.  Any thread. */
+size_t host_watches_in_use(void);
 
 /* Send host->dirty to `fn` instead of the scheduler (NULL: back to the
  * scheduler); `fn` is called on whatever thread called dirty.  For

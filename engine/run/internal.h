@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "run/sched.h"
+#include "run/stats.h"
 #include "util/log.h"
 
 /* The struct of type `type` whose `member` is at `ptr` (a vertex's timer
@@ -55,11 +56,15 @@ struct vertex {
 	 * (host->member_result): only their edges stay open (sched.c).  0:
 	 * the failure is the whole vertex's. */
 	uint32_t nheld;
-	bool held;      /* scratch, while propagate looks at a parent's edges */
-	bool cut;       /* a run it waits for was stopped */
-	bool mark;      /* scratch, while a run is delivered */
-	int err;        /* of a run it waits for: the first error */
-	bool sema_wait; /* queued on a semaphore, not the runq */
+	bool held; /* scratch, while propagate looks at a parent's edges */
+	/* A failure holds it back, or would hold back what comes after it:
+	 * failed or retrying itself, or an open edge from a tainted vertex
+	 * comes in.  Dirty and tainted is "held" (stats_taint). */
+	bool tainted;
+	bool cut;        /* a run it waits for was stopped */
+	bool mark;       /* scratch, while a run is delivered */
+	int err;         /* of a run it waits for: the first error */
+	bool sema_wait;  /* queued on a semaphore, not the runq */
 	uint32_t *semas; /* indexes into the graph's semaphores: the
 				    * union of its members' meta.sema */
 	uint32_t nsemas;
@@ -110,7 +115,10 @@ struct res_run {
 	bool watch_pending; /* its watch is not ready yet */
 	bool in_watch;      /* its watch hook is running */
 	bool early_event;   /* an event came from inside that hook */
-	bool inited;        /* init succeeded: cleanup is owed */
+	/* Its entry in the published table (run/stats.h); NULL for one a
+	 * reload changed or removed.  Moved under stats.c's lock. */
+	struct rstat *stat;
+	bool inited; /* init succeeded: cleanup is owed */
 };
 
 /* One check_apply in flight: the leader and the members it covers, copied
@@ -122,6 +130,7 @@ struct run_job {
 	bool apply;
 	bool stopped; /* its stop signal was sent */
 	int result;
+	double secs;        /* how long check_apply took */
 	const char **semas; /* ids of the semaphores it holds */
 	uint32_t nsemas;
 	uint32_t n;
@@ -170,6 +179,7 @@ struct sched {
 	int inflight, max_inflight;
 	uint32_t nretry, npending, nlimited;
 	bool started, converged, stopping;
+	bool taint_stale; /* a failure began or ended: stats_taint */
 	bool interrupted; /* stopped by a signal before converging */
 	bool spin;        /* jobs finish fast: poll for them */
 
@@ -253,6 +263,30 @@ void notify_status(struct sched *s, bool now);
 void notify_reloading(struct sched *s);
 void notify_reloaded(struct sched *s, const char *error);
 void notify_stop(struct sched *s);
+
+/* stats.c: publish to other threads (run/stats.h): a graph's table (0 or
+ * -ENOMEM), a vertex's state, a member's result in a run that ended (and
+ * the run's duration), a failure (soft: it retries), an event, a change
+ * of convergence, a reload's outcome; the end of the run empties it. */
+int stats_graph(struct sched *s);
+void stats_drop(void);
+void stats_vertex(const struct vertex *v);
+void stats_member_ran(struct mgmt_res *m, int rc, bool apply, int64_t now);
+void stats_job_ran(const struct kind_entry *kind, double secs);
+void stats_failure(const struct vertex *v, bool hard);
+void stats_event(const struct mgmt_res *m);
+void stats_converged(bool conv);
+void stats_reload(bool taken);
+void stats_taint(struct sched *s);
+
+/* calls.c: the actions other threads ask for (sched_call_*): started with
+ * the loop, stopped before it ends (what waits is told the engine stops);
+ * a reload's outcome (`error` NULL: taken); member `m`'s result in a run
+ * that ended. */
+void calls_start(struct sched *s);
+void calls_stop(struct sched *s);
+void calls_reloaded(const char *error);
+void calls_ran(const struct mgmt_res *m, int rc);
 
 /* reload.c: watch the graph file and SIGHUP; compile a changed graph aside
  * and swap it in (debounced), without waiting for what runs. */

@@ -43,17 +43,22 @@ static void want(struct sched *s)
 	ev_timer_start(s->loop, &s->reload_timer);
 }
 
-static bool reload_now(struct sched *s, char *why, size_t len);
+static bool reload_now(struct sched *s, char *why, size_t len, char *first,
+		       size_t flen);
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sched *s = w->data;
-	char why[96];
+	char why[96], first[512] = "";
 
 	if (!s->stopping) {
+		bool taken;
+
 		notify_reloading(s);
-		notify_reloaded(s,
-				reload_now(s, why, sizeof(why)) ? NULL : why);
+		taken = reload_now(s, why, sizeof(why), first, sizeof(first));
+		notify_reloaded(s, taken ? NULL : why);
+		stats_reload(taken);
+		calls_reloaded(taken ? NULL : first[0] ? first : why);
 	}
 	sched_kick(s);
 }
@@ -413,7 +418,8 @@ static int adopt(struct graph_cfg *new, const struct changes *c)
 
 /* Compile the graph again and swap it in.  False when it was refused (the
  * running graph stays), with a few words on why in `why`. */
-static bool reload_now(struct sched *s, char *why, size_t len)
+static bool reload_now(struct sched *s, char *why, size_t len, char *first,
+		       size_t flen)
 {
 	struct graph_cfg *ncfg = NULL, *old = s->cfg;
 	struct diag d = { 0 };
@@ -430,6 +436,8 @@ static bool reload_now(struct sched *s, char *why, size_t len)
 		log_error("reload: %s: %s; the running graph stays", s->o.yaml,
 			  sum);
 		snprintf(why, len, "%s (see the log)", sum);
+		snprintf(first, flen, "%s%s", d.n ? d.msgs[0] : why,
+			 d.n > 1 ? " (and more: see the log)" : "");
 		diag_free(&d);
 		return false;
 	}

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 #include "run/internal.h"
@@ -32,9 +33,15 @@ static void run_job(struct job *job)
 	struct mgmt_res *lead = j->members[0];
 	int r;
 
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	tl_job = j;
 	r = lead->kind->k.check_apply(lead, lead->params, j->apply);
 	tl_job = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	j->secs = (double)(t1.tv_sec - t0.tv_sec) +
+		  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	j->result = r > MGMT_CHANGED ? MGMT_CHANGED : r;
 }
 
@@ -86,6 +93,7 @@ void sched_dispatch(struct sched *s)
 			sched_vlog(v, MGMT_LOG_ERROR,
 				   "out of memory: cannot run");
 			v->state = V_RUNNING; /* open before and after */
+			stats_vertex(v);
 			v->err = -ENOMEM;
 			settle(s, v);
 			continue;
@@ -111,6 +119,7 @@ void sched_dispatch(struct sched *s)
 			s->jobs->prev = j;
 		s->jobs = j;
 		v->state = V_RUNNING; /* open before and after */
+		stats_vertex(v);
 		s->inflight++;
 		workers_submit(&s->w, &j->job);
 	}
@@ -289,6 +298,7 @@ static void settle(struct sched *s, struct vertex *v)
 				r, note, (long long)m->delay_ms,
 				(long long)v->retries_left);
 		sched_set_state(v, V_RETRY);
+		stats_failure(v, false);
 		s->nretry++;
 		stimer_start(s->loop, &v->retry_timer,
 			     (double)m->delay_ms / 1000., 0.);
@@ -298,6 +308,7 @@ static void settle(struct sched *s, struct vertex *v)
 			"it succeeds",
 			r, note, m->retry ? ", retries used up" : "");
 		sched_set_state(v, V_FAILED);
+		stats_failure(v, true);
 	}
 }
 
@@ -349,6 +360,17 @@ void sched_job_done(struct sched *s, struct run_job *j)
 		}
 	}
 	tell_successors(s, j, r);
+	if (!j->job.cancelled && !cut) {
+		int64_t now = stats_now_ms();
+
+		stats_job_ran(lead->kind, j->secs);
+		for (uint32_t i = 0; i < j->n; i++) {
+			int mr = member_rc(j, j->members[i], r);
+
+			stats_member_ran(j->members[i], mr, j->apply, now);
+			calls_ran(j->members[i], mr);
+		}
+	}
 	/* Where the result goes: each member's vertex now, or for one that a
 	 * reload changed or removed, the vertex of what replaces it. */
 	for (uint32_t i = 0; i < j->n; i++) {

@@ -148,9 +148,17 @@ static void propagate(struct sched *s, struct vertex *v)
 	}
 }
 
+static bool failing_state(enum vstate st)
+{
+	return st == V_FAILED || st == V_RETRY;
+}
+
 void sched_set_state(struct vertex *v, enum vstate st)
 {
+	if (failing_state(st) != failing_state(v->state))
+		v->s->taint_stale = true;
 	v->state = st;
+	stats_vertex(v);
 	propagate(v->s, v);
 }
 
@@ -224,6 +232,7 @@ static void check_converged(struct sched *s)
 	if (conv == s->converged)
 		return;
 	s->converged = conv;
+	stats_converged(conv);
 	notify_status(s, true);
 	if (conv) {
 		log_converged(s);
@@ -250,6 +259,8 @@ void sched_kick(struct sched *s)
 		return;
 	}
 	sched_dispatch(s);
+	if (s->taint_stale)
+		stats_taint(s);
 	check_converged(s);
 	notify_status(s, false);
 	/* Virtual time moves only when nothing runs or waits to: then the
@@ -310,6 +321,7 @@ static void member_event(struct sched *s, struct mgmt_res *res)
 	if (!v)
 		return; /* changed or removed by a reload; its run goes on */
 	rr->dirty = true;
+	stats_event(res);
 	/* From inside its own watch hook: the watch is ready already, even if
 	 * the hook goes on to return MGMT_WATCH_PENDING. */
 	rr->early_event |= rr->in_watch;
@@ -585,6 +597,7 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	s.advance.data = &s;
 	if (o->yaml)
 		reload_watch_start(&s);
+	calls_start(&s);
 
 	log_info("running %zu resources as %u vertices on %d workers",
 		 cfg->nres, s.n, nthreads);
@@ -594,6 +607,7 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	if (!s.stopping || s.inflight)
 		ev_run(s.loop, 0);
 
+	calls_stop(&s);
 	notify_stop(&s);
 	workers_stop(&s.w);
 	reload_watch_stop(&s);
@@ -615,6 +629,7 @@ out:
 				sched_stop_resource(&s,
 						    s.v[s.order[i]].members[j]);
 	sched_graph_teardown(&s);
+	stats_drop();
 	sched_free_runs(s.cfg);
 	cur = NULL;
 	clock_virtual(false);

@@ -66,6 +66,18 @@ int sched_member_result(struct mgmt_res *res, int result);
  * with what prepare merges, and swap it in (doc/reload.md). */
 void sched_reload(void);
 
+/* From any thread but the loop's (the control socket): reload the graph
+ * file now, as SIGHUP does, and wait at most `wait` seconds for the
+ * outcome.  0: taken; 1: refused, the first error in `err`; -ETIMEDOUT;
+ * -ENOTSUP: the engine reads no graph file; -ESRCH: no graph runs (or the
+ * engine is stopping). */
+int sched_call_reload(double wait, char *err, size_t len);
+/* Likewise: check the resource KIND[NAME] now and wait for that run.
+ * MGMT_CONVERGED or MGMT_CHANGED; -EIO: it failed (its last error line in
+ * `err`); -ENOENT: no such resource runs; -ETIMEDOUT; -ESRCH. */
+int sched_call_trigger(const char *kind, const char *name, double wait,
+		       char *err, size_t len);
+
 /* From the outside source (loop thread): what busy says has changed. */
 void sched_poke(void);
 

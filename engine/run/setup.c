@@ -270,6 +270,10 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 	start_resources(s);
 	/* Openness in dependency order, then queue what may run. */
 	sched_open_edges(s);
+	s->taint_stale = true;
+	if (stats_graph(s) < 0)
+		log_warn("out of memory: status and metrics show the graph "
+			 "before this one");
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct vertex *v = &s->v[s->order[i]];
 
