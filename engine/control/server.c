@@ -39,8 +39,8 @@
 #include "run/sched.h"
 #include "util/log.h"
 
-#define WAIT_DEFAULT 60.     /* s, reload and trigger */
-#define WAIT_MAX 3600.       /* s */
+#define WAIT_DEFAULT 60. /* s, reload and trigger */
+#define WAIT_MAX 3600.   /* s */
 #define CONTROL_BACKLOG 64
 
 struct control {
@@ -91,9 +91,8 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status,
 	return send_text(conn, status, body, "application/json");
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn,
-				  unsigned status, const char *result,
-				  const char *msg)
+static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status,
+				  const char *result, const char *msg)
 {
 	json_t *doc = json_pack("{s:s}", "error", msg);
 
@@ -351,6 +350,21 @@ static int unix_socket(const char *path, const char *group)
 	return fd;
 }
 
+/* The address really bound (port 0 asks the kernel for one). */
+static void say_where(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port,
+			sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		log_info("metrics: http://%s%s%s:%s/metrics",
+			 ss.ss_family == AF_INET6 ? "[" : "", host,
+			 ss.ss_family == AF_INET6 ? "]" : "", port);
+}
+
 static int tcp_socket(const char *listen_at)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -392,6 +406,8 @@ static int tcp_socket(const char *listen_at)
 		fd = r;
 	}
 	freeaddrinfo(ai);
+	if (fd >= 0)
+		say_where(fd);
 	return fd;
 }
 
@@ -430,7 +446,6 @@ int control_start(const struct control_opts *o, struct control **out)
 			goto fail;
 		}
 		tfd = -1;
-		log_info("metrics: http://%s/metrics", o->metrics_listen);
 	}
 	*out = c;
 	return 0;
