@@ -12,16 +12,23 @@
  * collect hook; the prefix is read once and then followed by an etcd watch,
  * and each change reloads the graph with the scheduler's changeover.
  *
- * etcd down at the start or later: the local graph runs on, exports and
- * the watch are retried with backoff, one log line per change of state.
- * Loop thread only.
+ * Each host also publishes its own state under /mgmt-engine/hosts/HOST
+ * (cluster_set_state), attached to the same lease, and follows every
+ * host's with a second watch into a cache that any thread may read
+ * (cluster_hosts).
+ *
+ * etcd down at the start or later: the local graph runs on, exports, the
+ * state and the watches are retried with backoff, one log line per change
+ * of state.  Loop thread only, but for cluster_hosts.
  */
 #ifndef ENGINE_CLUSTER_H
 #define ENGINE_CLUSTER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <ev.h>
+#include <jansson.h>
 
 #include "config/config.h"
 
@@ -48,8 +55,29 @@ int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 int cluster_prepare(void *ctx, struct graph_cfg *cfg);
 bool cluster_busy(void *ctx);
 
+/* This host's state, published as the JSON value of
+ * /mgmt-engine/hosts/HOST: {"host", "converged", "since" (`since`, unix
+ * seconds; null unless converged), "failed", "resources", "updated" (when
+ * it was written)}.  Call it whenever any of it changes, as often as that
+ * is: a value equal to the last one is ignored, and etcd gets the newest
+ * value at most a few times per second (and again when the link or the
+ * lease comes back).  cluster_prepare publishes {converged: false,
+ * resources: the first graph's count} until this is first called.  Loop
+ * thread. */
+void cluster_set_state(struct cluster *c, bool converged, double since,
+		       uint32_t failed, uint32_t resources);
+
+/* Every host's state as last seen in etcd: a new array (the caller owns
+ * it: json_decref) of the objects under /mgmt-engine/hosts/, sorted by
+ * host name; a host whose key went (its lease revoked or expired) is not
+ * in it.  While etcd is away it is the view from before; empty until the
+ * first read.  NULL when out of memory.  Any thread, until cluster_free:
+ * the cache is kept by the loop thread, from a watch, under a mutex. */
+json_t *cluster_hosts(struct cluster *c);
+
 /* A clean stop: cancel everything and revoke the lease (which deletes
- * this host's exports), waiting at most a short while for etcd. */
+ * this host's exports and state), waiting at most a short while for
+ * etcd. */
 void cluster_stop(struct cluster *c);
 
 void cluster_free(struct cluster *c);

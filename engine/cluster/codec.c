@@ -180,6 +180,56 @@ bad:
 	return -EINVAL;
 }
 
+/* Unix seconds to the millisecond (they are positive; no libm). */
+static double to_ms(double t)
+{
+	return t > 0 ? (double)(int64_t)(t * 1000. + .5) / 1000. : 0.;
+}
+
+struct codec_state codec_state_norm(struct codec_state s)
+{
+	s.since = s.converged ? to_ms(s.since) : 0.;
+	return s;
+}
+
+bool codec_state_eq(const struct codec_state *a, const struct codec_state *b)
+{
+	return a->converged == b->converged && a->since == b->since &&
+	       a->failed == b->failed && a->resources == b->resources;
+}
+
+char *codec_state_json(const char *host, const struct codec_state *s,
+		       double updated)
+{
+	json_t *o = json_pack(
+		"{s:s, s:b, s:o, s:I, s:I, s:f}", "host", host, "converged",
+		s->converged, "since",
+		s->converged ? json_real(to_ms(s->since)) : json_null(),
+		"failed", (json_int_t)s->failed, "resources",
+		(json_int_t)s->resources, "updated", to_ms(updated));
+	/* 15 digits: a date to the millisecond, without binary noise. */
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					       JSON_REAL_PRECISION(15)) :
+			 NULL;
+
+	json_decref(o);
+	return text;
+}
+
+int codec_hosts_split(const char *key, size_t len, const char **host,
+		      size_t *hlen)
+{
+	size_t plen = strlen(CODEC_HOSTS_PREFIX);
+
+	if (len <= plen || memcmp(key, CODEC_HOSTS_PREFIX, plen) != 0 ||
+	    memchr(key + plen, '/', len - plen) ||
+	    memchr(key + plen, '\0', len - plen))
+		return -EINVAL;
+	*host = key + plen;
+	*hlen = len - plen;
+	return 0;
+}
+
 static json_t *strv_json(const struct mgmt_strv *v)
 {
 	json_t *a = json_array();

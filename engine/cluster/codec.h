@@ -19,6 +19,16 @@
 
 /* Where every host's exports live: PREFIX HOST/KIND/NAME. */
 #define CODEC_EXPORT_PREFIX "/mgmt-engine/exported/"
+/* Where each host's state lives: PREFIX HOST (doc/etcd.md, "Each host's
+ * state"). */
+#define CODEC_HOSTS_PREFIX "/mgmt-engine/hosts/"
+
+/* A host's state, as the scheduler tells it (cluster_set_state). */
+struct codec_state {
+	bool converged;
+	double since; /* unix seconds, to the millisecond; 0 unless converged */
+	uint32_t failed, resources;
+};
 
 /* Standard base64 (with padding) of `len` bytes, NUL-terminated; NULL when
  * out of memory. */
@@ -51,6 +61,25 @@ char *codec_export_key(const char *host, const char *kind, const char *name);
  * -ENOMEM. */
 int codec_export_split(const char *key, size_t len, char **buf,
 		       const char **host, const char **kind, const char **name);
+
+/* `s` made comparable: `since` rounded to the millisecond, 0 unless
+ * converged (so equal states publish equal values). */
+struct codec_state codec_state_norm(struct codec_state s);
+
+/* Equal states (both normalised) publish the same value. */
+bool codec_state_eq(const struct codec_state *a, const struct codec_state *b);
+
+/* The value of PREFIX HOST: {"host", "converged", "since" (null unless
+ * converged), "failed", "resources", "updated"} in that order, compact;
+ * times as unix seconds to the millisecond.  NULL when out of memory or
+ * `host` is not UTF-8. */
+char *codec_state_json(const char *host, const struct codec_state *s,
+		       double updated);
+
+/* The host a key under CODEC_HOSTS_PREFIX names (a pointer into `key`,
+ * `*hlen` bytes): 0, or -EINVAL when the rest is empty or holds '/'. */
+int codec_hosts_split(const char *key, size_t len, const char **host,
+		      size_t *hlen);
 
 /* The parameters of `obj` (a plugin's per-resource struct) as a JSON
  * object, by `schema`: only what is set (an unset string, mode, duration

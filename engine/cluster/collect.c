@@ -111,6 +111,24 @@ bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 	return kind_collected(c, e->kind);
 }
 
+void cluster_entries_unsee(struct cluster *c)
+{
+	for (size_t i = 0; i < c->nents; i++)
+		c->ents[i]->seen = false;
+}
+
+bool cluster_entries_sweep(struct cluster *c)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < c->nents; i++)
+		if (!c->ents[i]->seen && c->ents[i]->value)
+			changed |= cluster_entry_set(c, c->ents[i]->key,
+						     strlen(c->ents[i]->key),
+						     NULL, 0);
+	return changed;
+}
+
 void cluster_entries_free(struct cluster *c)
 {
 	for (size_t i = 0; i < c->nents; i++) {
@@ -410,6 +428,10 @@ int cluster_prepare(void *ctx, struct graph_cfg *cfg)
 		log_error("etcd: out of memory preparing the graph");
 		return rc;
 	}
+	/* Until the scheduler tells the state (cluster_set_state), the
+	 * first graph's size says this host is here. */
+	if (!c->state_set)
+		cluster_set_state(c, false, 0., 0, (uint32_t)cfg->nres);
 	cluster_lane_a(c);
 	cluster_lane_b(c);
 	cluster_settle(c);

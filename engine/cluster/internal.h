@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * internal.h - the cluster's state, shared by cluster.c (the lease,
- * exports, the watch, states and retries) and collect.c (the cache of
- * exported resources and the graph's prepare hook).  Not used outside
- * engine/cluster/.
+ * exports and this host's state: lane A; link state and retries),
+ * follow.c (a prefix read, then watched: lanes B and H), collect.c (the
+ * cache of exported resources and the graph's prepare hook) and hosts.c
+ * (each host's state).  Not used outside engine/cluster/.
  */
 #ifndef ENGINE_CLUSTER_INTERNAL_H
 #define ENGINE_CLUSTER_INTERNAL_H
@@ -11,8 +12,14 @@
 #include <stdint.h>
 
 #include "cluster/cluster.h"
+#include "cluster/codec.h"
 #include "cluster/etcd.h"
+#include "cluster/hosts.h"
 #include "util/shash.h"
+
+#define BACKOFF_FIRST 0.1 /* s */
+#define BACKOFF_MAX 2.0   /* s */
+#define REQ_TIMEOUT 5.0   /* s, unary requests */
 
 /* A key and its value (both owned), in arrays sorted by key. */
 struct kv {
@@ -41,6 +48,35 @@ enum link_state {
 	LINK_DOWN
 };
 
+struct cluster;
+
+/* A prefix read once with a range request, then followed by a watch from
+ * the next revision, re-created from the last revision seen whenever it
+ * breaks; read whole again after a compaction.  At most one request in
+ * flight, its own backoff.  Lane B follows the exported prefix (only while
+ * the graph collects), lane H the hosts' states (always). */
+struct follow {
+	struct cluster *c;
+	const char *prefix;
+	const char *what; /* for log lines: "exported resources" */
+	/* Whether to follow now. */
+	bool (*wanted)(const struct cluster *c);
+	/* Put (value non-NULL, taken over) or delete `key`: true when the
+	 * graph must be reloaded. */
+	bool (*set)(struct cluster *c, const char *key, size_t klen,
+		    char *value, size_t vlen);
+	/* A full read: unsee before it, sweep after it drops what it did
+	 * not hold (true: reload, as for set). */
+	void (*unsee)(struct cluster *c);
+	bool (*sweep)(struct cluster *c);
+
+	struct etcd_req *range_req, *watch_req;
+	ev_timer timer;
+	double backoff;
+	bool synced; /* the prefix was read; the watch follows it */
+	int64_t rev; /* every change up to here was taken */
+};
+
 struct cluster {
 	struct ev_loop *loop;
 	struct etcd *e;
@@ -58,18 +94,28 @@ struct cluster {
 	size_t nwant, npub, nsent;
 	int64_t pub_rev; /* the revision of the last publication */
 
+	/* this host's state (lane A too; hosts.c) */
+	char *state_key;          /* CODEC_HOSTS_PREFIX HOST */
+	struct codec_state state; /* wanted (normalised) */
+	struct codec_state state_pub, state_sent;
+	bool state_set;     /* cluster_set_state was called */
+	bool state_pub_ok;  /* state_pub is in etcd, under this lease */
+	bool state_sending; /* the txn in flight puts state_sent */
+	double state_last;  /* ev_now of the last put sent */
+	ev_timer state_timer;
+
 	/* collect (lane B) */
-	struct etcd_req *range_req, *watch_req;
-	ev_timer b_timer;
-	double b_backoff;
+	struct follow exp;
 	bool collecting; /* the graph has collect entries */
 	char **kinds;    /* their kinds */
 	size_t nkinds;
-	bool synced;      /* the prefix was read; the watch follows it */
-	int64_t rev;      /* every change up to here is in the cache */
 	struct shash idx; /* key -> struct entry * */
 	struct entry **ents;
 	size_t nents, cap_ents;
+
+	/* every host's state (lane H) */
+	struct follow hosts_f;
+	struct hosts_cache hosts;
 
 	enum link_state link;
 	bool settled; /* the first sync is over (or etcd is down) */
@@ -82,14 +128,45 @@ struct cluster {
  * Returns true when a collected kind changed. */
 bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 		       char *value, size_t vlen);
+/* Lane B's unsee and sweep (struct follow). */
+void cluster_entries_unsee(struct cluster *c);
+bool cluster_entries_sweep(struct cluster *c);
 void cluster_entries_free(struct cluster *c);
 
+/* hosts.c: lane H's hooks (struct follow). */
+bool cluster_host_set(struct cluster *c, const char *key, size_t klen,
+		      char *value, size_t vlen);
+void cluster_hosts_unsee(struct cluster *c);
+bool cluster_hosts_sweep(struct cluster *c);
+
+/* follow.c */
+void cluster_follow_init(struct follow *f, struct cluster *c);
+/* Start what `f` needs next (the read, or the watch). */
+void cluster_follow(struct follow *f);
+/* Cancel its request and its timer. */
+void cluster_follow_stop(struct follow *f);
+
 /* cluster.c */
-/* Start what lane A (lease, exports) or B (read, watch) needs next. */
+/* Start what lane A (lease, exports, state) needs next. */
 void cluster_lane_a(struct cluster *c);
+/* Start what lanes B (exports) and H (hosts) need next. */
 void cluster_lane_b(struct cluster *c);
 /* The first sync may be over: tell the scheduler. */
 void cluster_settle(struct cluster *c);
+
+/* For every lane: the link is up (logged when it was not). */
+void cluster_link_up(struct cluster *c);
+/* A failed request: the link is down when no endpoint answered (logged
+ * once), else `what` failed, logged with `why`. */
+void cluster_failed(struct cluster *c, const char *what, int err,
+		    const char *why);
+/* Start `t` after *b seconds, and double *b up to BACKOFF_MAX. */
+void cluster_backoff(struct cluster *c, ev_timer *t, double *b);
+/* The "error" an answer may carry instead of a result, or NULL. */
+const char *cluster_answer_error(const json_t *body);
+/* A JSON string of base64 of `s`; of `v` in decimal. */
+json_t *cluster_b64_json(const char *s, size_t len);
+json_t *cluster_i64_json(int64_t v);
 
 void cluster_kv_free(struct kv *v, size_t n);
 

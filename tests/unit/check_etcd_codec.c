@@ -3,8 +3,9 @@
  * check_etcd_codec.c - unit tests for the pure parts of the etcd cluster
  * code (engine/cluster/codec.c): base64 against RFC 4648's vectors and on
  * random bytes, range_end, int64 written as strings, the exported key
- * layout, and parameters as JSON, read back by the engine's own parser
- * (engine/config/merge.c) into equal parameters.
+ * layout, parameters as JSON, read back by the engine's own parser
+ * (engine/config/merge.c) into equal parameters, and a host's state as
+ * JSON and its key.
  */
 #include <config.h>
 
@@ -140,6 +141,72 @@ START_TEST(export_keys)
 }
 END_TEST
 
+START_TEST(state_json)
+{
+	struct codec_state s = { .converged = true,
+				 .since = 1764720001.2004,
+				 .failed = 1,
+				 .resources = 10 };
+	struct codec_state n = codec_state_norm(s), m;
+	char *t = codec_state_json("h1", &n, 1764720002.0);
+	json_t *o;
+
+	/* Compact, in the documented order, times to the millisecond. */
+	ck_assert_str_eq(t, "{\"host\":\"h1\",\"converged\":true,"
+			    "\"since\":1764720001.2,\"failed\":1,"
+			    "\"resources\":10,\"updated\":1764720002.0}");
+	o = json_loads(t, 0, NULL);
+	ck_assert(json_is_object(o));
+	ck_assert(json_real_value(json_object_get(o, "since")) == 1764720001.2);
+	json_decref(o);
+	free(t);
+
+	/* Not converged: since is null, whatever was given, and equal. */
+	s.converged = false;
+	n = codec_state_norm(s);
+	t = codec_state_json("h1", &n, 1764720002.0006);
+	ck_assert_str_eq(t, "{\"host\":\"h1\",\"converged\":false,"
+			    "\"since\":null,\"failed\":1,"
+			    "\"resources\":10,\"updated\":1764720002.001}");
+	free(t);
+	s.since = 5;
+	m = codec_state_norm(s);
+	ck_assert(codec_state_eq(&n, &m));
+	/* A change under the millisecond is no change. */
+	s.converged = true;
+	s.since = 1764720001.2001;
+	n = codec_state_norm(s);
+	s.since = 1764720001.2003;
+	m = codec_state_norm(s);
+	ck_assert(codec_state_eq(&n, &m));
+	m.failed = 2;
+	ck_assert(!codec_state_eq(&n, &m));
+	/* jansson takes only UTF-8. */
+	ck_assert_ptr_null(codec_state_json("\xff", &n, 1.));
+}
+END_TEST
+
+START_TEST(hosts_keys)
+{
+	static const char *const bad[] = {
+		"/mgmt-engine/hosts/",
+		"/mgmt-engine/hosts/a/b",
+		"/mgmt-engine/hosts",
+		"/mgmt-engine/exported/a/file/x",
+	};
+	const char *k = "/mgmt-engine/hosts/web1", *h;
+	size_t len;
+
+	ck_assert_int_eq(codec_hosts_split(k, strlen(k), &h, &len), 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_mem_eq(h, "web1", 4);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(codec_hosts_split(bad[i], strlen(bad[i]), &h,
+						   &len),
+				 -EINVAL);
+}
+END_TEST
+
 /* A struct with a parameter of every type. */
 struct all {
 	char *s, *unset;
@@ -250,6 +317,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, i64_as_string);
 	tcase_add_test(tc, export_keys);
 	tcase_add_test(tc, params_roundtrip);
+	tcase_add_test(tc, state_json);
+	tcase_add_test(tc, hosts_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
