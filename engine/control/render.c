@@ -62,8 +62,7 @@ static json_t *resource(const struct rstat *r, const char *state)
 	return o;
 }
 
-json_t *render_status(const struct stats_table *t,
-		      const struct stats_engine *e,
+json_t *render_status(const struct stats_table *t, const struct stats_engine *e,
 		      const struct status_filter *f)
 {
 	static const char *const keys[] = { "converged", "failed",   "held",
@@ -101,8 +100,7 @@ json_t *render_status(const struct stats_table *t,
 
 /* ---- metrics ---- */
 
-static void head(FILE *f, const char *name, const char *type,
-		 const char *help)
+static void head(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -118,8 +116,16 @@ static uint32_t kind_index(const struct stats_engine *e, const char *k)
 	return i;
 }
 
-enum { ST_CONVERGED, ST_FAILED, ST_HELD, ST_RUNNING, ST_RETRYING, ST_DIRTY,
-       ST_PENDING, NST };
+enum {
+	ST_CONVERGED,
+	ST_FAILED,
+	ST_HELD,
+	ST_RUNNING,
+	ST_RETRYING,
+	ST_DIRTY,
+	ST_PENDING,
+	NST
+};
 static const char *const st_names[NST] = { "converged", "failed",   "held",
 					   "running",   "retrying", "dirty",
 					   "pending" };
@@ -169,8 +175,7 @@ static void per_kind_states(FILE *f, const struct stats_table *t,
 		fprintf(f,
 			"mgmt_failures{kind=\"%s\",failure=\"soft\"} %llu\n"
 			"mgmt_failures{kind=\"%s\",failure=\"hard\"} %llu\n",
-			e->kinds[k].kind,
-			(unsigned long long)n[k][ST_RETRYING],
+			e->kinds[k].kind, (unsigned long long)n[k][ST_RETRYING],
 			e->kinds[k].kind, (unsigned long long)n[k][ST_FAILED]);
 	free(n);
 }
@@ -193,8 +198,8 @@ static void per_kind_counters(FILE *f, const struct stats_engine *e)
 						e->kinds[k].kind, tf[a], tf[c],
 						tf[x],
 						(unsigned long long)LOAD(
-							e->kinds[k]
-								.check[a][c][x]));
+							e->kinds[k].check[a][c]
+									 [x]));
 	head(f, "mgmt_checkapply_duration_seconds", "histogram",
 	     "How long CheckApply took (one observation per call; a group's "
 	     "call covers all its members).");
@@ -282,8 +287,8 @@ static void engine_metrics(FILE *f, const struct stats_table *t,
 		(unsigned long long)LOAD(e->collected));
 }
 
-char *render_metrics(const struct stats_table *t,
-		     const struct stats_engine *e, size_t watches)
+char *render_metrics(const struct stats_table *t, const struct stats_engine *e,
+		     size_t watches)
 {
 	char *buf = NULL;
 	size_t len = 0;

@@ -24,13 +24,12 @@ struct status_filter {
 
 /* The status document of table `t` (NULL: no graph runs yet).  A new
  * reference, or NULL when memory ran out. */
-json_t *render_status(const struct stats_table *t,
-		      const struct stats_engine *e,
+json_t *render_status(const struct stats_table *t, const struct stats_engine *e,
 		      const struct status_filter *f);
 
 /* The metrics, as a malloc'ed text; NULL when memory ran out.  `watches`:
  * watch descriptors in use. */
-char *render_metrics(const struct stats_table *t,
-		     const struct stats_engine *e, size_t watches);
+char *render_metrics(const struct stats_table *t, const struct stats_engine *e,
+		     size_t watches);
 
 #endif /* ENGINE_CONTROL_RENDER_H */

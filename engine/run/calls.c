@@ -18,7 +18,10 @@
 #include "config/config.h"
 #include "run/internal.h"
 
-enum call_what { CALL_RELOAD, CALL_TRIGGER };
+enum call_what {
+	CALL_RELOAD,
+	CALL_TRIGGER
+};
 
 struct call {
 	enum call_what what;

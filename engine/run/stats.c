@@ -26,8 +26,8 @@
 #include "run/stats.h"
 
 const double stats_buckets[STATS_NBUCKETS] = { 0.0005, 0.001, 0.0025, 0.005,
-					       0.01,   0.025, 0.05,	0.1,
-					       0.25,   1,     5,	30 };
+					       0.01,   0.025, 0.05,   0.1,
+					       0.25,   1,     5,      30 };
 
 struct stats_engine stats = { .etcd = -1 };
 
@@ -42,8 +42,7 @@ int64_t stats_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int stats_init(const struct registry *reg, const char *host,
-	       const char *graph)
+int stats_init(const struct registry *reg, const char *host, const char *graph)
 {
 	struct timespec ts;
 
@@ -52,8 +51,8 @@ int stats_init(const struct registry *reg, const char *host,
 	stats.pid = (int)getpid();
 	stats.host = host;
 	stats.graph = graph;
-	stats.kinds = calloc(reg->nkinds ? reg->nkinds : 1,
-			     sizeof(*stats.kinds));
+	stats.kinds =
+		calloc(reg->nkinds ? reg->nkinds : 1, sizeof(*stats.kinds));
 	if (!stats.kinds)
 		return -ENOMEM;
 	stats.nkinds = (uint32_t)reg->nkinds;
@@ -107,9 +106,9 @@ void stats_release(struct stats_table *t)
 const char *stats_state_name(const struct rstat *r)
 {
 	static const char *const names[] = {
-		[RS_PENDING] = "pending",     [RS_DIRTY] = "dirty",
-		[RS_HELD] = "held",	      [RS_RUNNING] = "running",
-		[RS_RETRYING] = "retrying",   [RS_CONVERGED] = "converged",
+		[RS_PENDING] = "pending",   [RS_DIRTY] = "dirty",
+		[RS_HELD] = "held",         [RS_RUNNING] = "running",
+		[RS_RETRYING] = "retrying", [RS_CONVERGED] = "converged",
 		[RS_FAILED] = "failed",
 	};
 	unsigned st = atomic_load_explicit(&r->state, memory_order_relaxed);
@@ -150,7 +149,8 @@ void stats_error_v(const struct mgmt_res *res, const char *fmt, va_list ap)
 
 /* ---- the loop's side ---- */
 
-#define STORE(field, v) atomic_store_explicit(&(field), (v), memory_order_relaxed)
+#define STORE(field, v)                                                        \
+	atomic_store_explicit(&(field), (v), memory_order_relaxed)
 #define LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
 
 static enum rstate member_state(const struct vertex *v,
@@ -165,8 +165,7 @@ static enum rstate member_state(const struct vertex *v,
 	case V_WAIT:
 		return RS_RUNNING;
 	case V_RETRY:
-		return v->nheld && !m->run->failed ? RS_CONVERGED :
-						     RS_RETRYING;
+		return v->nheld && !m->run->failed ? RS_CONVERGED : RS_RETRYING;
 	case V_FAILED:
 		return v->nheld && !m->run->failed ? RS_CONVERGED : RS_FAILED;
 	case V_CLEAN:
@@ -228,8 +227,7 @@ void stats_job_ran(const struct kind_entry *kind, double secs)
 		atomic_fetch_add_explicit(&k->dur_bucket[b], 1,
 					  memory_order_relaxed);
 	atomic_fetch_add_explicit(&k->dur_count, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&k->dur_sum_us,
-				  (uint64_t)(secs * 1e6 + 0.5),
+	atomic_fetch_add_explicit(&k->dur_sum_us, (uint64_t)(secs * 1e6 + 0.5),
 				  memory_order_relaxed);
 }
 
@@ -238,10 +236,9 @@ void stats_failure(const struct vertex *v, bool hard)
 	struct kstat *k = stats_kind(v->res->kind);
 
 	if (k)
-		atomic_fetch_add_explicit(hard ? &k->failures_hard :
-						 &k->failures_soft,
-					  sched_nfailed(v),
-					  memory_order_relaxed);
+		atomic_fetch_add_explicit(
+			hard ? &k->failures_hard : &k->failures_soft,
+			sched_nfailed(v), memory_order_relaxed);
 }
 
 void stats_event(const struct mgmt_res *m)
@@ -305,8 +302,8 @@ int stats_graph(struct sched *s)
 	bool ok;
 	uint32_t k = 0;
 
-	if (!t || !(t->r = calloc(s->cfg->nres ? s->cfg->nres : 1,
-				  sizeof(*t->r)))) {
+	if (!t ||
+	    !(t->r = calloc(s->cfg->nres ? s->cfg->nres : 1, sizeof(*t->r)))) {
 		free(t);
 		return -ENOMEM;
 	}
@@ -323,7 +320,8 @@ int stats_graph(struct sched *s)
 			struct mgmt_res *m = v->members[j];
 			struct rstat *r = &t->r[k++];
 
-			r->kind = m->kind->k.name; /* the registry outlives it */
+			r->kind =
+				m->kind->k.name; /* the registry outlives it */
 			r->name = strdup(m->name);
 			r->group = j == 0 ? g : g ? strdup(g) : NULL;
 			if (m->run->stat)
@@ -372,7 +370,8 @@ void stats_taint(struct sched *s)
 		     !v->tainted && e < s->g->in_start[v->id + 1]; e++) {
 			uint32_t x = s->g->in_edge[e];
 
-			v->tainted = s->eopen[x] && s->v[s->g->edges[x].from].tainted;
+			v->tainted = s->eopen[x] &&
+				     s->v[s->g->edges[x].from].tainted;
 		}
 		if (v->tainted != was && v->state == V_DIRTY)
 			stats_vertex(v);

@@ -90,8 +90,7 @@ extern struct stats_engine stats;
 
 /* Set up the engine's part (before the loop runs): one kstat per kind of
  * `reg`.  0 or -ENOMEM.  stats_fini frees everything. */
-int stats_init(const struct registry *reg, const char *host,
-	       const char *graph);
+int stats_init(const struct registry *reg, const char *host, const char *graph);
 void stats_fini(void);
 
 /* Readers (any thread): the table now, held until stats_release. */
