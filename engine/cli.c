@@ -306,6 +306,18 @@ static const struct opt run_opts[] = {
 	{ .name = NULL },
 };
 
+/* The cluster's side of the scheduler's and the control socket's hooks. */
+static void cluster_state(void *ctx, bool converged, double since,
+			  uint32_t failed, uint32_t resources)
+{
+	cluster_set_state(ctx, converged, since, failed, resources);
+}
+
+static json_t *cluster_view(void *ctx)
+{
+	return cluster_hosts(ctx);
+}
+
 static int cmd_run(struct global *g, int argc, char **argv)
 {
 	struct run_args a = { .converged_timeout = -1,
@@ -368,6 +380,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 			status = EXIT_USAGE;
 		so.prepare = cluster_prepare;
 		so.busy = cluster_busy;
+		so.state = cluster_state;
 		so.hook_ctx = cl;
 	}
 	if (status == 0 && stats_init(&reg, a.hostname, a.yaml) < 0)
@@ -377,6 +390,8 @@ static int cmd_run(struct global *g, int argc, char **argv)
 			.path = a.control,
 			.group = a.control_group,
 			.metrics_listen = a.metrics_listen,
+			.cluster_hosts = cl ? cluster_view : NULL,
+			.cluster_ctx = cl,
 		};
 
 		if (control_start(&ko, &ctl) < 0)

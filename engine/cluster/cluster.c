@@ -26,6 +26,7 @@
 #include "cluster/codec.h"
 #include "util/log.h"
 #include "run/sched.h"
+#include "run/stats.h"
 
 #define TXN_MAX 100      /* etcd refuses more than 128 by default */
 #define STOP_TIMEOUT 2.0 /* s, the revoke at a clean stop */
@@ -42,6 +43,7 @@ void cluster_kv_free(struct kv *v, size_t n)
 
 void cluster_link_up(struct cluster *c)
 {
+	atomic_store(&stats.etcd, 1); /* metrics */
 	if (c->link == LINK_UP)
 		return;
 	log_info("etcd: %s %s",
@@ -53,6 +55,7 @@ void cluster_link_up(struct cluster *c)
 
 static void link_down(struct cluster *c, const char *why)
 {
+	atomic_store(&stats.etcd, 0);
 	if (c->link == LINK_DOWN)
 		return;
 	log_warn("etcd: %s (%s); the local graph runs on, retrying",
@@ -444,6 +447,7 @@ int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 		free(c);
 		return -ENOMEM;
 	}
+	atomic_store(&stats.etcd, 0); /* metrics: down until it answers */
 	if (!(c->host = strdup(o->hostname)) ||
 	    asprintf(&c->state_key, "%s%s", CODEC_HOSTS_PREFIX, c->host) < 0) {
 		c->state_key = NULL;

@@ -22,6 +22,7 @@
 #include "config/params.h"
 #include "util/log.h"
 #include "util/grow.h"
+#include "run/stats.h"
 
 static struct entry *entry_new(struct cluster *c, const char *key, size_t klen)
 {
@@ -403,6 +404,7 @@ static int collect(struct cluster *c, struct graph_cfg *cfg)
 	}
 	rc = config_merge(cfg, add, nadd, &d);
 	free(add);
+	atomic_store(&stats.collected, rc == 0 ? nadd : 0); /* metrics */
 	if (rc == 0 && nadd)
 		log_info("etcd: %zu collected resource(s) in the graph", nadd);
 	if (rc == -ELOOP) {

@@ -185,7 +185,8 @@ struct sched {
 
 	/* the service manager (notify.c), when there is one */
 	struct {
-		bool on;               /* NOTIFY_SOCKET was set */
+		bool on;       /* NOTIFY_SOCKET was set */
+		bool listened; /* on, or the counts go to sched_opts.state */
 		ev_timer watchdog;     /* WATCHDOG=1, from the loop */
 		ev_timer status;       /* STATUS=, a little after changes */
 		char last[256];        /* the STATUS= sent last */

@@ -13,7 +13,8 @@
  * it and systemd restarts the engine.  A reload says RELOADING=1, then
  * READY=1 once the new graph was taken or refused, which is when
  * `systemctl reload` returns.  Without NOTIFY_SOCKET every call here
- * returns at once.
+ * returns at once, unless the counts have another listener: the cluster
+ * (sched_opts.state), told on the same schedule as STATUS=.
  */
 #include "config.h"
 
@@ -42,12 +43,23 @@ static void status_text(const struct sched *s, char *buf, size_t len)
 			 s->notify.reload_error);
 }
 
-/* Send STATUS= (with `extra` lines before it) if it changed or `extra`
- * says something. */
+/* Tell the cluster the counts; send STATUS= (with `extra` lines before
+ * it) if it changed or `extra` says something. */
 static void send_status(struct sched *s, const char *extra)
 {
 	char text[sizeof(s->notify.last)];
 
+	if (s->o.state) {
+		struct sched_counts c;
+		int64_t since = atomic_load(&stats.converged_since_ms);
+
+		sched_count(s, &c);
+		s->o.state(s->o.hook_ctx, s->converged,
+			   s->converged ? (double)since / 1000. : 0., c.failed,
+			   c.clean + c.failed + c.open);
+	}
+	if (!s->notify.on)
+		return;
 	status_text(s, text, sizeof(text));
 	if (!extra && strcmp(text, s->notify.last) == 0)
 		return;
@@ -70,10 +82,13 @@ void notify_ready(struct sched *s)
 	uint64_t usec = 0;
 
 	s->notify.on = getenv("NOTIFY_SOCKET") != NULL;
-	if (!s->notify.on)
-		return;
+	s->notify.listened = s->notify.on || s->o.state;
 	ev_init(&s->notify.status, on_status);
 	s->notify.status.data = s;
+	if (!s->notify.on) {
+		send_status(s, NULL);
+		return;
+	}
 	/* Half the period systemd allows, as sd_watchdog_enabled(3) asks;
 	 * it is not set when the unit has no WatchdogSec=. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
@@ -86,7 +101,7 @@ void notify_ready(struct sched *s)
 
 void notify_status(struct sched *s, bool now)
 {
-	if (!s->notify.on)
+	if (!s->notify.listened)
 		return;
 	if (now) {
 		ev_timer_stop(s->loop, &s->notify.status);
@@ -122,9 +137,10 @@ void notify_reloaded(struct sched *s, const char *error)
 
 void notify_stop(struct sched *s)
 {
+	ev_timer_stop(s->loop, &s->notify.status);
+	s->notify.listened = false;
 	if (!s->notify.on)
 		return;
-	ev_timer_stop(s->loop, &s->notify.status);
 	ev_timer_stop(s->loop, &s->notify.watchdog);
 	sd_notify(0, "STOPPING=1");
 	s->notify.on = false; /* once */

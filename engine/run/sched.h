@@ -32,6 +32,11 @@ struct sched_opts {
 	 * busy: while true the graph is not converged (the first sync). */
 	int (*prepare)(void *ctx, struct graph_cfg *cfg);
 	bool (*busy)(void *ctx);
+	/* state: the counts, a little after they move (at most every 0.5 s)
+	 * and at once when convergence changes; `since` in Unix seconds (0
+	 * when not converged).  May be NULL. */
+	void (*state)(void *ctx, bool converged, double since, uint32_t failed,
+		      uint32_t resources);
 	void *hook_ctx;
 	/* Tests: meta.delay, meta.poll and meta.limit on virtual time (see
 	 * run/clock.h), which host->now reports too. */

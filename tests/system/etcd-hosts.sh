@@ -4,7 +4,8 @@
 # (doc/etcd.md, "Each host's state"), with nothing exported: the key is
 # there as soon as the engine runs with --etcd, goes at once at a clean
 # stop (the lease is revoked) and when the lease expires after a SIGKILL;
-# the other hosts' views follow.
+# the other hosts' views follow, and so does the control socket's
+# GET /v1/cluster (what `status --cluster` shows).
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/etcd-lib.sh"
@@ -36,10 +37,21 @@ has_key() {
 	keys $H/ | grep -qx "$H/$1"
 }
 
+# view H: host H's view of the cluster, through its control socket.
+view() {
+	curl -sS --max-time 10 --unix-socket "$TMP/$1.sock" http://localhost/v1/cluster
+}
+
+# view_has H WORDS: host H's view has them (waiting, guarded).
+view_has() {
+	case $(view "$1") in *"$2"*) return 0 ;; esac
+	return 1
+}
+
 n=1
 for h in a b c; do
 	graph $h $n >"$TMP/$h.yaml"
-	host_start $h "$TMP/$h.yaml" --etcd-ttl 2
+	host_start $h "$TMP/$h.yaml" --etcd-ttl 2 --control "$TMP/$h.sock"
 	n=$((n + 1))
 done
 ok "the three hosts publish their state" wait_for 30 nkeys $H/ 3
@@ -47,11 +59,27 @@ ok "a's names it and its resource" state_is a 1
 ok "b's names it and its 2 resources" state_is b 2
 ok "c's names it and its 3 resources" state_is c 3
 ok "nothing is exported" nkeys /mgmt-engine/exported/ 0
+# all_converged: every host's value says converged, and since when.
+all_converged() {
+	[ "$(etcdctl_ get --print-value-only --prefix $H/ |
+		grep -c '"converged":true,"since":[0-9]')" -eq 3 ]
+}
+ok "each host publishes its convergence, with since when" \
+	wait_for 30 all_converged ||
+	etcdctl_ get --print-value-only --prefix $H/ | sed 's/^/# /'
+ok "the control socket shows the three hosts" \
+	wait_for 30 view_has c '{"hosts":[{"host":"a","converged":true,"since":'
+ok "...b and c too" \
+	sh -c "curl -sS --unix-socket '$TMP/c.sock' http://localhost/v1/cluster | grep -q '\"host\":\"b\".*\"host\":\"c\",\"converged\":true'"
+ok "...and the etcd metrics" \
+	sh -c "curl -sS --unix-socket '$TMP/a.sock' http://localhost/metrics | grep -q '^mgmt_etcd_up 1$'"
 
 ok "host b stops cleanly" host_stop b
 ok "its key went at once with its revoked lease" not has_key b
 ok "host a saw it leave" \
 	wait_for 10 log_has a "etcd: host b left the hosts' view"
+ok "host a's control socket no longer lists b" \
+	wait_for 10 sh -c "! curl -sS --unix-socket '$TMP/a.sock' http://localhost/v1/cluster | grep -q '\"host\":\"b\"'"
 
 kill -KILL "$HOST_PID_c"
 wait "$HOST_PID_c" 2>/dev/null
