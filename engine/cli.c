@@ -27,6 +27,7 @@
 #include "cluster/cluster.h"
 #include "control/server.h"
 #include "config/config.h"
+#include "control/client.h"
 #include "loader/loader.h"
 #include "util/log.h"
 #include "run/host.h"
@@ -66,8 +67,18 @@ static const char usage_text[] =
 	"                      idempotent, honest noop, symmetric group_cmp,\n"
 	"                      nothing left open; each hook bounded by S s\n"
 	"                      (default 10); exit 1 if any check failed\n"
+	"  status [--control PATH] [--json] [--kind K] [--name GLOB]\n"
+	"         [--failed] [--cluster]\n"
+	"                      how the running engine's resources are; exit 1\n"
+	"                      unless it converged with nothing failed or held\n"
+	"  reload [--control PATH] [--timeout S]\n"
+	"                      ask the running engine to reload its graph and\n"
+	"                      wait until it was taken or refused\n"
 	"  reload --pid PID    ask the engine running as PID to reload its\n"
 	"                      graph (the service's ExecReload)\n"
+	"  trigger [--control PATH] [--timeout S] KIND NAME\n"
+	"                      check one resource now and wait for that run;\n"
+	"                      exit 1 if it failed\n"
 	"  --version           print the version\n"
 	"  --help              print this help\n"
 	"\n"
@@ -100,12 +111,25 @@ static const char usage_text[] =
 	"  --metrics-listen H:P  also serve /metrics over TCP on H:P\n"
 	"                      (e.g. 127.0.0.1:9233; port 0: any free one)\n"
 	"\n"
+	"status, reload and trigger options (they ask a running engine over\n"
+	"its control socket):\n"
+	"  --control PATH      the socket (default $MGMT_ENGINE_CONTROL, else\n"
+	"                      " CONTROL_SOCKET ")\n"
+	"  --timeout S         seconds the engine may take (default 60)\n"
+	"  --json              status: the engine's answer as JSON\n"
+	"  --kind K            status: only resources of kind K\n"
+	"  --name GLOB         status: only resources whose name matches GLOB\n"
+	"  --failed            status: only failed or held resources\n"
+	"  --cluster           status: every host of the etcd cluster\n"
+	"\n"
 	"Plugins are searched in each --plugins-dir, then $MGMT_ENGINE_PLUGINS_PATH\n"
 	"(colon-separated), then " SITEPLUGINDIR ",\n"
 	"then " PLUGINDIR "; the first to define a kind wins.\n"
 	"Exit status: 0 success, 1 a resource failed (plugins: a plugin was\n"
 	"refused), 2 bad usage or invalid graph, 3 a run with\n"
 	"--converged-timeout stopped by a signal before it converged.\n"
+	"status, reload, trigger: 0 converged (taken, done), 1 not converged,\n"
+	"failed, held or refused, 2 the engine cannot be reached.\n"
 	"SIGHUP reloads the graph; SIGINT or SIGTERM stop (a second one at\n"
 	"once).\n"
 	"See mgmt-engine(1), mgmt-engine.yaml(5) and mgmt-engine-plugin(7).\n";
@@ -516,10 +540,26 @@ static const struct opt plugins_opts[] = {
 	{ .name = NULL },
 };
 
-/* What `reload` is given. */
+/* What `reload` is given: --pid signals, the others ask over the control
+ * socket. */
 struct reload_args {
 	long pid;
+	const char *control;
+	double timeout; /* NAN: not given */
 };
+
+/* --timeout of the commands that ask over the control socket. */
+#define CONTROL_TIMEOUT(args)                                                  \
+	{                                                                      \
+		.name = "timeout", .type = OPT_TIMEOUT,                        \
+		.offset = offsetof(struct args, timeout), .min = 0,            \
+		.max = 86400, .what = "a number of seconds from 0 to 86400"    \
+	}
+#define CONTROL_PATH(args)                                                     \
+	{                                                                      \
+		.name = "control", .type = OPT_TEXT,                           \
+		.offset = offsetof(struct args, control)                       \
+	}
 
 static const struct opt reload_opts[] = {
 	{ .name = "pid",
@@ -528,8 +568,25 @@ static const struct opt reload_opts[] = {
 	  .min = 2,
 	  .max = INT_MAX,
 	  .what = "a process id" },
+	CONTROL_PATH(reload_args),
+	CONTROL_TIMEOUT(reload_args),
 	{ .name = NULL },
 };
+
+/* OPT_TIMEOUT takes -1 for never; an engine is never waited for forever.
+ * Returns the wait, or -1 after saying what is wrong. */
+static double control_wait(const char *cmd, double timeout)
+{
+	if (isnan(timeout))
+		return CLIENT_WAIT_DEFAULT;
+	if (timeout < 0) {
+		usage_error("%s: --timeout: '-1' is not a number of seconds "
+			    "from 0 to 86400",
+			    cmd);
+		return -1;
+	}
+	return timeout;
+}
 
 /* Signal a running engine to reload.  Run by the service's ExecReload, it
  * first tells systemd RELOADING=1 (NotifyAccess=exec lets it speak for the
@@ -537,10 +594,29 @@ static const struct opt reload_opts[] = {
  * graph was taken or refused, before `systemctl reload` returns; the
  * engine's own RELOADING=1 could arrive after this process ended, and the
  * reload would be over at once (doc/service.md). */
+static int reload_pid(long pid)
+{
+	bool notified;
+
+	notified = sd_notify(0, "RELOADING=1") > 0;
+	if (kill((pid_t)pid, SIGHUP) < 0) {
+		fprintf(stderr,
+			"mgmt-engine: reload: cannot signal process %ld: %s; "
+			"is the engine running?\n",
+			pid, strerror(errno));
+		if (notified)
+			sd_notify(0, "READY=1");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+/* With --pid, signal; else ask over the control socket and wait for the
+ * answer. */
 static int cmd_reload(struct global *g, int argc, char **argv)
 {
-	struct reload_args a = { 0 };
-	bool notified;
+	struct reload_args a = { .timeout = NAN };
+	double wait;
 	int i;
 
 	i = parse_opts("reload", reload_opts, argc, argv, &a);
@@ -548,19 +624,91 @@ static int cmd_reload(struct global *g, int argc, char **argv)
 		return -i;
 	if (i < argc)
 		return usage_error("reload: unexpected argument '%s'", argv[i]);
-	if (!a.pid)
-		return usage_error("reload: --pid PID is required");
-	notified = sd_notify(0, "RELOADING=1") > 0;
-	if (kill((pid_t)a.pid, SIGHUP) < 0) {
-		fprintf(stderr,
-			"mgmt-engine: reload: cannot signal process %ld: %s; "
-			"is the engine running?\n",
-			a.pid, strerror(errno));
-		if (notified)
-			sd_notify(0, "READY=1");
-		return EXIT_FAILED;
+	if (a.pid && (a.control || !isnan(a.timeout)))
+		return usage_error("reload: give --pid, or --control and "
+				   "--timeout, not both");
+	if (a.pid)
+		return reload_pid(a.pid);
+	wait = control_wait("reload", a.timeout);
+	if (wait < 0)
+		return EXIT_USAGE;
+	return client_reload(client_socket(a.control), wait);
+}
+
+/* What `status` is given. */
+struct status_args {
+	const char *control, *kind, *name;
+	bool json, failed, cluster;
+};
+
+#define STATUS_OPT(name_, type_, field)                                        \
+	{                                                                      \
+		.name = name_, .type = type_,                                  \
+		.offset = offsetof(struct status_args, field)                  \
 	}
-	return EXIT_OK;
+
+static const struct opt status_opts[] = {
+	CONTROL_PATH(status_args),
+	STATUS_OPT("json", OPT_FLAG, json),
+	STATUS_OPT("kind", OPT_TEXT, kind),
+	STATUS_OPT("name", OPT_TEXT, name),
+	STATUS_OPT("failed", OPT_FLAG, failed),
+	STATUS_OPT("cluster", OPT_FLAG, cluster),
+	{ .name = NULL },
+};
+
+static int cmd_status(struct global *g, int argc, char **argv)
+{
+	struct status_args a = { 0 };
+	int i;
+
+	i = parse_opts("status", status_opts, argc, argv, &a);
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return usage_error("status: unexpected argument '%s'", argv[i]);
+	if (a.cluster && (a.kind || a.name || a.failed))
+		return usage_error("status: --cluster lists hosts; --kind, "
+				   "--name and --failed choose resources");
+	return client_status(&(struct client_status_opts){
+		.socket = client_socket(a.control),
+		.kind = a.kind,
+		.name = a.name,
+		.failed = a.failed,
+		.json = a.json,
+		.cluster = a.cluster,
+	});
+}
+
+/* What `trigger` is given. */
+struct trigger_args {
+	const char *control;
+	double timeout; /* NAN: not given */
+};
+
+static const struct opt trigger_opts[] = {
+	CONTROL_PATH(trigger_args),
+	CONTROL_TIMEOUT(trigger_args),
+	{ .name = NULL },
+};
+
+static int cmd_trigger(struct global *g, int argc, char **argv)
+{
+	struct trigger_args a = { .timeout = NAN };
+	double wait;
+	int i;
+
+	i = parse_opts("trigger", trigger_opts, argc, argv, &a);
+	if (i < 0)
+		return -i;
+	if (i != argc - 2)
+		return usage_error("trigger: give exactly one KIND and one "
+				   "NAME");
+	wait = control_wait("trigger", a.timeout);
+	if (wait < 0)
+		return EXIT_USAGE;
+	return client_trigger(client_socket(a.control), argv[i], argv[i + 1],
+			      wait);
 }
 
 /* What `plugin-check` is given. */
@@ -700,6 +848,10 @@ int cli_main(int argc, char **argv)
 		return cmd_plugins(&g, argc, argv);
 	if (strcmp(cmd, "reload") == 0)
 		return cmd_reload(&g, argc, argv);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(&g, argc, argv);
+	if (strcmp(cmd, "trigger") == 0)
+		return cmd_trigger(&g, argc, argv);
 	if (strcmp(cmd, "plugin-check") == 0)
 		return cmd_plugin_check(&g, argc, argv);
 	if (strcmp(cmd, "help") == 0) {
