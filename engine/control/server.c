@@ -293,6 +293,25 @@ static bool answered(const struct sockaddr_un *sa)
 	return live;
 }
 
+/* The socket's directory, when it is missing (one level, mode 0755: the
+ * socket's own mode guards it). */
+static int make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	log_error("--control %s: cannot make its directory %s: %s", path, dir,
+		  strerror(errno));
+	return -1;
+}
+
 static int unix_socket(const char *path, const char *group)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -332,6 +351,8 @@ static int unix_socket(const char *path, const char *group)
 		}
 		unlink(path); /* left by an engine that did not stop cleanly */
 	}
+	if (make_parent(path) < 0)
+		return -errno;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
