@@ -5,7 +5,7 @@
 # there as soon as the engine runs with --etcd, goes at once at a clean
 # stop (the lease is revoked) and when the lease expires after a SIGKILL;
 # the other hosts' views follow, and so does the control socket's
-# GET /v1/cluster (what `status --cluster` shows).
+# GET /v1/cluster and the client's `status --cluster` table.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/etcd-lib.sh"
@@ -71,6 +71,15 @@ ok "the control socket shows the three hosts" \
 	wait_for 30 view_has c '{"hosts":[{"host":"a","converged":true,"since":'
 ok "...b and c too" \
 	sh -c "curl -sS --unix-socket '$TMP/c.sock' http://localhost/v1/cluster | grep -q '\"host\":\"b\".*\"host\":\"c\",\"converged\":true'"
+"$MGMT_ENGINE" status --cluster --control "$TMP/b.sock" >"$TMP/cl.out" 2>&1
+ok "status --cluster (the client) exits 0: every host converged" [ $? -eq 0 ]
+# row H N: host H's row in the client's table: converged, since when, no
+# failure, its N resources.
+row() {
+	grep -Eq "^$1 +converged +[0-9]+[smhd] ago +0 +$2\$" "$TMP/cl.out"
+}
+rows() { row a 1 && row b 2 && row c 3 || ! diag_file "$TMP/cl.out"; }
+ok "...a row per host, with its resources" rows
 ok "...and the etcd metrics" \
 	sh -c "curl -sS --unix-socket '$TMP/a.sock' http://localhost/metrics | grep -q '^mgmt_etcd_up 1$'"
 
@@ -80,6 +89,10 @@ ok "host a saw it leave" \
 	wait_for 10 log_has a "etcd: host b left the hosts' view"
 ok "host a's control socket no longer lists b" \
 	wait_for 10 sh -c "! curl -sS --unix-socket '$TMP/a.sock' http://localhost/v1/cluster | grep -q '\"host\":\"b\"'"
+
+"$MGMT_ENGINE" status --cluster --control "$TMP/a.sock" >"$TMP/cl.out" 2>&1
+ok "status --cluster on a no longer shows b" \
+	sh -c "grep -Eq '^a ' '$TMP/cl.out' && grep -Eq '^c ' '$TMP/cl.out' && ! grep -Eq '^b ' '$TMP/cl.out'"
 
 kill -KILL "$HOST_PID_c"
 wait "$HOST_PID_c" 2>/dev/null
