@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "cluster/etcd.h"
+#include "util/curl.h"
 #include "util/log.h"
 #include "util/grow.h"
 
@@ -66,89 +66,6 @@ struct etcd {
 	char why[CURL_ERROR_SIZE + 512];
 };
 
-/* libcurl is opened when a client is first made, not linked: it pulls in
- * some forty libraries (TLS, Kerberos, LDAP...) whose loading would cost
- * every start of the engine milliseconds, etcd or not.  Its ABI has been
- * libcurl.so.4 since 2006. */
-static struct {
-	void *dl;
-	unsigned users;
-	CURLcode (*global_init)(long flags);
-	void (*global_cleanup)(void);
-	CURL *(*easy_init)(void);
-	void (*easy_cleanup)(CURL *h);
-	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
-	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-	const char *(*easy_strerror)(CURLcode rc);
-	CURLM *(*multi_init)(void);
-	CURLMcode (*multi_cleanup)(CURLM *m);
-	CURLMcode (*multi_setopt)(CURLM *m, CURLMoption opt, ...);
-	CURLMcode (*multi_assign)(CURLM *m, curl_socket_t s, void *p);
-	CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
-	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
-	CURLMcode (*multi_socket_action)(CURLM *m, curl_socket_t s, int ev,
-					 int *running);
-	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
-	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-	void (*slist_free_all)(struct curl_slist *l);
-} cu;
-
-static int curl_open(const char **why)
-{
-	static const char *const sonames[] = { "libcurl.so.4",
-					       "libcurl-gnutls.so.4",
-					       "libcurl.so" };
-	static const struct {
-		const char *name;
-		size_t off;
-	} syms[] = {
-#define SYM(n) { "curl_" #n, offsetof(__typeof__(cu), n) }
-		SYM(global_init),         SYM(global_cleanup),
-		SYM(easy_init),           SYM(easy_cleanup),
-		SYM(easy_setopt),         SYM(easy_getinfo),
-		SYM(easy_strerror),       SYM(multi_init),
-		SYM(multi_cleanup),       SYM(multi_setopt),
-		SYM(multi_assign),        SYM(multi_add_handle),
-		SYM(multi_remove_handle), SYM(multi_socket_action),
-		SYM(multi_info_read),     SYM(slist_append),
-		SYM(slist_free_all),
-#undef SYM
-	};
-
-	if (cu.users++ > 0)
-		return 0;
-	for (size_t i = 0; !cu.dl && i < sizeof(sonames) / sizeof(*sonames);
-	     i++) /* (after a failed init, the handle is there already) */
-		cu.dl = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
-	if (!cu.dl) {
-		*why = "cannot load libcurl (libcurl.so.4)";
-		goto fail;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++) {
-		void *f = dlsym(cu.dl, syms[i].name);
-
-		if (!f) {
-			*why = "libcurl lacks a function the engine needs";
-			goto fail;
-		}
-		memcpy((char *)&cu + syms[i].off, &f, sizeof(f));
-	}
-	if (cu.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
-		return 0;
-	*why = "cannot initialise libcurl";
-fail:
-	cu.users--;
-	return -1;
-}
-
-/* The library stays loaded: TLS libraries it pulled in may have left exit
- * handlers behind. */
-static void curl_close(void)
-{
-	if (--cu.users == 0)
-		cu.global_cleanup();
-}
-
 static void link_req(struct etcd *e, struct etcd_req *r)
 {
 	r->next = e->reqs;
@@ -164,8 +81,8 @@ static void req_free(struct etcd_req *r)
 	struct etcd *e = r->e;
 
 	if (r->h) {
-		cu.multi_remove_handle(e->multi, r->h);
-		cu.easy_cleanup(r->h);
+		curl_fn.multi_remove_handle(e->multi, r->h);
+		curl_fn.easy_cleanup(r->h);
 	}
 	if (r->prev)
 		r->prev->next = r->next;
@@ -207,32 +124,32 @@ static int send_req(struct etcd_req *r)
 	r->err[0] = '\0';
 	if (asprintf(&url, "%s%s", e->eps[r->ep], r->path) < 0)
 		return -ENOMEM;
-	h = cu.easy_init();
+	h = curl_fn.easy_init();
 	if (!h) {
 		free(url);
 		return -ENOMEM;
 	}
-	cu.easy_setopt(h, CURLOPT_URL, url);
-	cu.easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
-	cu.easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
-	cu.easy_setopt(h, CURLOPT_HTTPHEADER, e->hdrs);
-	cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	cu.easy_setopt(h, CURLOPT_WRITEDATA, r);
-	cu.easy_setopt(h, CURLOPT_PRIVATE, r);
-	cu.easy_setopt(h, CURLOPT_ERRORBUFFER, r->err);
-	cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_fn.easy_setopt(h, CURLOPT_URL, url);
+	curl_fn.easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
+	curl_fn.easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
+	curl_fn.easy_setopt(h, CURLOPT_HTTPHEADER, e->hdrs);
+	curl_fn.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_fn.easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_fn.easy_setopt(h, CURLOPT_PRIVATE, r);
+	curl_fn.easy_setopt(h, CURLOPT_ERRORBUFFER, r->err);
+	curl_fn.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_fn.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	/* A member that vanished without a reset must not hold a watch
 	 * forever. */
-	cu.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	cu.easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
-	cu.easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
+	curl_fn.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_fn.easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
+	curl_fn.easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
 	if (r->timeout > 0)
-		cu.easy_setopt(h, CURLOPT_TIMEOUT_MS,
-			       (long)(r->timeout * 1000));
+		curl_fn.easy_setopt(h, CURLOPT_TIMEOUT_MS,
+				    (long)(r->timeout * 1000));
 	free(url); /* libcurl copies string options */
-	if (cu.multi_add_handle(e->multi, h) != CURLM_OK) {
-		cu.easy_cleanup(h);
+	if (curl_fn.multi_add_handle(e->multi, h) != CURLM_OK) {
+		curl_fn.easy_cleanup(h);
 		return -ENOMEM;
 	}
 	r->h = h;
@@ -292,15 +209,15 @@ static void after(struct etcd *e)
 		if (r->dead && !r->busy)
 			req_free(r);
 	}
-	while ((m = cu.multi_info_read(e->multi, &left))) {
+	while ((m = curl_fn.multi_info_read(e->multi, &left))) {
 		long status = 0;
 		void *p = NULL;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		cu.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
-		cu.easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
-				&status);
+		curl_fn.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
+		curl_fn.easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
+				     &status);
 		r = p;
 		finish(r, m->data.result, status);
 	}
@@ -312,7 +229,7 @@ static void fail_why(struct etcd_req *r, CURLcode rc, long status)
 
 	if (rc != CURLE_OK)
 		snprintf(r->e->why, sizeof(r->e->why), "%s: %s", ep,
-			 r->err[0] ? r->err : cu.easy_strerror(rc));
+			 r->err[0] ? r->err : curl_fn.easy_strerror(rc));
 	else
 		snprintf(r->e->why, sizeof(r->e->why), "%s: HTTP %ld%s%.200s",
 			 ep, status, r->len ? ": " : "", r->len ? r->buf : "");
@@ -325,8 +242,8 @@ static void finish(struct etcd_req *r, CURLcode rc, long status)
 	json_t *body = NULL;
 	int err = 0;
 
-	cu.multi_remove_handle(e->multi, r->h);
-	cu.easy_cleanup(r->h);
+	curl_fn.multi_remove_handle(e->multi, r->h);
+	curl_fn.easy_cleanup(r->h);
 	r->h = NULL;
 	if (r->dead) {
 		req_free(r);
@@ -374,7 +291,7 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 		    (revents & EV_WRITE ? CURL_CSELECT_OUT : 0),
 	    running;
 
-	cu.multi_socket_action(e->multi, w->fd, flags, &running);
+	curl_fn.multi_socket_action(e->multi, w->fd, flags, &running);
 	after(e);
 }
 
@@ -383,7 +300,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	struct etcd *e = w->data;
 	int running;
 
-	cu.multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	curl_fn.multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	after(e);
 }
 
@@ -417,7 +334,7 @@ static int sock_fn(CURL *h, curl_socket_t fd, int what, void *ud, void *sp)
 			e->socks->prev = s;
 		e->socks = s;
 		ev_io_init(&s->io, on_io, fd, ev);
-		cu.multi_assign(e->multi, fd, s);
+		curl_fn.multi_assign(e->multi, fd, s);
 	} else {
 		ev_io_stop(e->loop, &s->io);
 		ev_io_set(&s->io, fd, ev);
@@ -486,23 +403,23 @@ struct etcd *etcd_new(struct ev_loop *loop, const char *endpoints,
 	e->loop = loop;
 	if (parse_endpoints(e, endpoints, why) < 0)
 		goto fail;
-	if (curl_open(why) < 0)
+	if (curl_fn_open(why) < 0)
 		goto fail;
 	e->curl = true;
-	e->multi = cu.multi_init();
-	h = cu.slist_append(NULL, "Content-Type: application/json");
+	e->multi = curl_fn.multi_init();
+	h = curl_fn.slist_append(NULL, "Content-Type: application/json");
 	/* no "Expect: 100-continue" round trip for bigger bodies */
-	e->hdrs = h ? cu.slist_append(h, "Expect:") : NULL;
+	e->hdrs = h ? curl_fn.slist_append(h, "Expect:") : NULL;
 	if (!e->hdrs)
-		cu.slist_free_all(h);
+		curl_fn.slist_free_all(h);
 	if (!e->multi || !e->hdrs) {
 		etcd_free(e);
 		return NULL;
 	}
-	cu.multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_fn);
-	cu.multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-	cu.multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
-	cu.multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+	curl_fn.multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_fn);
+	curl_fn.multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+	curl_fn.multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
+	curl_fn.multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
 	ev_init(&e->timer, on_timer);
 	e->timer.data = e;
 	return e;
@@ -522,7 +439,7 @@ void etcd_free(struct etcd *e)
 		req_free(e->reqs);
 	ev_timer_stop(e->loop, &e->timer);
 	if (e->multi)
-		cu.multi_cleanup(e->multi);
+		curl_fn.multi_cleanup(e->multi);
 	while (e->socks) {
 		struct sock *s = e->socks;
 
@@ -531,8 +448,8 @@ void etcd_free(struct etcd *e)
 		free(s);
 	}
 	if (e->curl) {
-		cu.slist_free_all(e->hdrs);
-		curl_close();
+		curl_fn.slist_free_all(e->hdrs);
+		curl_fn_close();
 	}
 	for (size_t i = 0; i < e->neps; i++)
 		free(e->eps[i]);
@@ -569,8 +486,8 @@ struct etcd_req *etcd_post(struct etcd *e, const char *path, json_t *body,
 void etcd_cancel(struct etcd_req *r)
 {
 	if (r->h) {
-		cu.multi_remove_handle(r->e->multi, r->h);
-		cu.easy_cleanup(r->h);
+		curl_fn.multi_remove_handle(r->e->multi, r->h);
+		curl_fn.easy_cleanup(r->h);
 		r->h = NULL;
 	}
 	r->dead = true;

@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,66 +25,12 @@
 #include <jansson.h>
 
 #include "control/client.h"
+#include "util/curl.h"
 #include "util/grow.h"
 #include "util/log.h"
 
 #define MAX_REPLY (256u << 20) /* bytes: a status of ~1M resources */
 #define STATUS_WAIT 0.0        /* status and cluster answer at once */
-
-/* libcurl is opened, not linked: see client.h.  The easy interface only;
- * the process ends soon after, so it is never closed. */
-static struct {
-	void *dl;
-	CURLcode (*global_init)(long flags);
-	CURL *(*easy_init)(void);
-	void (*easy_cleanup)(CURL *h);
-	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *h);
-	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-	const char *(*easy_strerror)(CURLcode rc);
-} cu;
-
-static int curl_load(const char **why)
-{
-	static const char *const sonames[] = { "libcurl.so.4",
-					       "libcurl-gnutls.so.4",
-					       "libcurl.so" };
-	static const struct {
-		const char *name;
-		size_t off;
-	} syms[] = {
-#define SYM(n) { "curl_" #n, offsetof(__typeof__(cu), n) }
-		SYM(global_init),   SYM(easy_init),    SYM(easy_cleanup),
-		SYM(easy_setopt),   SYM(easy_perform), SYM(easy_getinfo),
-		SYM(easy_strerror),
-#undef SYM
-	};
-
-	if (cu.easy_init)
-		return 0;
-	for (size_t i = 0; !cu.dl && i < sizeof(sonames) / sizeof(*sonames);
-	     i++)
-		cu.dl = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
-	if (!cu.dl) {
-		*why = "cannot load libcurl (libcurl.so.4); install libcurl4";
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++) {
-		void *f = dlsym(cu.dl, syms[i].name);
-
-		if (!f) {
-			*why = "libcurl lacks a function the client needs";
-			return -1;
-		}
-		memcpy((char *)&cu + syms[i].off, &f, sizeof(f));
-	}
-	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		cu.easy_init = NULL;
-		*why = "cannot initialise libcurl";
-		return -1;
-	}
-	return 0;
-}
 
 const char *client_socket(const char *given)
 {
@@ -188,19 +133,19 @@ static bool socket_there(const char *path, char *why, size_t len)
 static void setup(CURL *h, const char *sock, const char *method,
 		  const char *url, double wait, struct buf *b, char *err)
 {
-	cu.easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
-	cu.easy_setopt(h, CURLOPT_URL, url);
-	cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CLIENT_CONNECT_TIMEOUT);
-	cu.easy_setopt(h, CURLOPT_TIMEOUT_MS,
-		       (long)((wait + CLIENT_GRACE) * 1000));
-	cu.easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-	cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	cu.easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_fn.easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_fn.easy_setopt(h, CURLOPT_URL, url);
+	curl_fn.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_fn.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CLIENT_CONNECT_TIMEOUT);
+	curl_fn.easy_setopt(h, CURLOPT_TIMEOUT_MS,
+			    (long)((wait + CLIENT_GRACE) * 1000));
+	curl_fn.easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	curl_fn.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_fn.easy_setopt(h, CURLOPT_WRITEDATA, b);
 	if (strcmp(method, "POST") == 0) {
-		cu.easy_setopt(h, CURLOPT_POST, 1L);
-		cu.easy_setopt(h, CURLOPT_POSTFIELDS, "");
-		cu.easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+		curl_fn.easy_setopt(h, CURLOPT_POST, 1L);
+		curl_fn.easy_setopt(h, CURLOPT_POSTFIELDS, "");
+		curl_fn.easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
 	}
 }
 
@@ -238,36 +183,37 @@ static int request(const char *sock, const char *method, const char *url,
 	*r = (struct reply){ 0 };
 	if (!socket_there(sock, why, len))
 		return -ENOTCONN;
-	if (curl_load(&lwhy) < 0) {
-		snprintf(why, len, "%s", lwhy);
+	if (curl_fn_open(&lwhy) < 0) {
+		snprintf(why, len, "%s; install libcurl4", lwhy);
 		return -EIO;
 	}
-	h = cu.easy_init();
+	h = curl_fn.easy_init();
 	if (!h) {
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
 	setup(h, sock, method, url, wait, &b, err);
-	rc = cu.easy_perform(h);
-	cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->code);
-	cu.easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+	rc = curl_fn.easy_perform(h);
+	curl_fn.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->code);
+	curl_fn.easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
 	if (rc == CURLE_OK) {
 		ret = parse(&b, r, why, len);
 	} else if (rc == CURLE_COULDNT_CONNECT) {
 		snprintf(why, len, "%s",
 			 oserr ? strerror((int)oserr) :
 			 *err  ? err :
-				 cu.easy_strerror(rc));
+				 curl_fn.easy_strerror(rc));
 		ret = -ENOTCONN;
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(why, len, "no answer within %g s",
 			 wait + CLIENT_GRACE);
 		ret = -ETIMEDOUT;
 	} else {
-		snprintf(why, len, "%s", *err ? err : cu.easy_strerror(rc));
+		snprintf(why, len, "%s",
+			 *err ? err : curl_fn.easy_strerror(rc));
 		ret = -EIO;
 	}
-	cu.easy_cleanup(h);
+	curl_fn.easy_cleanup(h);
 	free(b.p);
 	return ret;
 }

@@ -22,9 +22,8 @@
  *        200 {"hosts": [{"host", "converged", "since", "failed",
  *             "resources", "updated"}]} | 404 (no --etcd)
  *
- * Times are unix seconds (floats).  libcurl is opened (dlopen) by the
- * first request, as engine/cluster/etcd.c opens it, so that no other
- * command pays for loading it.
+ * Times are unix seconds (floats).  libcurl is opened (util/curl.h) by
+ * the first request, so that no other command pays for loading it.
  */
 #ifndef ENGINE_CONTROL_CLIENT_H
 #define ENGINE_CONTROL_CLIENT_H

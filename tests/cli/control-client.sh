@@ -11,29 +11,11 @@
 
 SOCK=$TMP/ctl.sock
 
-# run NAME ARGS...: the engine's output in $TMP/NAME.out (stdout and
-# stderr), its exit status in $TMP/NAME.rc.
+# run NAME ARGS...: the engine with ARGS, captured (lib.sh: capture).
 run() {
 	name=$1
 	shift
-	"$MGMT_ENGINE" "$@" >"$TMP/$name.out" 2>&1
-	echo $? >"$TMP/$name.rc"
-}
-
-# rc_is NAME STATUS: the status of `run NAME` was STATUS; else show output.
-rc_is() {
-	[ "$(cat "$TMP/$1.rc")" = "$2" ] && return 0
-	echo "# exit status $(cat "$TMP/$1.rc"), not $2; the output:"
-	diag_file "$TMP/$1.out"
-	return 1
-}
-
-# says NAME LINE: the output of `run NAME` is exactly LINE.
-says() {
-	printf '%s\n' "$2" | cmp -s - "$TMP/$1.out" && return 0
-	echo "# not the one line: $2"
-	diag_file "$TMP/$1.out"
-	return 1
+	capture "$name" "$MGMT_ENGINE" "$@"
 }
 
 # has NAME TEXT: the output of `run NAME` has a line with TEXT.

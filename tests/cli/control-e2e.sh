@@ -16,35 +16,18 @@ if [ ${#SOCK} -gt 100 ]; then
 	exit
 fi
 
-# client NAME ARGS...: the client's output in $TMP/NAME.out (stdout and
-# stderr), its exit status in $TMP/NAME.rc.
+# client NAME COMMAND ARGS...: the client's COMMAND on the engine's socket,
+# captured (lib.sh: capture, rc_is, says).
 client() {
 	name=$1 cmd=$2
 	shift 2
-	"$MGMT_ENGINE" "$cmd" --control "$SOCK" "$@" >"$TMP/$name.out" 2>&1
-	echo $? >"$TMP/$name.rc"
-}
-
-# rc_is NAME STATUS: `client NAME` exited with STATUS; else show its output.
-rc_is() {
-	[ "$(cat "$TMP/$1.rc")" = "$2" ] && return 0
-	echo "# exit status $(cat "$TMP/$1.rc"), not $2; the output:"
-	diag_file "$TMP/$1.out"
-	return 1
+	capture "$name" "$MGMT_ENGINE" "$cmd" --control "$SOCK" "$@"
 }
 
 # has NAME ERE: the output of `client NAME` has a line matching ERE.
 has() {
 	grep -Eq -- "$2" "$TMP/$1.out" && return 0
 	echo "# no line matching: $2"
-	diag_file "$TMP/$1.out"
-	return 1
-}
-
-# says NAME LINE: the output of `client NAME` is exactly LINE.
-says() {
-	printf '%s\n' "$2" | cmp -s - "$TMP/$1.out" && return 0
-	echo "# not the one line: $2"
 	diag_file "$TMP/$1.out"
 	return 1
 }

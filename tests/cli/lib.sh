@@ -59,6 +59,31 @@ wait_lines() {
 	[ "$(count "$1" "$3")" -ge "$2" ]
 }
 
+# capture NAME CMD...: CMD's output (stdout and stderr) in $TMP/NAME.out,
+# its exit status in $TMP/NAME.rc; then rc_is and says ask about them.
+capture() {
+	name=$1
+	shift
+	"$@" >"$TMP/$name.out" 2>&1
+	echo $? >"$TMP/$name.rc"
+}
+
+# rc_is NAME STATUS: `capture NAME` exited with STATUS; else show its output.
+rc_is() {
+	[ "$(cat "$TMP/$1.rc")" = "$2" ] && return 0
+	echo "# exit status $(cat "$TMP/$1.rc"), not $2; the output:"
+	diag_file "$TMP/$1.out"
+	return 1
+}
+
+# says NAME LINE: the output of `capture NAME` is exactly LINE.
+says() {
+	printf '%s\n' "$2" | cmp -s - "$TMP/$1.out" && return 0
+	echo "# not the one line: $2"
+	diag_file "$TMP/$1.out"
+	return 1
+}
+
 # engine ARGS...: run the built engine with the build tree's plugins.
 engine() {
 	"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" "$@"
