@@ -4,12 +4,14 @@
 # are built from this tree (tools/debs), installed with dpkg into a systemd
 # booted for this test in its own namespaces, and operated there as an
 # administrator would: a graph dropped into /etc/mgmt-engine/graph.d, the
-# service enabled and converging, a second graph file and `systemctl
+# service enabled and converging, asked by `mgmt-engine status` and
+# `trigger` over its control socket, a second graph file and `systemctl
 # reload` (new resources applied, running ones not run again, the reload
 # over when systemctl returns), a broken file refused with the running
-# graph kept, the journal's fields, the watchdog restarting a wedged
-# engine, a third-party plugin package built from mgmt-engine-dev alone and
-# loaded after a restart, a clean stop, and a purge that leaves nothing.
+# graph kept (by `mgmt-engine reload` too), the journal's fields, the
+# watchdog restarting a wedged engine, a third-party plugin package built
+# from mgmt-engine-dev alone and loaded after a restart, a clean stop, and
+# a purge that leaves nothing.
 #
 # Building the packages takes minutes, so this runs only when asked
 # (MGMT_PACKAGE_TEST=1, which tools/check sets for its plain build).
@@ -123,6 +125,18 @@ ok "the file is written" [ "$(sbx cat $W/motd)" = managed ]
 ok "the command ran once" [ "$(runs)" -eq 1 ]
 ok "the svc plugin package started the unit" \
 	[ "$(sbx systemctl is-active mgmt-test-sleep)" = active ]
+sbx mgmt-engine status >"$TMP/status.out" 2>&1
+rc=$?
+ok "mgmt-engine status asks the service over its socket: exit 0, converged" \
+	[ "$rc" -eq 0 ]
+ok "...its summary: converged, 4 resources" \
+	grep -Eq ': converged for [0-9]+[smhd]; 4 resources: 4 converged$' "$TMP/status.out"
+ok "...a row per resource" [ "$(grep -Ec '^(file|exec|svc) ' "$TMP/status.out")" -eq 4 ]
+[ "$rc" -eq 0 ] || diag_file "$TMP/status.out"
+ok "the service's socket is root's alone" \
+	[ "$(sbx stat -c '%a %U' /run/mgmt-engine/control.sock)" = "600 root" ]
+ok "mgmt-engine trigger checks a resource now" \
+	[ "$(sbx mgmt-engine trigger file motd 2>&1)" = "trigger: file[motd]: converged" ]
 
 # ---- a second file and systemctl reload -----------------------------------
 sbx sh -c "cat >$G/20-more.yaml" <<EOF
@@ -158,6 +172,12 @@ ok "the service still runs" [ "$(sbx systemctl is-active mgmt-engine)" = active 
 ok "the error is in the journal with its file:line:col" \
 	wait_for 10 inside_has "$G/40-broken.yaml:3:[0-9]*: " \
 	journalctl -u mgmt-engine --no-pager
+sbx mgmt-engine reload >"$TMP/reload.out" 2>&1
+rc=$?
+ok "mgmt-engine reload is refused too: exit 1" [ "$rc" -eq 1 ]
+ok "...with the error's position" \
+	grep -q "^mgmt-engine: reload: refused: $G/40-broken.yaml:3:[0-9]*: " "$TMP/reload.out"
+[ "$rc" -eq 1 ] || diag_file "$TMP/reload.out"
 ok "nothing ran again" [ "$(runs)" -eq 1 ]
 sbx rm -f "$G/40-broken.yaml"
 ok "without the broken part it converges again, no refusal" converged 11
