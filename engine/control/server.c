@@ -272,10 +272,11 @@ static struct MHD_Daemon *serve(int fd, struct control *c)
 	return MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD |
 			MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, c, MHD_OPTION_LISTEN_SOCKET, fd,
+		0, NULL, NULL, on_request, c,
+		/* first, or libmicrohttpd warns through its own logger */
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WAIT_MAX + 60,
-		MHD_OPTION_END);
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)WAIT_MAX + 60, MHD_OPTION_END);
 }
 
 /* ---- sockets ---- */
