@@ -213,6 +213,31 @@ void calls_ran(const struct mgmt_res *m, int rc)
 	pthread_mutex_unlock(&lock);
 }
 
+void calls_gone(const struct mgmt_res *m)
+{
+	if (atomic_load_explicit(&ntriggers, memory_order_relaxed) == 0)
+		return;
+	pthread_mutex_lock(&lock);
+	for (struct call **p = &triggers; *p;) {
+		struct call *c = *p;
+		char msg[256];
+
+		if (c->res != m) {
+			p = &c->next;
+			continue;
+		}
+		*p = c->next;
+		atomic_fetch_sub(&ntriggers, 1);
+		snprintf(msg, sizeof(msg),
+			 "%s[%s] left the running graph in a reload before it "
+			 "ran (removed or changed); trigger it again if the "
+			 "new graph has it",
+			 c->kind, c->name);
+		complete(c, -ENOENT, msg);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 /* Queue `c`, wake the loop, wait at most `wait` s for the outcome. */
 static int call_wait(struct call *c, double wait)
 {

@@ -283,11 +283,13 @@ void stats_taint(struct sched *s);
 /* calls.c: the actions other threads ask for (sched_call_*): started with
  * the loop, stopped before it ends (what waits is told the engine stops);
  * a reload's outcome (`error` NULL: taken); member `m`'s result in a run
- * that ended. */
+ * that ended; `m` left the running graph in a reload (removed, or replaced
+ * by a changed one): what waits for its run is told so. */
 void calls_start(struct sched *s);
 void calls_stop(struct sched *s);
 void calls_reloaded(const char *error);
 void calls_ran(const struct mgmt_res *m, int rc);
+void calls_gone(const struct mgmt_res *m);
 
 /* reload.c: watch the graph file and SIGHUP; compile a changed graph aside
  * and swap it in (debounced), without waiting for what runs. */

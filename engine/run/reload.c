@@ -379,6 +379,7 @@ static void carry_over(struct sched *s, struct graph_cfg *old,
 
 		if (!o)
 			continue;
+		calls_gone(o);
 		if (o->run->job) {
 			o->run->doomed = true;
 			o->run->vertex = NULL;

@@ -6,7 +6,8 @@
 # running resource: what each prints and its exit status (0 converged, 1
 # failed or not converged, 2 cannot reach the engine), the filters, a
 # trigger that runs a resource once more, a reload taken and one refused
-# with the error's position, then convergence, then the engine gone.
+# with the error's position, a trigger whose resource a reload removes,
+# then convergence, then the engine gone.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 SOCK=$TMP/ctl.sock
@@ -60,6 +61,7 @@ cp "$TMP/g.yaml" "$TMP/good.yaml"
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$TMP"' EXIT
 ok "the engine's socket answers" wait_lines "control socket: $SOCK" 1 "$TMP/log"
+ok "...and the engine has no warning to give" sh -c "! grep ' warn ' '$TMP/log'"
 
 ok "status: the failed, held and running ones show" \
 	until_status 'not converged; 4 resources: 1 converged, 1 failed, 1 held, 1 running$'
@@ -122,10 +124,19 @@ ok "...with the error's position, the running graph kept" \
 client still status
 ok "...and the running graph is the one it was" has still '^test +slow +running '
 
+# A trigger that waits for a resource a reload then removes is told so.
+client tgone trigger --timeout 60 test after &
+TPID=$!
+ok "a trigger waits for the held-back one" \
+	wait_lines 'Test\[after\]: triggered through the control socket' 2 "$TMP/log"
 grep -v 'name: bad\|name: after\|^edges:\|^- {from' "$TMP/good.yaml" >"$TMP/g.yaml"
 : >"$TMP/release"
 client rgood reload
 ok "a reload without the failing ones is taken" rc_is rgood 0
+wait $TPID
+ok "the waiting trigger ends: exit 1" rc_is tgone 1
+ok "...saying its resource left the graph" has tgone \
+	'^mgmt-engine: trigger: test\[after\] left the running graph in a reload before it ran'
 ok "then status says converged" \
 	until_status "^$(uname -n): converged for [0-9]+s; 2 resources: 2 converged$"
 client conv status
