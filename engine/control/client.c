@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "control/client.h"
+#include "control/render.h"
 #include "util/curl.h"
 #include "util/grow.h"
 #include "util/log.h"
@@ -289,7 +290,8 @@ static int print_status(const struct client_status_opts *o,
 
 	if (o->json) {
 		ret = json_dumpf(r->body, stdout,
-				 JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+				 JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					 RENDER_JSON_REAL);
 		putchar('\n');
 	} else if (o->cluster) {
 		ret = client_cluster_render(r->body, now_unix(), stdout);

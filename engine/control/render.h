@@ -15,6 +15,11 @@
 
 #include "run/stats.h"
 
+/* How the bodies' JSON is written: times are unix seconds to the
+ * millisecond, which 13 significant digits hold; jansson's default of 17
+ * shows the binary fraction's noise (1796269808.7409999). */
+#define RENDER_JSON_REAL JSON_REAL_PRECISION(13)
+
 /* Which resources the status lists (the summary counts them all). */
 struct status_filter {
 	const char *kind; /* NULL: any */

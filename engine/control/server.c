@@ -76,7 +76,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
 static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status,
 				 json_t *doc)
 {
-	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	char *body = doc ? json_dumps(doc, JSON_COMPACT | RENDER_JSON_REAL) :
+			   NULL;
 	size_t len;
 
 	json_decref(doc);

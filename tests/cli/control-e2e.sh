@@ -98,6 +98,10 @@ else
 fi
 
 n=$(count '^start ok ' "$TMP/rec")
+ok "status --json gives times to the millisecond" \
+	sh -c "grep -q '\"last_check\": [0-9]' '$TMP/json.out' &&
+		! grep -Eq '[0-9]\.[0-9]{4,}' '$TMP/json.out'"
+
 client tok trigger test ok
 ok "trigger of a good resource exits 0" rc_is tok 0
 ok "...saying its result" says tok "trigger: test[ok]: converged"
