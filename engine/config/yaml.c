@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "config/yaml.h"
+#include "config/ystream.h"
 #include "util/grow.h"
 
 /* ---- arena ---- */
@@ -308,11 +309,11 @@ static void syntax_error(struct yparse *p, const yaml_parser_t *yp)
 
 /* Register `name` for `node`.  A later anchor of the same name replaces an
  * earlier one, as YAML says. */
-static struct anchor *add_anchor(struct yparse *p, const yaml_char_t *name,
+static struct anchor *add_anchor(struct yparse *p, const char *name,
 				 struct ynode *node)
 {
-	size_t len = strlen((const char *)name);
-	char *key = pstrndup(p, (const char *)name, len);
+	size_t len = strlen(name);
+	char *key = pstrndup(p, name, len);
 	struct anchor *a = palloc(p, sizeof(*a));
 	void **slot;
 	bool found;
@@ -435,15 +436,15 @@ static void check_keys(struct yparse *p, struct ynode *m)
 	shash_free(&seen);
 }
 
-static int start_collection(struct yparse *p, const yaml_event_t *ev,
-			    enum ynode_kind kind, const yaml_char_t *anchor)
+static int start_collection(struct yparse *p, const struct yev *ev,
+			    enum ynode_kind kind)
 {
 	struct ynode *n;
 	struct frame *f;
 
 	if (p->depth >= YDOC_MAX_DEPTH) {
-		perr(p, mark_pos(p, ev->start_mark),
-		     "nesting deeper than %d levels", YDOC_MAX_DEPTH);
+		perr(p, mark_pos(p, ev->mark), "nesting deeper than %d levels",
+		     YDOC_MAX_DEPTH);
 		return -1;
 	}
 	struct arena_mark mark = arena_mark(p->arena);
@@ -453,12 +454,12 @@ static int start_collection(struct yparse *p, const yaml_event_t *ev,
 		return -ENOMEM;
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
-	n->pos = mark_pos(p, ev->start_mark);
+	n->pos = mark_pos(p, ev->mark);
 	f = &p->stack[p->depth++];
 	*f = (struct frame){
 		.node = n, .size = 1, .mark = mark, .nanchors = p->anchor_defs
 	};
-	if (anchor && !(f->anchor = add_anchor(p, anchor, n)))
+	if (ev->anchor && !(f->anchor = add_anchor(p, ev->anchor, n)))
 		return -ENOMEM;
 	return 0;
 }
@@ -507,10 +508,10 @@ static int end_collection(struct yparse *p)
 	return rc;
 }
 
-static int on_alias(struct yparse *p, const yaml_event_t *ev)
+static int on_alias(struct yparse *p, const struct yev *ev)
 {
-	const char *name = (const char *)ev->data.alias.anchor;
-	struct pos pos = mark_pos(p, ev->start_mark);
+	const char *name = ev->anchor;
+	struct pos pos = mark_pos(p, ev->mark);
 	struct anchor *a = shash_get(&p->anchors, name, strlen(name));
 
 	if (!a) {
@@ -532,27 +533,22 @@ static int on_alias(struct yparse *p, const yaml_event_t *ev)
 	return attach(p, a->node, a->size) < 0 ? -ENOMEM : 0;
 }
 
-static int on_scalar(struct yparse *p, const yaml_event_t *ev)
+static int on_scalar(struct yparse *p, const struct yev *ev)
 {
-	const char *tag = (const char *)ev->data.scalar.tag;
 	struct ynode *n = palloc(p, sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
 	memset(n, 0, sizeof(*n));
 	n->kind = YNODE_SCALAR;
-	n->pos = mark_pos(p, ev->start_mark);
-	n->scalar.len = ev->data.scalar.length;
-	n->scalar.text = pstrndup(p, (const char *)ev->data.scalar.value,
-				  ev->data.scalar.length);
+	n->pos = mark_pos(p, ev->mark);
+	n->scalar.len = ev->length;
+	n->scalar.text = pstrndup(p, ev->value, ev->length);
 	if (!n->scalar.text)
 		return -ENOMEM;
-	/* `!!str true` and `! true` are strings however they are written. */
-	n->scalar.plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-			  !(tag && (strcmp(tag, "!") == 0 ||
-				    strcmp(tag, YAML_STR_TAG) == 0));
-	if (ev->data.scalar.anchor) {
-		struct anchor *a = add_anchor(p, ev->data.scalar.anchor, n);
+	n->scalar.plain = ev->plain;
+	if (ev->anchor) {
+		struct anchor *a = add_anchor(p, ev->anchor, n);
 
 		if (!a)
 			return -ENOMEM;
@@ -562,12 +558,12 @@ static int on_scalar(struct yparse *p, const yaml_event_t *ev)
 }
 
 /* One event.  Returns 1 when the stream is done, 0 to go on, <0 to stop. */
-static int on_event(struct yparse *p, const yaml_event_t *ev, bool *seen_doc)
+static int on_event(struct yparse *p, const struct yev *ev, bool *seen_doc)
 {
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (*seen_doc) {
-			perr(p, mark_pos(p, ev->start_mark),
+			perr(p, mark_pos(p, ev->mark),
 			     "only one document is allowed in a graph file");
 			return -1;
 		}
@@ -580,11 +576,9 @@ static int on_event(struct yparse *p, const yaml_event_t *ev, bool *seen_doc)
 	case YAML_SCALAR_EVENT:
 		return on_scalar(p, ev);
 	case YAML_SEQUENCE_START_EVENT:
-		return start_collection(p, ev, YNODE_SEQ,
-					ev->data.sequence_start.anchor);
+		return start_collection(p, ev, YNODE_SEQ);
 	case YAML_MAPPING_START_EVENT:
-		return start_collection(p, ev, YNODE_MAP,
-					ev->data.mapping_start.anchor);
+		return start_collection(p, ev, YNODE_MAP);
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
 		return end_collection(p);
@@ -614,30 +608,29 @@ int ydoc_parse_hooked(const char *file, const char *buf, size_t len,
 	struct yparse p = {
 		.file = file, .buf = buf, .len = len, .d = d, .hook = hook
 	};
-	yaml_parser_t yp;
+	struct ystream *ys;
 	bool seen_doc = false;
 	int rc = 0;
 
 	*out = NULL;
 	p.arena = calloc(1, sizeof(*p.arena));
-	if (!p.arena || !yaml_parser_initialize(&yp)) {
+	if (!p.arena ||
+	    !(ys = ystream_open(buf, len, len >= YSTREAM_AHEAD_MIN))) {
 		free(p.arena);
 		diag_add(d, (struct pos){ file, 0, 0 }, "out of memory");
 		return -ENOMEM;
 	}
-	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
 	while (rc == 0) {
-		yaml_event_t ev;
+		const struct yev *ev = ystream_next(ys);
 
-		if (!yaml_parser_parse(&yp, &ev)) {
-			syntax_error(&p, &yp);
+		if (!ev) {
+			syntax_error(&p, ystream_parser(ys));
 			rc = -1;
 			break;
 		}
-		rc = on_event(&p, &ev, &seen_doc);
-		yaml_event_delete(&ev);
+		rc = on_event(&p, ev, &seen_doc);
 	}
-	yaml_parser_delete(&yp);
+	ystream_close(ys);
 	while (p.depth > 0)
 		free(p.stack[--p.depth].items);
 	shash_free(&p.anchors);

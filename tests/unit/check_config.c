@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "config/params.h"
 #include "config/yaml.h"
+#include "config/ystream.h"
 #include "util/log.h"
 #include "runner.h"
 
@@ -1342,6 +1343,115 @@ START_TEST(test_big)
 }
 END_TEST
 
+/* The events of `buf` as text, one line each, and how the stream ended:
+ * the same whether parsed ahead or inline. */
+static char *event_text(const char *buf, size_t len, bool ahead)
+{
+	struct ystream *ys = ystream_open(buf, len, ahead);
+	const struct yev *e;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	ck_assert_ptr_nonnull(ys);
+	ck_assert_ptr_nonnull(f);
+	while ((e = ystream_next(ys))) {
+		fprintf(f, "%d %zu:%zu %s %d %zu:%s\n", (int)e->type,
+			e->mark.line, e->mark.column,
+			e->anchor ? e->anchor : "-", e->plain, e->length,
+			e->value ? e->value : "-");
+		if (e->type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	if (!e) {
+		const yaml_parser_t *p = ystream_parser(ys);
+
+		fprintf(f, "error %s at %zu:%zu\n", p->problem,
+			p->problem_mark.line, p->problem_mark.column);
+	}
+	ystream_close(ys);
+	fclose(f);
+	return out;
+}
+
+static void same_events(const char *buf)
+{
+	char *inl = event_text(buf, strlen(buf), false);
+	char *ahead = event_text(buf, strlen(buf), true);
+
+	ck_assert_uint_gt(strlen(inl), 0);
+	ck_assert_str_eq(ahead, inl);
+	free(inl);
+	free(ahead);
+}
+
+/* Anchors, aliases, tags, quoted and block scalars, an empty value, over
+ * many of the parser thread's batches; `tail` appended. */
+static char *varied(const char *tail)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	fputs("items:\n", f);
+	for (int i = 0; i < 4000; i++)
+		fprintf(f,
+			"- &a%d {k: !!str v%d, l: 'q%d', m: \"\\u00e9%d\", "
+			"e: , n: ! %d}\n- *a%d\n- |\n  block %d\n  line\n",
+			i, i, i, i, i, i / 2, i);
+	fputs(tail, f);
+	fclose(f);
+	return out;
+}
+
+START_TEST(test_parse_ahead)
+{
+	char *b = big_graph(false, false);
+
+	same_events(b);
+	free(b);
+	b = varied("");
+	ck_assert_uint_gt(strlen(b), YSTREAM_AHEAD_MIN);
+	same_events(b);
+	free(b);
+	/* A syntax error after many batches: the same problem, the same
+	 * place. */
+	b = varied("bad: [unclosed\n");
+	same_events(b);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_parse_ahead_stop)
+{
+	/* The caller stops early: what was parsed ahead is freed (ASan
+	 * and valgrind say so), the thread joined. */
+	char *b = big_graph(false, false);
+	struct ystream *ys = ystream_open(b, strlen(b), true);
+
+	for (int i = 0; i < 5000; i++)
+		ck_assert_ptr_nonnull(ystream_next(ys));
+	ystream_close(ys);
+	ys = ystream_open(b, strlen(b), true); /* before the first event */
+	ystream_close(ys);
+	free(b);
+	/* The loader stops at an error in the middle of a large graph, as
+	 * in a small one: the error and its place. */
+	b = varied("");
+	char *mid = strchr(b + strlen(b) / 2, '\n') + 1, *bad, msg[64];
+	int line = 1;
+
+	for (const char *c = b; c < mid; c++)
+		line += *c == '\n';
+	ck_assert_int_gt(
+		asprintf(&bad, "%.*s- *nope\n%s", (int)(mid - b), b, mid), 0);
+	snprintf(msg, sizeof(msg), "t.yaml:%d:3: unknown anchor 'nope'", line);
+	expect_only(bad, msg);
+	free(bad);
+	free(b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1358,6 +1468,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_edge_errors, 0,
 			    sizeof(edge_cases) / sizeof(*edge_cases));
 	tcase_add_test(tc, test_meta);
+	tcase_add_test(tc, test_parse_ahead);
+	tcase_add_test(tc, test_parse_ahead_stop);
 	tcase_add_test(tc, test_validate);
 	tcase_add_test(tc, test_all_errors);
 	tcase_add_test(tc, test_aliases);
