@@ -94,7 +94,7 @@ static int group_one(mgmt_res *res, const void *p, const struct etcdb *db,
 		return MGMT_ERROR;
 	mgmt_info(res, "%s group %s%s%s",
 		  g->state == USER_ABSENT ? "removed" :
-		  gr			  ? "changed the gid of" :
+		  gr                      ? "changed the gid of" :
 					    "added",
 		  name, n > 2 ? " with gid " : "", n > 2 ? gid : "");
 	return MGMT_CHANGED;

@@ -46,7 +46,7 @@
 #define TOOL_OUT_MAX 1024
 
 static const char *const tool_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				  "LC_ALL=C", NULL };
+					"LC_ALL=C", NULL };
 
 void tool_describe(const char *const argv[], char *buf, size_t len)
 {
@@ -72,8 +72,8 @@ static int host_fd(bool abort)
 }
 
 /* The waiter, and through it the tool: async-signal-safe calls only. */
-static void waiter(const char *path, const char *const argv[], int null, int outw,
-		   int statw)
+static void waiter(const char *path, const char *const argv[], int null,
+		   int outw, int statw)
 {
 	sigset_t all, none;
 	struct sigaction dfl;

@@ -53,8 +53,9 @@ bool user_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n < 1 || n > 31 || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') ||
-				 (s[0] >= 'A' && s[0] <= 'Z')))
+	if (n < 1 || n > 31 ||
+	    !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') ||
+	      (s[0] >= 'A' && s[0] <= 'Z')))
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
 			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
@@ -221,7 +222,7 @@ struct args {
 	size_t n;
 	char ids[3][24];
 	char home[4096 + 2];
-	char *glist; /* --groups' list (malloc) */
+	char *glist;    /* --groups' list (malloc) */
 	char what[256]; /* the fields that differ, for the log */
 };
 
@@ -236,8 +237,7 @@ static void differs(struct args *a, const char *what)
 {
 	size_t n = strlen(a->what);
 
-	snprintf(a->what + n, sizeof(a->what) - n, "%s%s", n ? ", " : "",
-		 what);
+	snprintf(a->what + n, sizeof(a->what) - n, "%s%s", n ? ", " : "", what);
 }
 
 /* Are the user's supplementary groups in db exactly u->groups (as sets,
@@ -335,8 +335,8 @@ static void user_options(struct args *a, const struct etcdb *db,
 
 /* Check (and with `apply`, fix) one user against db.  The result as
  * check_apply's; *ran tells whether a tool ran (db is then stale). */
-static int user_one(mgmt_res *res, const struct user *u,
-		    const struct etcdb *db, bool apply, bool *ran)
+static int user_one(mgmt_res *res, const struct user *u, const struct etcdb *db,
+		    bool apply, bool *ran)
 {
 	const char *name = mgmt_res_name(res);
 	const struct pw_ent *pw = etcdb_user(db, name);
@@ -386,7 +386,7 @@ static int user_one(mgmt_res *res, const struct user *u,
 	if (r == 0)
 		mgmt_info(res, "%s user %s%s%s%s",
 			  u->state == USER_ABSENT ? "removed" :
-			  pw			  ? "changed" :
+			  pw                      ? "changed" :
 						    "added",
 			  name, a.what[0] ? " (" : "", a.what,
 			  a.what[0] ? ")" : "");
@@ -397,8 +397,8 @@ static int user_one(mgmt_res *res, const struct user *u,
 /* The grouped check_apply, shared with the group kind: `one` checks a
  * member against the files, read once and again after each tool run. */
 int users_check_group(mgmt_res *res, bool apply,
-		      int (*one)(mgmt_res *, const void *,
-				 const struct etcdb *, bool, bool *))
+		      int (*one)(mgmt_res *, const void *, const struct etcdb *,
+				 bool, bool *))
 {
 	mgmt_res *const *m;
 	size_t n = mgmt_host->group_members(res, &m);

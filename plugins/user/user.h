@@ -30,7 +30,7 @@ struct user {
 	int state;   /* enum user_state */
 	int64_t uid; /* USER_ID_UNSET: not managed */
 	int64_t gid;
-	char *group; /* primary group by name; NULL: not managed */
+	char *group;             /* primary group by name; NULL: not managed */
 	struct mgmt_strv groups; /* supplementary; empty: not managed */
 	char *homedir;           /* ends in '/' (validate) */
 	char *shell;

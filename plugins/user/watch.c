@@ -48,7 +48,8 @@ static bool watched_name(const char *name)
 
 static void on_inotify(mgmt_res *unused, int fd, unsigned revents, void *data)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	bool hit = false;
 	ssize_t n;
 
