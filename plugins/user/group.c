@@ -40,7 +40,7 @@ static int group_validate(mgmt_res *res, void *p)
 		ok = false;
 	}
 	if (g->gid != USER_ID_UNSET && (g->gid < 0 || g->gid > USER_ID_MAX)) {
-		mgmt_invalid(res, "gid", "gid %lld is not between 0 and %lld",
+		mgmt_invalid(res, "gid", "%lld is not between 0 and %lld",
 			     (long long)g->gid, USER_ID_MAX);
 		ok = false;
 	}

@@ -66,8 +66,8 @@ static bool id_check(mgmt_res *res, const char *param, int64_t v)
 {
 	if (v == USER_ID_UNSET || (v >= 0 && v <= USER_ID_MAX))
 		return true;
-	mgmt_invalid(res, param, "%s %lld is not between 0 and %lld", param,
-		     (long long)v, USER_ID_MAX);
+	mgmt_invalid(res, param, "%lld is not between 0 and %lld", (long long)v,
+		     USER_ID_MAX);
 	return false;
 }
 
@@ -76,7 +76,7 @@ static bool field_check(mgmt_res *res, const char *param, const char *v)
 {
 	if (!v || !v[strcspn(v, ":\n")])
 		return true;
-	mgmt_invalid(res, param, "%s \"%s\" has a ':' or a newline", param, v);
+	mgmt_invalid(res, param, "\"%s\" has a ':' or a newline", v);
 	return false;
 }
 
@@ -100,7 +100,7 @@ static int user_validate(mgmt_res *res, void *p)
 		ok = false;
 	}
 	if (u->group && !*u->group) {
-		mgmt_invalid(res, "group", "group cannot be empty");
+		mgmt_invalid(res, "group", "cannot be empty");
 		ok = false;
 	} else if (u->group && !user_name_valid(u->group)) {
 		mgmt_invalid(res, "group", "\"%s\" is not a group name",
@@ -133,13 +133,12 @@ static int user_validate(mgmt_res *res, void *p)
 		size_t n = strlen(u->homedir);
 
 		if (!n || u->homedir[n - 1] != '/') {
-			mgmt_invalid(res, "homedir",
-				     "homedir \"%s\" must end with '/'",
+			mgmt_invalid(res, "homedir", "\"%s\" must end with '/'",
 				     u->homedir);
 			ok = false;
 		} else if (u->homedir[0] != '/') {
 			mgmt_invalid(res, "homedir",
-				     "homedir \"%s\" is not an absolute path",
+				     "\"%s\" is not an absolute path",
 				     u->homedir);
 			ok = false;
 		}
