@@ -173,6 +173,9 @@ kinds_built() {
 		noop | timer | file | exec | svc | pkg)
 			[ -e "$MGMT_PLUGINS_DIR/$k.so" ] || return 1
 			;;
+		user | group)
+			[ -e "$MGMT_PLUGINS_DIR/user.so" ] || return 1
+			;;
 		esac
 	done
 }
