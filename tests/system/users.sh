@@ -144,6 +144,9 @@ ok "many: exit 0" run_graph many
 ok "many: the four users were grouped" grep -q 'Grouping: 4 resources into User\[mgmtm1\]' "$TMP/many.log"
 ok "many: all four exist with their shell" \
 	[ "$(sbx grep -c '^mgmtm[1-4]:.*:/bin/sh$' /etc/passwd)" -eq 4 ]
+ok "many: one vertex ran" grep -q 'running 4 resources as 1 vertices' "$TMP/many.log"
+ok "many: one check_apply for the four (one result, by the leader)" \
+	[ "$(grep -c ': changed$' "$TMP/many.log")" -eq 1 ]
 ok "many: each member reported on its own" \
 	[ "$(grep -cE 'User\[mgmtm[1-4]\]: added user mgmtm[1-4]' "$TMP/many.log")" -eq 4 ]
 sbx usermod -s /bin/false mgmtm3

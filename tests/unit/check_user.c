@@ -78,26 +78,34 @@ static const char *one(const char *kind, const char *name, const char *more)
 /* mgmt's names: [a-zA-Z_][a-zA-Z0-9_-]{0,30}, for users and groups. */
 START_TEST(names)
 {
-	static const char *const good[] = { "bob",  "_apt", "Debian-exim",
-					    "a1_b", "x",    "abcdefghij"
-							    "abcdefghij"
-							    "abcdefghij"
-							    "a" };
+	static const char *const good[] = { "bob",
+					    "_apt",
+					    "Debian-exim",
+					    "a1_b",
+					    "x",
+					    "abcdefghij"
+					    "abcdefghij"
+					    "abcdefghij"
+					    "a" };
 	static const char *const bad[] = {
-		"1bob", "-bob", "bo b", "bob$", "b.ob", "b:ob", "abcdefghij"
-							       "abcdefghij"
-							       "abcdefghij"
-							       "ab",
+		"1bob",
+		"-bob",
+		"bo b",
+		"bob$",
+		"b.ob",
+		"b:ob",
+		"abcdefghij"
+		"abcdefghij"
+		"abcdefghij"
+		"ab",
 	};
 	char want[256];
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		ck_assert_str_eq(errors(one("user", good[i],
-					    ", state: exists")),
-				 "");
-		ck_assert_str_eq(errors(one("group", good[i],
-					    ", state: exists")),
-				 "");
+		ck_assert_str_eq(
+			errors(one("user", good[i], ", state: exists")), "");
+		ck_assert_str_eq(
+			errors(one("group", good[i], ", state: exists")), "");
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(want, sizeof(want),
@@ -106,8 +114,9 @@ START_TEST(names)
 			 bad[i]);
 		const char *e = errors(one("user", bad[i], ", state: exists"));
 
-		ck_assert_msg(strstr(e, want) && strncmp(e, "test.yaml:3:5: "
-							    "user[",
+		ck_assert_msg(strstr(e, want) && strncmp(e,
+							 "test.yaml:3:5: "
+							 "user[",
 							 20) == 0,
 			      "%s: %s", bad[i], e);
 		e = errors(one("group", bad[i], ", state: absent"));
@@ -231,10 +240,10 @@ START_TEST(group_refused)
 	ck_assert_str_eq(errors(one("group", "g", ", state: exists, gid: -3")),
 			 "test.yaml:3:37: group[g]: gid: -3 is not between 0 "
 			 "and 4294967294\n");
-	ck_assert_str_eq(errors(one("group", "g",
-				    ", state: exists, gid: 4294967295")),
-			 "test.yaml:3:37: group[g]: gid: 4294967295 is not "
-			 "between 0 and 4294967294\n");
+	ck_assert_str_eq(
+		errors(one("group", "g", ", state: exists, gid: 4294967295")),
+		"test.yaml:3:37: group[g]: gid: 4294967295 is not "
+		"between 0 and 4294967294\n");
 	ck_assert_str_ne(errors(one("group", "g", ", state: exists, uid: 1")),
 			 "");
 }
@@ -249,8 +258,7 @@ START_TEST(uids)
 			"  group:\n  - {name: bob, state: exists}\n");
 
 	ck_assert_str_eq(user->k.uid(cfg->res[0], cfg->res[0]->params), "bob");
-	ck_assert_str_eq(group->k.uid(cfg->res[1], cfg->res[1]->params),
-			 "bob");
+	ck_assert_str_eq(group->k.uid(cfg->res[1], cfg->res[1]->params), "bob");
 	config_graph_free(cfg);
 	ck_assert_str_ne(errors("resources:\n  user:\n"
 				"  - {name: bob, state: exists}\n"
@@ -298,15 +306,14 @@ END_TEST
 /* Resources of one kind and one state group; the key is the state. */
 START_TEST(grouping)
 {
-	struct graph_cfg *cfg =
-		compile("resources:\n  user:\n"
-			"  - {name: a, state: exists}\n"
-			"  - {name: b, state: exists, uid: 5}\n"
-			"  - {name: c, state: absent}\n"
-			"  group:\n"
-			"  - {name: d, state: exists}\n"
-			"  - {name: e, state: exists, gid: 7}\n"
-			"  - {name: f, state: absent}\n");
+	struct graph_cfg *cfg = compile("resources:\n  user:\n"
+					"  - {name: a, state: exists}\n"
+					"  - {name: b, state: exists, uid: 5}\n"
+					"  - {name: c, state: absent}\n"
+					"  group:\n"
+					"  - {name: d, state: exists}\n"
+					"  - {name: e, state: exists, gid: 7}\n"
+					"  - {name: f, state: absent}\n");
 	mgmt_res **r = cfg->res;
 	const char *key;
 
