@@ -194,6 +194,38 @@ static int await(mgmt_res *res, pid_t pid, int outr, int statr, char *out,
 	return st;
 }
 
+/* The tool's own lines of `out` ("usermod: ..."), joined by "; ": a usage
+ * text after them is left out, so the error stays one line.  No such line:
+ * the first line.  Rewrites `out` (TOOL_OUT_MAX + 1 bytes); returns its
+ * length. */
+static size_t tool_messages(const char *tool, char *out)
+{
+	char joined[TOOL_OUT_MAX + 1];
+	size_t tl = strlen(tool), n = 0, first = strcspn(out, "\n");
+
+	for (char *line = out; *line;) {
+		size_t len = strcspn(line, "\n");
+
+		if (strncmp(line, tool, tl) == 0 && line[tl] == ':')
+			n += (size_t)snprintf(joined + n, sizeof(joined) - n,
+					      "%s%.*s", n ? "; " : "", (int)len,
+					      line);
+		if (n >= sizeof(joined)) {
+			n = sizeof(joined) - 1;
+			break;
+		}
+		line += len;
+		if (*line)
+			line++;
+	}
+	if (!n) {
+		out[first] = '\0';
+		return first;
+	}
+	memcpy(out, joined, n + 1);
+	return n;
+}
+
 int tool_run(mgmt_res *res, const char *const argv[])
 {
 	char path[64], out[TOOL_OUT_MAX + 1], cmd[1024];
@@ -229,12 +261,8 @@ int tool_run(mgmt_res *res, const char *const argv[])
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | __WALL) < 0 &&
 	       errno == EINTR)
 		;
-	while (olen && (out[olen - 1] == '\n' || out[olen - 1] == ' '))
-		olen--;
 	out[olen] = '\0';
-	for (char *c = out; *c; c++)
-		if (*c == '\n')
-			*c = ' ';
+	olen = tool_messages(argv[0], out);
 	err = 0;
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		err = -EIO;

@@ -271,9 +271,10 @@ static void user_options(struct args *a, const struct etcdb *db,
 			 const struct user *u, const char *name,
 			 const struct pw_ent *pw)
 {
-	if (u->allowduplicateuid && u->uid != USER_ID_UNSET)
-		arg(a, "--non-unique");
 	if (u->uid != USER_ID_UNSET && (!pw || pw->uid != u->uid)) {
+		/* usermod refuses --non-unique without --uid */
+		if (u->allowduplicateuid)
+			arg(a, "--non-unique");
 		snprintf(a->ids[0], sizeof(a->ids[0]), "%lld",
 			 (long long)u->uid);
 		arg(a, "--uid");

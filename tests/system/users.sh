@@ -170,6 +170,16 @@ ok "clash: the taken uid is named" \
 	grep -q 'User\[mgmtc1\]: uid 2102 is already taken by user mgmtu1 (allowduplicateuid: true allows it)' "$TMP/clash.log"
 ok "clash: the user with allowduplicateuid is added" [ "$(field passwd mgmtc2 3)" = 2102 ]
 ok "clash: the refused one is not" no_line passwd mgmtc1
+cat >"$TMP/dup.yaml" <<'EOF'
+graph: dup
+resources:
+  user:
+  - {name: mgmtc2, state: exists, uid: 2102, allowduplicateuid: true, shell: /bin/bash}
+EOF
+ok "dup: a user with a shared uid changes its shell: exit 0" run_graph dup
+ok "dup: usermod without --non-unique (it refuses it without --uid)" \
+	grep -q 'User\[mgmtc2\]: changed user mgmtc2 (shell)' "$TMP/dup.log"
+ok "dup: the shell is set" shell_is mgmtc2 /bin/bash
 
 # --- remove: users before their groups -------------------------------------
 cat >"$TMP/remove.yaml" <<'EOF'
