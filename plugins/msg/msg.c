@@ -13,6 +13,9 @@
  * makes a new resource, which sends once.  A new engine process sends
  * again.  In noop mode nothing is sent and the message stays due.
  *
+ * The entry goes over journald's native protocol on a socket of its own
+ * (journal.c).
+ *
  * There is nothing to watch: the resource runs when the graph starts and
  * after each refresh.  No grouping: each message is one call.
  */
@@ -22,13 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <syslog.h>
-/* CODE_FILE and the like would name this file, not the graph. */
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
 
 #include <mgmt/mgmt.h>
+
+#include "journal.h"
 
 /* Index = syslog priority (LOG_EMERG 0 .. LOG_DEBUG 7), as mgmt names them. */
 static const char *const priorities[] = { "Emerg", "Alert",   "Crit",
@@ -100,48 +101,37 @@ static int msg_validate(mgmt_res *res, void *p)
 	return r;
 }
 
-/* "NAME=value" into *iov (free its base). */
-static int field(struct iovec *iov, const char *name, const char *value)
-{
-	size_t n = strlen(name), v = strlen(value);
-	char *s = malloc(n + 1 + v);
-
-	if (!s)
-		return -ENOMEM;
-	memcpy(s, name, n);
-	s[n] = '=';
-	memcpy(s + n + 1, value, v);
-	*iov = (struct iovec){ .iov_base = s, .iov_len = n + 1 + v };
-	return 0;
-}
-
 /* The entry: MESSAGE, PRIORITY, MGMT_KIND, MGMT_RESOURCE (as the engine's
  * own entries have), then the fields. */
 static int send_journal(mgmt_res *res, struct msg *m)
 {
-	size_t n = 4 + m->fields.n, k = 0;
-	struct iovec *iov = calloc(n, sizeof(*iov));
+	size_t n = 4 + m->fields.n;
+	const char **names = calloc(n, sizeof(*names));
+	const char **values = calloc(n, sizeof(*values));
 	char prio[2] = { (char)('0' + m->priority), '\0' };
-	int r = iov ? 0 : -ENOMEM;
+	int r = -ENOMEM;
 
-	if (r == 0)
-		r = field(&iov[k++], "MESSAGE", m->body);
-	if (r == 0)
-		r = field(&iov[k++], "PRIORITY", prio);
-	if (r == 0)
-		r = field(&iov[k++], "MGMT_KIND", mgmt_res_kind(res));
-	if (r == 0)
-		r = field(&iov[k++], "MGMT_RESOURCE", mgmt_res_name(res));
-	for (size_t i = 0; r == 0 && i < m->fields.n; i++)
-		r = field(&iov[k++], m->fields.keys[i], m->fields.values[i]);
-	if (r == 0)
-		r = sd_journal_sendv(iov, (int)n);
+	if (names && values) {
+		names[0] = "MESSAGE";
+		values[0] = m->body;
+		names[1] = "PRIORITY";
+		values[1] = prio;
+		names[2] = "MGMT_KIND";
+		values[2] = mgmt_res_kind(res);
+		names[3] = "MGMT_RESOURCE";
+		values[3] = mgmt_res_name(res);
+		for (size_t i = 0; i < m->fields.n; i++) {
+			names[4 + i] = m->fields.keys[i];
+			values[4 + i] = m->fields.values[i];
+		}
+		r = journal_send(JOURNAL_SOCKET, names, values, n);
+	}
 	if (r < 0)
-		mgmt_error(res, "cannot send the message to the journal: %s",
-			   strerror(-r));
-	for (size_t i = 0; iov && i < n; i++)
-		free(iov[i].iov_base);
-	free(iov);
+		mgmt_error(res,
+			   "cannot send the message to the journal (%s): %s",
+			   JOURNAL_SOCKET, strerror(-r));
+	free(names);
+	free(values);
 	return r;
 }
 
