@@ -103,7 +103,7 @@ sbx_bg "$TMP/run.pid" "$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" \
 ok "long run: the hostname set" \
 	wait_lines 'set the static hostname: "start" -> "web1"' 1 "$TMP/run.log"
 sbx hostnamectl set-hostname intruder
-ok "hostnamectl set-hostname: set back (PropertiesChanged)" \
+ok "hostnamectl set-hostname: set back" \
 	wait_lines 'set the static hostname: "intruder" -> "web1"' 1 "$TMP/run.log"
 ok "hostnamectl set-hostname: all three are back" wait_for 30 is web1 "Web One"
 sbx hostnamectl set-hostname --pretty "Someone Else"
@@ -153,6 +153,19 @@ ok "transient under a static hostname: says why" \
 sbx hostnamectl set-hostname --static ""
 ok "transient alone: exit 0" run_graph trans
 ok "transient alone: the kernel's hostname set" [ "$(sbx hostname)" = other ]
+# A transient hostname set through hostnamed writes no file: only its
+# PropertiesChanged tells the engine.
+sbx hostnamectl set-hostname --transient pre
+sbx_bg "$TMP/trans.pid" "$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" \
+	run --yaml "$TMP/trans.yaml" >"$TMP/trans-run.log" 2>&1
+ok "transient, long run: set" \
+	wait_lines 'set the transient hostname: "pre" -> "other"' 1 "$TMP/trans-run.log"
+sbx hostnamectl set-hostname --transient intruder
+ok "hostnamectl --transient: set back (PropertiesChanged alone)" \
+	wait_lines 'set the transient hostname: "intruder" -> "other"' 1 "$TMP/trans-run.log"
+sbx kill "$(cat "$TMP/trans.pid")"
+ok "transient, long run: the engine exits on SIGTERM" \
+	wait_for 30 gone "$(cat "$TMP/trans.pid")"
 
 # --- plugin-check: the plugin keeps the contract against hostnamed ----------
 cat >"$TMP/pcheck.yaml" <<'EOF'
