@@ -104,6 +104,20 @@ START_TEST(defaults_as_mgmt)
 }
 END_TEST
 
+/* mgmt's own example graph (examples/yaml/hostname.yaml there) compiles
+ * unchanged: a name that is no hostname, and `hostname` for all three. */
+START_TEST(mgmt_example)
+{
+	ck_assert_str_eq(wants("---\ngraph: mygraph\nresources:\n"
+			       "  hostname:\n"
+			       "    - name: Hostname Watcher @ TestHost\n"
+			       "      hostname: test.hostname.example.com\n"
+			       "edges: []\n"),
+			 "test.hostname.example.com|test.hostname.example.com|"
+			 "test.hostname.example.com");
+}
+END_TEST
+
 /* hostnamed's own rule (systemd's hostname_is_valid). */
 START_TEST(hostnames_accepted)
 {
@@ -222,6 +236,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults_as_mgmt);
+	tcase_add_test(tc, mgmt_example);
 	tcase_add_test(tc, hostnames_accepted);
 	tcase_add_test(tc, hostnames_refused);
 	tcase_add_test(tc, errors_point_at_the_source);

@@ -129,6 +129,21 @@ START_TEST(fields_refused)
 }
 END_TEST
 
+/* mgmt's own example graph (examples/yaml/msg1.yaml there) compiles
+ * unchanged. */
+START_TEST(mgmt_example)
+{
+	ck_assert_str_eq(errors("---\ngraph: mygraph\ncomment: timer example\n"
+				"resources:\n  timer:\n  - name: timer1\n"
+				"    interval: 30\n  msg:\n  - name: msg1\n"
+				"    body: mgmt logged this message\n"
+				"    journal: true\nedges:\n- name: e1\n"
+				"  from:\n    kind: timer\n    name: timer1\n"
+				"  to:\n    kind: msg\n    name: msg1\n"),
+			 "");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("msg");
@@ -138,6 +153,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, priorities_as_mgmt);
 	tcase_add_test(tc, fields_accepted);
 	tcase_add_test(tc, fields_refused);
+	/* its graph has a timer resource */
+	if (!harness_skip_without("timer", "mgmt_example"))
+		tcase_add_test(tc, mgmt_example);
 	suite_add_tcase(s, tc);
 	return s;
 }
