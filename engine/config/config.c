@@ -36,6 +36,7 @@
 #include "config/params.h"
 #include "config/yaml.h"
 #include "util/grow.h"
+#include "util/log.h"
 
 #define CONFIG_MAX_FILE (256u * 1024u * 1024u)
 #define CONFIG_TOO_BIG "larger than the limit of 256 MiB"
@@ -440,6 +441,13 @@ static void compile_root(struct compile *c, const struct ynode *root,
 			p->edges = val;
 		} else if (yscalar_is(key, "collect")) {
 			p->collect = val;
+		} else if (yscalar_is(key, "remote")) {
+			/* mgmt declared it in 2016 and has ignored it since
+			 * 2018; its examples still carry it. */
+			log_warn("%s:%d:%d: top-level key 'remote' is ignored "
+				 "(as by mgmt); remove it",
+				 key->pos.file ? key->pos.file : "?",
+				 key->pos.line, key->pos.col);
 		} else {
 			cfg_unknown_key(c, key, "", "top-level key", root_keys);
 		}

@@ -1286,6 +1286,28 @@ START_TEST(test_merge_conflicts)
 }
 END_TEST
 
+/* mgmt's `remote:` (ignored by mgmt since 2018) loads with one warning at
+ * its position; any other unknown top-level key is still an error. */
+START_TEST(test_remote_ignored)
+{
+	const char *at;
+
+	logbuf[0] = '\0';
+	log_set_sink(sink, NULL);
+	expect_ok("graph: g\nremote: \"*\"\n" F1);
+	ck_assert_uint_eq(G->nres, 1);
+	at = strstr(logbuf, "t.yaml:2:1: top-level key 'remote' is ignored "
+			    "(as by mgmt); remove it\n");
+	ck_assert_msg(at, "log:\n%s", logbuf);
+	at = strstr(at, "'remote'");
+	ck_assert_msg(!strstr(at + 1, "'remote'"), "once; log:\n%s", logbuf);
+	/* any value: mgmt never reads it */
+	expect_ok("remote: [a, {b: c}]\n" F1);
+	expect_only("remote: x\nremotes: y\n" F1,
+		    "t.yaml:2:1: unknown top-level key 'remotes'");
+}
+END_TEST
+
 #define BIG 100000
 
 /* A generated graph: BIG resources in a chain of BIG - 1 edges. */
@@ -1488,6 +1510,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_conflicts_exported);
 	tcase_add_test(tc, test_autoedges_by_uid);
 	tcase_add_test(tc, test_merge_conflicts);
+	tcase_add_test(tc, test_remote_ignored);
 	tcase_add_test(tc, test_big);
 	suite_add_tcase(s, tc);
 	return s;
