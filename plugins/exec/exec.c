@@ -35,7 +35,9 @@ static const struct mgmt_param exec_params[] = {
 		   MGMT_PARAM_REQUIRED,
 		   "the command: split into words with shell quoting ('..', "
 		   "\"..\", \\) and run directly, or run by `shell -c` when "
-		   "shell is set.  Its program must exist at validate time"),
+		   "shell is set.  Its program (or shell) is looked up in PATH "
+		   "each time it is about to run, so an earlier resource may "
+		   "install it"),
 	MGMT_PARAM(struct exec, shell, MGMT_PARAM_STRING, NULL, 0,
 		   "a shell (e.g. /bin/sh) that runs cmd with -c, for pipes, "
 		   "variables and redirections; empty: none"),
@@ -248,14 +250,14 @@ static int resolve_ids(mgmt_res *res, const struct exec *e,
 	return rc;
 }
 
-/* Check that a command (and its shell) can run. */
-static int validate_cmd(mgmt_res *res, const struct exec *e, const char *param,
-			const char *cmd, const char *shell_param,
-			const char *shell)
+/* Check that a command can be split into words (or that a shell will run
+ * it).  Its program is not looked up here: as in mgmt, a resource before
+ * the exec may install it; spawn.c looks it up before each start. */
+static int validate_cmd(mgmt_res *res, const char *param, const char *cmd,
+			const char *shell_param, const char *shell)
 {
-	const char *path = exec_path_of(&e->env), *prog, *why = NULL,
-		   *which = param;
-	char **argv = NULL, *found = NULL;
+	const char *why = NULL;
+	char **argv = NULL;
 	size_t at = 0;
 	int rc;
 
@@ -263,41 +265,22 @@ static int validate_cmd(mgmt_res *res, const struct exec *e, const char *param,
 		mgmt_invalid(res, param, "must not be empty");
 		return -1;
 	}
-	if (set(shell)) {
-		prog = shell;
-		which = shell_param;
-	} else {
-		rc = exec_split(cmd, &argv, &why, &at);
-		if (rc == -EINVAL) {
-			mgmt_invalid(res, param,
-				     "%s (at character %zu); "
-				     "quote with '...' or \"...\", or set %s",
-				     why, at + 1, shell_param);
-			return -1;
-		}
-		if (rc < 0) {
-			mgmt_invalid(res, param, "%s", strerror(-rc));
-			return -1;
-		}
-		prog = argv[0];
-	}
-	rc = exec_resolve(prog, path, set(e->cwd) ? e->cwd : NULL, &found);
-	free(found);
-	if (rc == -ENOENT && !strchr(prog, '/'))
-		mgmt_invalid(res, which, "program '%s' not found in PATH (%s)",
-			     prog, path);
-	else if (rc == -ENOENT)
-		mgmt_invalid(res, which, "program '%s' does not exist", prog);
-	else if (rc == -EACCES)
-		mgmt_invalid(res, which, "program '%s' is not executable",
-			     prog);
-	else if (rc == -EISDIR)
-		mgmt_invalid(res, which, "program '%s' is a directory", prog);
-	else if (rc < 0)
-		mgmt_invalid(res, which, "program '%s': %s", prog,
-			     strerror(-rc));
+	if (set(shell))
+		return 0;
+	rc = exec_split(cmd, &argv, &why, &at);
 	exec_strv_free(argv);
-	return rc < 0 ? -1 : 0;
+	if (rc == -EINVAL) {
+		mgmt_invalid(res, param,
+			     "%s (at character %zu); "
+			     "quote with '...' or \"...\", or set %s",
+			     why, at + 1, shell_param);
+		return -1;
+	}
+	if (rc < 0) {
+		mgmt_invalid(res, param, "%s", strerror(-rc));
+		return -1;
+	}
+	return 0;
 }
 
 static int unused(mgmt_res *res, const char *param, const char *needs)
@@ -312,15 +295,15 @@ static int exec_validate(mgmt_res *res, void *p)
 	struct exec_ids ids;
 	int rc = 0;
 
-	rc |= validate_cmd(res, e, "cmd", e->cmd, "shell", e->shell);
+	rc |= validate_cmd(res, "cmd", e->cmd, "shell", e->shell);
 	if (set(e->ifcmd))
-		rc |= validate_cmd(res, e, "ifcmd", e->ifcmd, "ifshell",
+		rc |= validate_cmd(res, "ifcmd", e->ifcmd, "ifshell",
 				   e->ifshell);
 	else if (set(e->ifshell))
 		rc |= unused(res, "ifshell", "ifcmd");
 	if (set(e->watchcmd))
-		rc |= validate_cmd(res, e, "watchcmd", e->watchcmd,
-				   "watchshell", e->watchshell);
+		rc |= validate_cmd(res, "watchcmd", e->watchcmd, "watchshell",
+				   e->watchshell);
 	else if (set(e->watchshell))
 		rc |= unused(res, "watchshell", "watchcmd");
 	if (e->timeout_ms < 0) {

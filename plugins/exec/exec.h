@@ -123,9 +123,11 @@ enum exec_mode {
  * stderr into one pipe whose read end goes to child->out.  Returns 0, or
  * <0 after logging why for `res` (a child that could not exec is reaped
  * before returning): -ECANCELED without starting anything when the stop
- * signal (host->stop_fd) is readable. */
+ * signal (host->stop_fd) is readable; -ENOENT, -EACCES or -EISDIR when the
+ * program cannot be found or run, logged at `missing_level` (a
+ * MGMT_LOG_* level: a watchcmd that keeps failing says so once). */
 int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
-	       const struct exec_cmd *c, enum exec_mode mode,
+	       const struct exec_cmd *c, enum exec_mode mode, int missing_level,
 	       struct exec_child *child);
 
 /* Reap an exited child (this blocks until it exited) and close its fds

@@ -192,7 +192,7 @@ int exec_run(mgmt_res *res, const struct exec_rt *rt, const struct exec_cmd *c,
 	o->level = level;
 	o->prefix = c->log_prefix;
 	o->len = o->logged = o->dropped = 0;
-	rc = exec_spawn(res, rt, c, EXEC_WAITER, &child);
+	rc = exec_spawn(res, rt, c, EXEC_WAITER, MGMT_LOG_ERROR, &child);
 	if (rc < 0) {
 		free(o);
 		return rc;

@@ -570,8 +570,33 @@ static void report_child_err(mgmt_res *res, const struct exec_cmd *c,
 			   strerror(ce->err));
 }
 
+/* Why c's program cannot run, in one line: the program as written, and
+ * the PATH searched when it was looked up there. */
+static void missing(mgmt_res *res, const struct exec_cmd *c, const char *path,
+		    int err, int level)
+{
+	const char *prog = c->argv[0];
+
+	if (err == ENOENT && !strchr(prog, '/'))
+		mgmt_host->log(res, level,
+			       "%s: program '%s' not found in PATH (%s)",
+			       c->what, prog, path);
+	else if (err == ENOENT)
+		mgmt_host->log(res, level, "%s: program '%s' does not exist",
+			       c->what, prog);
+	else if (err == EACCES)
+		mgmt_host->log(res, level, "%s: program '%s' is not executable",
+			       c->what, prog);
+	else if (err == EISDIR)
+		mgmt_host->log(res, level, "%s: program '%s' is a directory",
+			       c->what, prog);
+	else
+		mgmt_host->log(res, level, "%s: program '%s': %s", c->what,
+			       prog, strerror(err));
+}
+
 int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
-	       const struct exec_cmd *c, enum exec_mode mode,
+	       const struct exec_cmd *c, enum exec_mode mode, int missing_level,
 	       struct exec_child *child)
 {
 	const char *cwd = rt->cwd;
@@ -594,11 +619,7 @@ int exec_spawn(mgmt_res *res, const struct exec_rt *rt,
 	}
 	err = -exec_resolve(c->argv[0], rt->path, cwd, &prog);
 	if (err) {
-		mgmt_error(res, "%s: cannot run '%s': %s", c->what, c->argv[0],
-			   err == ENOENT && !strchr(c->argv[0], '/') ?
-				   "not found in PATH" :
-			   err == EACCES ? "not executable" :
-					   strerror(err));
+		missing(res, c, rt->path, err, missing_level);
 		return -err;
 	}
 	in = above_stdio(open("/dev/null", O_RDONLY | O_CLOEXEC));

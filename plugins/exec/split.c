@@ -7,8 +7,10 @@
  * apart.  We split as a POSIX shell splits words, with its quoting rules and
  * nothing else: no variables, globs, redirections or pipes (those need
  * `shell`).  Programs are resolved through PATH the way execvp does, but
- * before the child is started, so that "not found" and "not executable" are
- * reported at validate time and never happen between clone and exec.
+ * in the parent just before each start, so that "not found" and "not
+ * executable" are reported as one clear line and never happen between
+ * clone and exec.  Not at validate: as in mgmt, a program may be installed
+ * by a resource that runs before the exec (a pkg, a file).
  */
 #include "config.h"
 

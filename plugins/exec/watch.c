@@ -178,8 +178,10 @@ static void on_child(mgmt_res *res, pid_t pid, int wstatus, void *data)
 static void start_proc(struct exec_watch *ws)
 {
 	struct exec_rt *rt = ws->e->rt;
-	int rc =
-		exec_spawn(ws->res, rt, &rt->watchcmd, EXEC_DIRECT, &ws->child);
+	/* A missing program is an error once, until it started. */
+	int rc = exec_spawn(ws->res, rt, &rt->watchcmd, EXEC_DIRECT,
+			    ws->down ? MGMT_LOG_DEBUG : MGMT_LOG_ERROR,
+			    &ws->child);
 
 	if (rc == -ECANCELED)
 		return; /* the engine is stopping: it stays down */
