@@ -197,12 +197,16 @@ static int file_validate(mgmt_res *res, void *p)
 	}
 	if (f->state == FILE_ABSENT && (f->content || f->source)) {
 		mgmt_invalid(res, f->content ? "content" : "source",
-			     "contradicts state: absent (remove one of them)");
+			     "contradicts state: absent; remove %s, or "
+			     "state: absent",
+			     f->content ? "content" : "source");
 		rc = -1;
 	}
 	if (f->is_dir && f->content) {
 		mgmt_invalid(res, "content",
-			     "a directory (path ending in '/') has no content");
+			     "a directory (path ending in '/') has no "
+			     "content; remove content, or the '/' at the "
+			     "end of path for a file");
 		rc = -1;
 	}
 	if (f->recurse && !f->is_dir) {
@@ -216,7 +220,9 @@ static int file_validate(mgmt_res *res, void *p)
 		rc = -1;
 	} else if (f->is_dir && f->source && !f->recurse) {
 		mgmt_invalid(res, "source",
-			     "copying into a directory needs recurse: true");
+			     "copying into a directory (path ending in '/') "
+			     "needs recurse: true; set it, or remove source, "
+			     "or the '/' at the end of path to copy a file");
 		rc = -1;
 	}
 	if (f->mode > 07777) {

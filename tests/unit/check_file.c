@@ -622,16 +622,29 @@ START_TEST(validate_errors)
 	ck_error("resources:\n  file:\n"
 		 "  - {name: f, path: /x, source: /y, recurse: true}\n",
 		 "recurse: only applies to a directory");
-	ck_error("resources:\n  file:\n"
-		 "  - {name: f, path: /x/, source: /y}\n",
-		 "source: copying into a directory needs recurse: true");
-	ck_error("resources:\n  file:\n"
-		 "  - {name: f, path: /x/, content: hello}\n",
-		 "test.yaml:3:35: file[f]: content: a directory (path ending "
-		 "in '/') has no content");
-	ck_error("resources:\n  file:\n"
-		 "  - {name: f, path: /x, content: hi, state: absent}\n",
-		 "test.yaml:3:34: file[f]: content: contradicts state: absent");
+	/* Refused as mgmt refuses them, each saying what to remove. */
+	ck_assert_str_eq(
+		errors("resources:\n  file:\n"
+		       "  - {name: f, path: /x/, source: /y}\n"),
+		"test.yaml:3:34: file[f]: source: copying into a directory "
+		"(path ending in '/') needs recurse: true; set it, or remove "
+		"source, or the '/' at the end of path to copy a file\n");
+	ck_assert_str_eq(
+		errors("resources:\n  file:\n"
+		       "  - {name: f, path: /x/, content: hello}\n"),
+		"test.yaml:3:35: file[f]: content: a directory (path ending "
+		"in '/') has no content; remove content, or the '/' at the "
+		"end of path for a file\n");
+	ck_assert_str_eq(
+		errors("resources:\n  file:\n"
+		       "  - {name: f, path: /x, content: hi, state: absent}\n"),
+		"test.yaml:3:34: file[f]: content: contradicts state: absent; "
+		"remove content, or state: absent\n");
+	ck_assert_str_eq(
+		errors("resources:\n  file:\n"
+		       "  - {name: f, path: /x, source: /y, state: absent}\n"),
+		"test.yaml:3:33: file[f]: source: contradicts state: absent; "
+		"remove source, or state: absent\n");
 	ck_error("resources:\n  file:\n  - {name: f, path: /x, state: gone}\n",
 		 "test.yaml:3:32:");
 	ck_error("resources:\n  file:\n  - {name: f}\n", "path");
