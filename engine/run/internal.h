@@ -74,7 +74,6 @@ struct vertex {
 	struct stimer limit_timer; /* waiting for a token */
 	int64_t retries_left;
 	struct stimer retry_timer;
-	struct stimer poll_timer;
 };
 
 /* A named counting semaphore (meta.sema "name:N"), shared by every vertex
@@ -93,6 +92,7 @@ struct sema {
  * resource when a reload carries it over unchanged, freed before the
  * resource is (sched_free_runs; a doomed one's when its run ends). */
 struct res_run {
+	struct mgmt_res *res;       /* whose it is */
 	struct vertex *vertex;      /* in the graph running now, or NULL */
 	struct mgmt_watch *watches; /* registered for it (host.c) */
 	struct run_job *job;        /* the run covering it now, or NULL */
@@ -119,6 +119,9 @@ struct res_run {
 	 * reload changed or removed.  Moved under stats.c's lock. */
 	struct rstat *stat;
 	bool inited; /* init succeeded: cleanup is owed */
+	/* Its own meta.poll, instead of a watch: running while it is in a
+	 * vertex of the graph running now (setup.c). */
+	struct stimer poll_timer;
 };
 
 /* One check_apply in flight: the leader and the members it covers, copied
@@ -230,7 +233,8 @@ void sched_job_done(struct sched *s, struct run_job *j);
 void sched_set_state(struct vertex *v, enum vstate st);
 void sched_make_dirty(struct sched *s, struct vertex *v);
 /* setup.c: the group hook, then init and watch of v's new members (false:
- * one failed); v's meta.poll timer. */
+ * one failed; a member with meta.poll is not watched); the meta.poll
+ * timers of v's members. */
 bool sched_start_members(struct sched *s, struct vertex *v);
 void sched_start_poll(struct sched *s, struct vertex *v);
 

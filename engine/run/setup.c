@@ -33,12 +33,19 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	sched_kick(s);
 }
 
+/* A resource's meta.poll tick: it alone is dirty (in a group, its
+ * vertex runs, and host->member_dirty is true for this member only). */
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct vertex *v = SCHED_CONTAINER(w, struct vertex, poll_timer);
+	struct res_run *rr = SCHED_CONTAINER(w, struct res_run, poll_timer);
+	struct mgmt_res *m = rr->res;
+	struct vertex *v = rr->vertex;
 
-	for (uint32_t i = 0; i < v->nmembers; i++)
-		v->members[i]->run->dirty = true;
+	if (!v)
+		return; /* stopped with its vertex; never fires so */
+	log_msg(MGMT_LOG_DEBUG, m->kind->k.name, m->name,
+		"poll: checking (every %lld s)", (long long)m->meta.poll_s);
+	rr->dirty = true;
 	sched_make_dirty(v->s, v);
 	sched_kick(v->s);
 }
@@ -71,6 +78,10 @@ bool sched_start_members(struct sched *s, struct vertex *v)
 			continue;
 		}
 		rr->inited = true;
+		/* As in mgmt, meta.poll replaces the watch: the resource is
+		 * checked on its ticks only (sched_start_poll). */
+		if (m->meta.poll_s > 0)
+			continue;
 		rr->in_watch = true;
 		r = k->watch ? k->watch(m, m->params) : 0;
 		rr->in_watch = false;
@@ -86,12 +97,17 @@ bool sched_start_members(struct sched *s, struct vertex *v)
 	return ok;
 }
 
+/* Each member on its own interval: in a group too. */
 void sched_start_poll(struct sched *s, struct vertex *v)
 {
-	if (v->res->meta.poll_s > 0) {
-		double p = (double)v->res->meta.poll_s;
+	for (uint32_t i = 0; i < v->nmembers; i++) {
+		struct mgmt_res *m = v->members[i];
 
-		stimer_start(s->loop, &v->poll_timer, p, p);
+		if (m->meta.poll_s > 0) {
+			double p = (double)m->meta.poll_s;
+
+			stimer_start(s->loop, &m->run->poll_timer, p, p);
+		}
 	}
 }
 
@@ -138,6 +154,7 @@ void sched_stop_resource(struct sched *s, struct mgmt_res *m)
 {
 	const struct mgmt_kind *k = &m->kind->k;
 
+	stimer_stop(s->loop, &m->run->poll_timer);
 	host_release_watches(m);
 	if (k->cleanup && m->run->inited)
 		k->cleanup(m, m->params);
@@ -149,9 +166,14 @@ void sched_stop_resource(struct sched *s, struct mgmt_res *m)
 
 int sched_res_run(struct mgmt_res *r)
 {
+	if (r->run)
+		return 0;
+	r->run = calloc(1, sizeof(*r->run));
 	if (!r->run)
-		r->run = calloc(1, sizeof(*r->run));
-	return r->run ? 0 : -ENOMEM;
+		return -ENOMEM;
+	r->run->res = r;
+	stimer_init(&r->run->poll_timer, on_poll);
+	return 0;
 }
 
 int sched_res_alone(struct mgmt_res *r)
@@ -256,7 +278,6 @@ int sched_graph_setup(struct sched *s, struct graph_cfg *cfg)
 		v->id = i;
 		v->retries_left = v->res->meta.retry;
 		stimer_init(&v->retry_timer, on_retry);
-		stimer_init(&v->poll_timer, on_poll);
 		stimer_init(&v->limit_timer, gate_on_limit);
 		v->tokens = v->res->meta.burst > 0 ?
 				    (double)v->res->meta.burst :
@@ -292,12 +313,12 @@ void sched_graph_teardown(struct sched *s)
 		struct vertex *v = &s->v[i];
 
 		stimer_stop(s->loop, &v->retry_timer);
-		stimer_stop(s->loop, &v->poll_timer);
 		stimer_stop(s->loop, &v->limit_timer);
 		/* What had not settled runs again in the next graph; what
 		 * runs (or waits for a run) keeps its own marks: its run's
 		 * result still comes. */
 		for (uint32_t j = 0; j < v->nmembers; j++) {
+			stimer_stop(s->loop, &v->members[j]->run->poll_timer);
 			if ((v->state != V_CLEAN || v->failing) &&
 			    v->state != V_RUNNING && v->state != V_WAIT)
 				v->members[j]->run->dirty = true;

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # mgmt's dialect where it differs from a strict reading: a top-level
 # `remote:` loads with one warning (any other unknown key is still an
-# error), and an exec's program is looked up when it is about to run, not
-# at validate, so a resource before it may install it.
+# error); an exec's program is looked up when it is about to run, not at
+# validate, so a resource before it may install it; and meta.poll replaces
+# the watch, each member of a group on its own interval.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 
 # ---- remote: ----
@@ -78,5 +79,58 @@ ok "a missing program: one clear line naming it and the PATH" sh -c \
 	_ "$TMP/missing.err" "$TMP"
 ok "a missing program: the other resource ran" \
 	grep -q "info Exec\[fine\]: changed" "$TMP/missing.err"
+
+# ---- meta: poll replaces the watch ----
+# Three files in one directory, so the file kind groups them, led by
+# a-slow (poll 3600 s); b-fast polls every second; c-watched is watched.
+# All three drift at once: c-watched is repaired by its inotify event,
+# b-fast at its next tick (a tick of its own, not the leader's), a-slow
+# not at all.  The log is the record: no sleep is an assertion.
+mkdir "$TMP/d"
+cat >"$TMP/poll.yaml" <<Y
+resources:
+  file:
+  - {name: a-slow, path: $TMP/d/a, content: "want\n", meta: {poll: 3600}}
+  - {name: b-fast, path: $TMP/d/b, content: "want\n", meta: {poll: 1}}
+  - {name: c-watched, path: $TMP/d/c, content: "want\n"}
+Y
+"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" --log-level debug \
+	run --yaml "$TMP/poll.yaml" 2>"$TMP/poll.log" &
+pid=$!
+trap 'kill -KILL $pid 2>/dev/null; rm -rf "$TMP"' EXIT
+wait_lines ' info converged' 1 "$TMP/poll.log"
+ok "poll: the three files are one group led by a-slow" \
+	grep -q "info Grouping: 3 resources into File\[a-slow\]" "$TMP/poll.log"
+before=$(wc -l <"$TMP/poll.log")
+for f in a b c; do printf 'drift\n' >"$TMP/d/$f"; done
+# until_want FILE: until FILE holds "want" again (guard 30 s)
+until_want() {
+	i=0
+	while [ "$(cat "$1")" != want ] && [ $i -lt 1500 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	[ "$(cat "$1")" = want ]
+}
+ok "poll: the watched file is repaired" until_want "$TMP/d/c"
+ok "poll: the file polled every second is repaired" until_want "$TMP/d/b"
+ok "poll: the file polled every hour still drifts (not watched)" \
+	sh -c '[ "$(cat "$1")" = drift ]' _ "$TMP/d/a"
+tail -n +"$((before + 1))" "$TMP/poll.log" >"$TMP/poll.after"
+# b-fast's repair follows a tick of its own; c-watched has no tick at all
+ok "poll: b-fast was repaired at its own tick" sh -c \
+	'awk "/File\\[b-fast\\]: poll: checking \\(every 1 s\\)/ { tick = 1 }
+	      /File\\[b-fast\\]: updated the content/ { exit !tick }
+	      END { if (!tick) exit 1 }" "$1"' _ "$TMP/poll.after"
+ok "poll: c-watched and a-slow had no tick" sh -c \
+	'! grep -q "File\[\(c-watched\|a-slow\)\]: poll" "$1"' _ "$TMP/poll.after"
+ok "poll: only b-fast and c-watched were written" sh -c \
+	'grep -q "info File\[c-watched\]: updated the content" "$1" &&
+	 ! grep -q "File\[a-slow\]: updated" "$1"' _ "$TMP/poll.after"
+kill -TERM $pid
+wait $pid
+st=$?
+ok "poll: SIGTERM: exit 0" [ "$st" -eq 0 ]
+[ "$st" -eq 0 ] || diag_file "$TMP/poll.log"
 
 done_testing

@@ -843,6 +843,77 @@ START_TEST(poll_reruns_without_events)
 }
 END_TEST
 
+START_TEST(poll_replaces_the_watch)
+{
+	/* As in mgmt, meta.poll replaces the watch: the watch hook is never
+	 * called (a called one would record "ready"), yet it runs on every
+	 * tick */
+	ck_assert_int_eq(
+		run_virtual(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: p, record: REC, pending: true, stop_after: 3, meta: {poll: 60}}\n",
+			-1),
+		0);
+	ck_assert_int_eq(count("ready", "p"), 0);
+	ck_assert_int_eq(count("start", "p"), 3);
+	ck_assert_int_eq(recs[find("start", "p", 1)].ns, 0);
+	for (int run = 1; run <= 2; run++)
+		ck_assert_int_eq(gap("start", "p", run), 60000000000LL);
+}
+END_TEST
+
+/* Lines of the record that are exactly `want` (with its newline). */
+static int rec_lines(const char *want)
+{
+	FILE *f = fopen(recpath, "r");
+	char line[256];
+	int n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		n += strcmp(line, want) == 0;
+	fclose(f);
+	return n;
+}
+
+START_TEST(poll_per_member_of_a_group)
+{
+	static const long long at_s[] = { 0, 2, 4, 5, 6 };
+	static const int b_dirty[] = { 1, 1, 1, 0, 1 };
+
+	/* One group: a leads with poll 5, b polls every 2 s, c is watched.
+	 * Each member keeps its own interval: the group runs at b's ticks
+	 * (2, 4, 6) and at a's (5), and only the member whose tick came is
+	 * dirty (c only at the start).  Neither polled member is watched;
+	 * c is. */
+	ck_assert_int_eq(
+		run_virtual(
+			"resources:\n"
+			"  test:\n"
+			"  - {name: a, record: REC, group: g, pending: true, stop_after: 5, meta: {poll: 5}}\n"
+			"  - {name: b, record: REC, group: g, pending: true, meta: {poll: 2}}\n"
+			"  - {name: c, record: REC, group: g}\n",
+			-1),
+		0);
+	ck_assert_int_eq(count("ready", "a"), 0);
+	ck_assert_int_eq(count("ready", "b"), 0);
+	ck_assert_int_eq(count("start", "a"), 5);
+	for (int run = 1; run <= 5; run++) {
+		char want[64];
+
+		ck_assert_int_eq(recs[find("start", "a", run)].ns,
+				 at_s[run - 1] * 1000000000LL);
+		snprintf(want, sizeof(want), "member a %d b %d\n", run,
+			 b_dirty[run - 1]);
+		ck_assert_msg(rec_lines(want) == 1, "no line %s", want);
+		snprintf(want, sizeof(want), "member a %d c %d\n", run,
+			 run == 1);
+		ck_assert_msg(rec_lines(want) == 1, "no line %s", want);
+	}
+}
+END_TEST
+
 START_TEST(limit_spaces_runs)
 {
 	/* six runs of a flapping resource at 20 per second, burst 1: the
@@ -966,6 +1037,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, sema_limits_concurrency);
 	tcase_add_test(tc, sema_holds_across_a_group);
 	tcase_add_test(tc, poll_reruns_without_events);
+	tcase_add_test(tc, poll_replaces_the_watch);
+	tcase_add_test(tc, poll_per_member_of_a_group);
 	tcase_add_test(tc, limit_spaces_runs);
 	tcase_add_test(tc, retry_delay_in_order);
 	suite_add_tcase(s, tc);

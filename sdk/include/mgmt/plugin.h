@@ -139,7 +139,10 @@ struct mgmt_kind {
 	 * watch is in place, MGMT_WATCH_PENDING when it becomes ready later
 	 * (the resource will not run before the first host->dirty), or <0
 	 * after logging why.  Loop thread.  May be NULL (no events: only
-	 * refreshes and meta.poll make the resource run again). */
+	 * refreshes and meta.poll make the resource run again).  Not called
+	 * for a resource with meta.poll > 0: as in mgmt, its poll ticks
+	 * replace the watch (since 1.3; before, it was watched and polled),
+	 * so check_apply must not need anything the watch hook sets up. */
 	int (*watch)(mgmt_res *res, void *p);
 
 	/* Compare the real state with the desired one; when `apply`, fix it.

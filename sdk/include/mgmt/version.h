@@ -64,7 +64,10 @@
  *                   no layout changes).  host->member_result: a
  *                   grouped check_apply reports each member's result, so
  *                   that only a failed member holds back what comes
- *                   after it and only a changed one notifies.
+ *                   after it and only a changed one notifies.  A
+ *                   resource with meta.poll > 0 is polled instead of
+ *                   watched, as in mgmt: its kind's watch hook is not
+ *                   called for it.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
