@@ -869,6 +869,31 @@ START_TEST(watchcmd_restarts_with_backoff)
 }
 END_TEST
 
+START_TEST(watchcmd_program_installed_later)
+{
+	/* The watchcmd's program does not exist yet: the resource compiles,
+	 * its watchcmd fails with one error line (then debug lines, while it
+	 * keeps failing) and starts once another resource wrote it (it then
+	 * stops the engine) */
+	ck_assert_int_eq(
+		run_until_term(
+			"resources:\n  exec:\n"
+			"  - name: w\n"
+			"    cmd: \"true\"\n"
+			"    watchcmd: DIR/wprog\n"
+			"  - name: k\n"
+			"    cmd: sh -c 'echo k >> REC; [ $(wc -l < REC) -eq 16 ] && printf \"#!/bin/sh\\nkill -TERM TESTPID\\n\" > DIR/wprog.new && chmod +x DIR/wprog.new && mv DIR/wprog.new DIR/wprog; true'\n"
+			"    ifcmd: \"true\"\n"
+			"    pollint: 0.05\n"),
+		0);
+	ck_assert_int_ge(nrec(recpath, "k"), 16);
+	ck_assert_int_eq(nlog("error Exec[w]: watchcmd: program '"), 1);
+	assert_log("/wprog' does not exist");
+	assert_log("debug Exec[w]: watchcmd: program '");
+	ck_assert_int_eq(zombies(), 0);
+}
+END_TEST
+
 START_TEST(pollint_reruns)
 {
 	ck_assert_int_eq(
@@ -1361,6 +1386,8 @@ static Suite *suite(void)
 		tcase_add_test(tc, watchcmd_lines_are_events);
 	if (!tsan_skip("watchcmd_restarts_with_backoff"))
 		tcase_add_test(tc, watchcmd_restarts_with_backoff);
+	if (!tsan_skip("watchcmd_program_installed_later"))
+		tcase_add_test(tc, watchcmd_program_installed_later);
 	tcase_add_test(tc, pollint_reruns);
 	tcase_add_test(tc, user_and_group);
 	tcase_add_test(tc, noop_mode_does_not_run);
