@@ -179,37 +179,86 @@ static long drain(int in, const char *name)
 	return renames;
 }
 
-/* Rewrite `path` REWRITES times, each time waiting for the engine to put
- * `want` back; latencies in ms, sorted, into lat[].  Returns how many
- * times the engine renamed a file onto `path` meanwhile (one per rewrite
- * when it reacts once; more when it restored before the bench's write
- * landed too, or rewrote a file that was right). */
-static long rewrite_loop(struct engine *e, const char *dir, const char *path,
-			 const char *want, double *lat)
+/* How the bench changes a managed file before waiting for the repair. */
+enum change {
+	REWRITE, /* open O_TRUNC, write "bad\n", close */
+	RENAME,  /* write "bad\n" to a temporary, rename it over the file */
+	REMOVE,  /* unlink it */
+};
+
+static const char *const change_name[] = {
+	[REWRITE] = "rewrite in place (O_TRUNC, write, close)",
+	[RENAME] = "rename a file over it",
+	[REMOVE] = "remove it",
+};
+
+static void change(const char *dir, const char *path, enum change how, int k)
 {
-	const char *name = strrchr(path, '/') + 1;
+	char tmp[4200];
+	int fd;
+
+	switch (how) {
+	case REWRITE:
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0 || write(fd, "bad\n", 4) != 4 || close(fd) < 0)
+			fail(NULL, "rewrite %d of %s: %s", k, path,
+			     strerror(errno));
+		return;
+	case RENAME:
+		snprintf(tmp, sizeof(tmp), "%s/.bench-new", dir);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, "bad\n", 4) != 4 || close(fd) < 0 ||
+		    rename(tmp, path) < 0)
+			fail(NULL, "rename %d over %s: %s", k, path,
+			     strerror(errno));
+		return;
+	case REMOVE:
+		if (unlink(path) < 0)
+			fail(NULL, "remove %d of %s: %s", k, path,
+			     strerror(errno));
+		return;
+	}
+}
+
+/* Change a managed file REWRITES times (file `target` of root's nfiles,
+ * or a random one each time when target < 0), each time waiting for the
+ * engine to put its content back; latencies in ms, sorted, into lat[].
+ * Returns how many times the engine renamed a file onto the changed one
+ * meanwhile (one per change when it reacts once; more when it restored
+ * before the bench's change landed too, or rewrote a file that was
+ * right). */
+static long repair_loop(struct engine *e, const char *root, long nfiles,
+			long target, enum change how, double *lat)
+{
 	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	unsigned seed = 1;
 	long renames = 0;
 
-	if (in < 0 || inotify_add_watch(in, dir,
+	if (in < 0 || inotify_add_watch(in, root,
 					IN_MOVED_TO | IN_CLOSE_WRITE |
 						IN_CREATE | IN_ATTRIB) < 0)
-		fail(NULL, "inotify on %s: %s", dir, strerror(errno));
-	if (!has_content(path, want))
-		fail(e->log, "%s is wrong before the first rewrite", path);
+		fail(NULL, "inotify on %s: %s", root, strerror(errno));
 	for (int k = 0; k < REWRITES; k++) {
-		double t0 = now();
-		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		long i = target >= 0 ? target : (long)(rand_r(&seed) % nfiles);
+		char path[4096], want[64];
+		const char *name;
+		double t0;
 
-		if (fd < 0 || write(fd, "bad\n", 4) != 4 || close(fd) < 0)
-			fail(e->log, "rewrite %d of %s: %s", k, path,
-			     strerror(errno));
+		file_path(path, sizeof(path), root, i, nfiles, 0);
+		name = strrchr(path, '/') + 1;
+		snprintf(want, sizeof(want), "file %ld\n", i);
+		if (!has_content(path, want))
+			fail(e->log, "%s is wrong before change %d", path, k);
+		t0 = now();
+		change(root, path, how, k);
+		if (how == RENAME) /* the bench's own */
+			renames--;
 		while (!has_content(path, want)) {
 			struct pollfd p = { .fd = in, .events = POLLIN };
 
 			if (now() - t0 > RESTORE_TIMEOUT)
 				fail(e->log,
-				     "rewrite %d: %s not restored within "
+				     "change %d: %s not restored within "
 				     "%.0f s",
 				     k, path, RESTORE_TIMEOUT);
 			/* Woken by the rename back (or anything else in the
@@ -219,13 +268,12 @@ static long rewrite_loop(struct engine *e, const char *dir, const char *path,
 			renames += drain(in, name);
 		}
 		lat[k] = (now() - t0) * 1000.;
+		/* The restore's own re-check, if any, before the next. */
+		usleep(2000);
 		renames += drain(in, name);
 		if (waitpid(e->pid, NULL, WNOHANG) == e->pid)
-			fail(e->log, "engine died during the rewrites");
+			fail(e->log, "engine died during the changes");
 	}
-	/* The last restore's own re-check, if any, comes within this. */
-	usleep(200000);
-	renames += drain(in, name);
 	close(in);
 	qsort(lat, REWRITES, sizeof(lat[0]), cmp_double);
 	return renames;
@@ -284,7 +332,9 @@ static void latency_one(struct bench *b, long nfiles, bool nocap, bool *fan)
 	engine_start(b, &e, yaml, tag, nocap);
 	if (strstr(e.mode, "fanotify"))
 		*fan = true;
-	renames = rewrite_loop(&e, root, path, want, lat);
+	if (!has_content(path, want))
+		fail(e.log, "%s is wrong before the first rewrite", path);
+	renames = repair_loop(&e, root, nfiles, target, REWRITE, lat);
 	engine_stop(&e);
 	raw_restore(b, root, nfiles, target, raw);
 
@@ -316,7 +366,7 @@ void bench_latency(struct bench *b)
 		"in one directory; the bench rewrites the middle one %d times "
 		"(open O_TRUNC, write \"bad\\n\", close) and after each waits "
 		"(its own inotify watch on the directory) until the managed "
-		"content is back, then rewrites again at once.  Time from "
+		"content is back, then rewrites again 2 ms later.  Time from "
 		"before the open to the restored content read back, in ms.  "
 		"*renames / rewrite*: renames onto the file the bench saw "
 		"(1.00: the engine restored it exactly once each time).  "
@@ -338,6 +388,50 @@ void bench_latency(struct bench *b)
 		for (long n = 1; n <= 10000; n = n == 1 ? 1000 : n * 10)
 			latency_one(b, n, true, &fan);
 	fflush(b->out);
+}
+
+/* ---- repair of a random file, by kind of change ---- */
+
+void bench_repair(struct bench *b)
+{
+	const long nfiles = 10000;
+	char yaml[128], root[128];
+	static double lat[REWRITES];
+	struct engine e;
+
+	fprintf(b->out,
+		"\n### Repair by kind of change\n\n"
+		"Engine running (`--converged-timeout=-1`) with %ld managed "
+		"files in one directory, all watched; the bench changes a "
+		"random one %d times in each way and after each waits (its own "
+		"inotify watch on the directory) until the managed content is "
+		"back; the next change waits 2 ms for the restore's own "
+		"re-check.  Time from before the change to the restored "
+		"content read back, in ms.\n\n",
+		nfiles, REWRITES);
+	fprintf(b->out, "| change | p50 (ms) | p99 (ms) | max (ms) | "
+			"min (ms) |\n|---|---:|---:|---:|---:|\n");
+	snprintf(yaml, sizeof(yaml), "%s/repair.yaml", b->dir);
+	snprintf(root, sizeof(root), "%s/repair", b->dir);
+	mkdir_or_fail(root);
+	write_graph(yaml, root, nfiles, 0);
+	engine_start(b, &e, yaml, "repair", false);
+	for (enum change how = REWRITE; how <= REMOVE; how++) {
+		repair_loop(&e, root, nfiles, -1, how, lat);
+		fprintf(b->out, "| %s | %.3f | %.3f | %.3f | %.3f |\n",
+			change_name[how], lat[REWRITES / 2],
+			lat[(REWRITES * 99 + 99) / 100 - 1], lat[REWRITES - 1],
+			lat[0]);
+		printf("repair N=%ld %-42s p50 %.3f ms  p99 %.3f ms  max %.3f "
+		       "ms\n",
+		       nfiles, change_name[how], lat[REWRITES / 2],
+		       lat[(REWRITES * 99 + 99) / 100 - 1], lat[REWRITES - 1]);
+		fflush(stdout);
+	}
+	engine_stop(&e);
+	fflush(b->out);
+	unlink(yaml);
+	unlink(e.log);
 }
 
 /* ---- watch descriptors ---- */

@@ -17,7 +17,8 @@
  * succeeded.
  *
  * Usage: bench/file ENGINE PLUGINS_DIR FILE_RAW RESULTS.md [MAX_N [PARTS]]
- * PARTS is a comma list of converge, latency, watch (default: all three).
+ * PARTS is a comma list of converge, latency, repair, watch (default: all
+ * four).
  * (tools/bench-file builds the tree and runs it.)
  */
 #define _GNU_SOURCE
@@ -506,7 +507,7 @@ int main(int argc, char **argv)
 	if (argc < 5) {
 		fprintf(stderr,
 			"usage: %s ENGINE PLUGINS_DIR FILE_RAW RESULTS.md "
-			"[MAX_N [converge,latency,watch]]\n",
+			"[MAX_N [converge,latency,repair,watch]]\n",
 			argv[0]);
 		return 2;
 	}
@@ -515,7 +516,7 @@ int main(int argc, char **argv)
 	b.raw = argv[3];
 	results = argv[4];
 	b.max_n = argc > 5 ? atol(argv[5]) : 100000;
-	parts = argc > 6 ? argv[6] : "converge,latency,watch";
+	parts = argc > 6 ? argv[6] : "converge,latency,repair,watch";
 	snprintf(b.dir, sizeof(b.dir), "/var/tmp/mgmt-bench-file.XXXXXX");
 	if (!mkdtemp(b.dir)) {
 		perror("mkdtemp");
@@ -541,6 +542,8 @@ int main(int argc, char **argv)
 		bench_converge(&b);
 	if (strstr(parts, "latency"))
 		bench_latency(&b);
+	if (strstr(parts, "repair"))
+		bench_repair(&b);
 	if (strstr(parts, "watch"))
 		bench_watches(&b);
 	fprintf(b.out, "\nLoad average (1 min) at the end: %s.\n", loadavg(la));

@@ -56,6 +56,7 @@ void rm_tree(const char *path);
 
 void bench_converge(struct bench *b);
 void bench_latency(struct bench *b);
+void bench_repair(struct bench *b);
 void bench_watches(struct bench *b);
 
 #endif /* BENCH_FILE_H */
