@@ -213,10 +213,6 @@ is() {
 	return 1
 }
 
-not() {
-	! "$@"
-}
-
 # host_stop_wait NAME: wait for the engine to exit by itself; true when it
 # exited 0.
 host_stop_wait() {

@@ -45,11 +45,6 @@ etc_hostname_is() {
 	[ "$(sbx cat /etc/hostname)" = "$1" ]
 }
 
-# gone PID: the process PID (inside) has exited.
-gone() {
-	! sbx kill -0 "$1" 2>/dev/null
-}
-
 sbx hostnamectl set-hostname before
 sbx hostnamectl set-hostname --pretty ""
 

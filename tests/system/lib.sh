@@ -60,6 +60,16 @@ sbx_bg() {
 	wait_for 10 test -s "$pidfile"
 }
 
+# not CMD...: CMD fails (for ok and wait_for, which take a command).
+not() {
+	! "$@"
+}
+
+# gone PID: the process PID inside the sandbox has exited.
+gone() {
+	! sbx kill -0 "$1" 2>/dev/null
+}
+
 wait_for() {
 	local limit=$((SECONDS + $1))
 	shift

@@ -122,7 +122,7 @@ ok "outside stop: the engine started it" \
 ok "outside stop: the service ran again (same unit file)" \
 	wait_for 10 sh -c "[ \$(grep -c v2 '$TMP/combo.out') -eq 2 ]"
 sbx kill "$(cat "$TMP/combo.pid")"
-ok "combo engine exits on SIGTERM" wait_for 30 sh -c "! sbx kill -0 $(cat "$TMP/combo.pid") 2>/dev/null"
+ok "combo engine exits on SIGTERM" wait_for 30 gone "$(cat "$TMP/combo.pid")"
 grep -E 'error|warn' "$TMP/combo.log" | sed 's/^/# /'
 
 # --- grouped: three units, one vertex, their jobs queued together -------
