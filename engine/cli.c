@@ -391,6 +391,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		.graphviz = a.graphviz,
 		.workers = (int)a.workers,
 		.no_autogroup = a.no_autogroup,
+		.linger = true,
 	};
 	if (status == 0 && a.etcd) {
 		co = (struct cluster_opts){

@@ -51,6 +51,7 @@
 #include <sys/eventfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "util/linger.h"
 #include "util/log.h"
 #include "run/host.h"
 #include "run/internal.h"
@@ -610,6 +611,8 @@ int sched_run(struct graph_cfg *cfg, const struct sched_opts *o)
 	calls_stop(&s);
 	notify_stop(&s);
 	workers_stop(&s.w);
+	if (o->linger)
+		linger_notify_fds();
 	reload_watch_stop(&s);
 	status = exit_status(&s);
 out:

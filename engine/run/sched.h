@@ -41,6 +41,10 @@ struct sched_opts {
 	/* Tests: meta.delay, meta.poll and meta.limit on virtual time (see
 	 * run/clock.h), which host->now reports too. */
 	bool virtual_time;
+	/* The process exits after the run: once its status is decided, a
+	 * child takes the last close of the notify descriptors, and its wait
+	 * (util/linger.h). */
+	bool linger;
 };
 
 /* Exit status of a one-shot run (converged_timeout >= 0) stopped by a
