@@ -163,8 +163,8 @@ int unit_escape_path(const char *path, const char *suffix, char *buf,
 	}
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		bool esc = c != '/' && (!c || !strchr(valid, c) ||
-					(n == 0 && c == '.'));
+		bool esc = c != '/' &&
+			   (!c || !strchr(valid, c) || (n == 0 && c == '.'));
 
 		if (c == '/' && !p[1])
 			break; /* a trailing slash */

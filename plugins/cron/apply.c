@@ -162,9 +162,8 @@ static int job(struct run *x, const char *method, const char *verb,
 	if (r < 0)
 		return failed(x, method, r);
 	if (strcmp(result, "done") != 0) {
-		mgmt_error(x->res,
-			   "%s %s: job %s (journalctl -u %s says why)", method,
-			   x->c->timer, result, x->c->timer);
+		mgmt_error(x->res, "%s %s: job %s (journalctl -u %s says why)",
+			   method, x->c->timer, result, x->c->timer);
 		return -EIO;
 	}
 	mgmt_info(x->res, "%s %s", done, x->c->timer);
@@ -229,8 +228,8 @@ static int exists(struct run *x)
 		return failed(x, "cannot read the state of", r);
 	if ((wrote || need) && x->apply && (r = unit_reload(x->bus, &x->e)) < 0)
 		return failed(x, "cannot reload systemd for", r);
-	if (*c->startup && (r = fix_startup(x, !strcmp(c->startup,
-						       "enabled"))) < 0)
+	if (*c->startup &&
+	    (r = fix_startup(x, !strcmp(c->startup, "enabled"))) < 0)
 		return r;
 	if (!unit_is_up(active))
 		return job(x, "StartUnit", "start", "started");
@@ -249,7 +248,8 @@ static int absent(struct run *x)
 			      &x->e);
 	if (r < 0)
 		return failed(x, "cannot read the state of", r);
-	if (unit_is_up(active) && (r = job(x, "StopUnit", "stop", "stopped")) < 0)
+	if (unit_is_up(active) &&
+	    (r = job(x, "StopUnit", "stop", "stopped")) < 0)
 		return r;
 	if (access(c->path, F_OK) < 0)
 		return 0;
@@ -274,8 +274,9 @@ static int absent(struct run *x)
 
 int cron_check_apply(mgmt_res *res, void *p, bool apply)
 {
-	struct run x = { .res = res, .c = p, .e = SD_BUS_ERROR_NULL,
-			 .apply = apply };
+	struct run x = {
+		.res = res, .c = p, .e = SD_BUS_ERROR_NULL, .apply = apply
+	};
 	int r = bus_open(x.c->session, &x.bus);
 
 	if (r < 0) {

@@ -45,8 +45,8 @@ static const struct mgmt_param cron_params[] = {
 		   "the trigger's value (systemd.time(7))"),
 	MGMT_PARAM(struct cron, accuracysec, MGMT_PARAM_STRING, NULL, 0,
 		   "AccuracySec= of the timer"),
-	MGMT_PARAM(struct cron, randomizeddelaysec, MGMT_PARAM_STRING, NULL,
-		   0, "RandomizedDelaySec= of the timer"),
+	MGMT_PARAM(struct cron, randomizeddelaysec, MGMT_PARAM_STRING, NULL, 0,
+		   "RandomizedDelaySec= of the timer"),
 	MGMT_PARAM(struct cron, persistent, MGMT_PARAM_BOOL, "false", 0,
 		   "Persistent= of the timer"),
 	MGMT_PARAM(struct cron, wakesystem, MGMT_PARAM_BOOL, "false", 0,
@@ -60,7 +60,7 @@ static const struct mgmt_param cron_params[] = {
 };
 
 static const char *const triggers[] = {
-	"OnCalendar",   "OnActiveSec",	   "OnBootSec",
+	"OnCalendar",   "OnActiveSec",     "OnBootSec",
 	"OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec",
 };
 
@@ -79,9 +79,8 @@ static bool one_line(mgmt_res *res, const char *param, const char *v)
 	for (const char *c = v; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
 			mgmt_invalid(res, param,
-				     "%s has a control character (a line "
-				     "break would end the unit file's line)",
-				     param);
+				     "has a control character (a line "
+				     "break would end the unit file\'s line)");
 			return false;
 		}
 	return true;
@@ -101,7 +100,7 @@ static int unit_file(mgmt_res *res, struct cron *c)
 	pw = getpwuid(geteuid());
 	if (!pw || !pw->pw_dir || !*pw->pw_dir) {
 		mgmt_invalid(res, "session",
-			     "session: the engine's user (uid %u) has no "
+			     "the engine's user (uid %u) has no "
 			     "home directory for ~/.config/systemd/user",
 			     (unsigned)geteuid());
 		return -1;
@@ -109,8 +108,9 @@ static int unit_file(mgmt_res *res, struct cron *c)
 	if ((size_t)snprintf(c->path, sizeof(c->path),
 			     "%s/.config/systemd/user/%s", pw->pw_dir,
 			     c->timer) >= sizeof(c->path)) {
-		mgmt_invalid(res, "session", "session: the home directory "
-					     "is too long");
+		mgmt_invalid(res, "session",
+			     "the home directory "
+			     "is too long");
 		return -1;
 	}
 	return 0;
@@ -136,7 +136,7 @@ static int cron_validate(mgmt_res *res, void *p)
 	if (c->unit && (!*c->unit || !unit_chars(c->unit) ||
 			!strchr(c->unit, '.') || strlen(c->unit) > 255)) {
 		mgmt_invalid(res, "unit",
-			     "unit \"%s\" is not a unit name (with its suffix: "
+			     "\"%s\" is not a unit name (with its suffix: "
 			     "\"backup.service\")",
 			     c->unit);
 		bad = -1;
@@ -144,24 +144,24 @@ static int cron_validate(mgmt_res *res, void *p)
 	if (strcmp(c->startup, "enabled") && strcmp(c->startup, "disabled") &&
 	    *c->startup) {
 		mgmt_invalid(res, "startup",
-			     "startup \"%s\" is not enabled, disabled or empty "
+			     "\"%s\" is not enabled, disabled or empty "
 			     "(not managed)",
 			     c->startup);
 		bad = -1;
 	}
-	for (size_t i = 0; c->trigger && i < sizeof(triggers) / sizeof(*triggers);
-	     i++)
+	for (size_t i = 0;
+	     c->trigger && i < sizeof(triggers) / sizeof(*triggers); i++)
 		known |= !strcmp(c->trigger, triggers[i]);
 	if (c->state == CRON_ABSENT && !c->trigger) {
 		/* nothing to write: the unit is only removed */
 	} else if (!c->trigger || !c->time || !*c->time) {
-		mgmt_invalid(res, c->trigger ? "time" : "trigger",
+		mgmt_invalid(res, NULL,
 			     "trigger and time must be set together%s",
 			     c->state == CRON_EXISTS ? " (state exists)" : "");
 		bad = -1;
 	} else if (!known) {
 		mgmt_invalid(res, "trigger",
-			     "trigger \"%s\" is not OnCalendar, OnActiveSec, "
+			     "\"%s\" is not OnCalendar, OnActiveSec, "
 			     "OnBootSec, OnStartupSec, OnUnitActiveSec or "
 			     "OnUnitInactiveSec",
 			     c->trigger);
@@ -267,15 +267,14 @@ static void on_connected(struct busloop_user *u, sd_bus *bus)
 		 "interface='org.freedesktop.DBus.Properties',"
 		 "member='PropertiesChanged'",
 		 c->unit_path);
-	r = sd_bus_add_match_async(bus, &c->slots[0], rule, on_signal, NULL,
-				   c);
+	r = sd_bus_add_match_async(bus, &c->slots[0], rule, on_signal, NULL, c);
 	if (r >= 0 && *c->startup)
-		r = sd_bus_add_match_async(
-			bus, &c->slots[1],
-			"type='signal',sender='" SD_DEST "',path='" SD_PATH
-			"',interface='" SD_MANAGER
-			"',member='UnitFilesChanged'",
-			on_signal, NULL, c);
+		r = sd_bus_add_match_async(bus, &c->slots[1],
+					   "type='signal',sender='" SD_DEST
+					   "',path='" SD_PATH
+					   "',interface='" SD_MANAGER
+					   "',member='UnitFilesChanged'",
+					   on_signal, NULL, c);
 	if (r >= 0)
 		r = sd_bus_call_method_async(bus, &c->slots[2], SD_DEST,
 					     SD_PATH, SD_MANAGER, "Subscribe",
@@ -288,7 +287,8 @@ static void on_file(mgmt_res *res, int fd, unsigned revents, void *data)
 {
 	struct cron *c = data;
 	const char *base = strrchr(c->path, '/') + 1;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	bool hit = false;
 	ssize_t n;
 
@@ -320,7 +320,8 @@ static int watch_file(mgmt_res *res, struct cron *c)
 	if (c->ino_fd < 0 ||
 	    (inotify_add_watch(c->ino_fd, dir,
 			       IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-				       IN_CREATE | IN_DELETE | IN_ONLYDIR) < 0 &&
+				       IN_CREATE | IN_DELETE | IN_ONLYDIR) <
+		     0 &&
 	     errno != ENOENT) ||
 	    !mgmt_host->watch_fd(res, c->ino_fd, MGMT_WATCH_READ, on_file, c)) {
 		mgmt_error(res, "cannot watch %s: %s", dir, strerror(errno));

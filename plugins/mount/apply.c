@@ -123,7 +123,8 @@ static int fix_fstab(mgmt_res *res, struct mount *m, bool apply)
 	int r = slurp(MOUNT_FSTAB, &old);
 
 	if (r < 0) {
-		mgmt_error(res, "cannot read " MOUNT_FSTAB ": %s", strerror(-r));
+		mgmt_error(res, "cannot read " MOUNT_FSTAB ": %s",
+			   strerror(-r));
 		return r;
 	}
 	if (m->state == MOUNT_EXISTS && !(want = mount_fstab_line(m, point)))

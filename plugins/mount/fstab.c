@@ -27,7 +27,8 @@ static void put_escaped(char *buf, size_t len, size_t *n, const char *s)
 {
 	for (; *s; s++) {
 		if (strchr(" \t\n\\", *s))
-			*n += (size_t)snprintf(buf + *n, *n < len ? len - *n : 0,
+			*n += (size_t)snprintf(buf + *n,
+					       *n < len ? len - *n : 0,
 					       "\\%03o", (unsigned char)*s);
 		else if (*n + 1 < len)
 			buf[(*n)++] = *s;

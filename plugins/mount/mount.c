@@ -95,23 +95,24 @@ static int mount_validate(mgmt_res *res, void *p)
 	}
 	if (m->state == MOUNT_EXISTS) {
 		if (!m->device || !*m->device) {
-			mgmt_invalid(res, "device",
+			mgmt_invalid(res, NULL,
 				     "device is required with state exists");
 			bad = -1;
 		}
 		if (!m->type || !*m->type) {
-			mgmt_invalid(res, "type",
+			mgmt_invalid(res, NULL,
 				     "type is required with state exists");
 			bad = -1;
 		}
 	}
 	if (m->device && bad_text(m->device, "")) {
-		mgmt_invalid(res, "device", "device has a control character");
+		mgmt_invalid(res, "device", "has a control character");
 		bad = -1;
 	}
 	if (m->type && bad_text(m->type, " ,")) {
-		mgmt_invalid(res, "type", "type \"%s\" is not a file system "
-					  "type (see /proc/filesystems)",
+		mgmt_invalid(res, "type",
+			     "\"%s\" is not a file system "
+			     "type (see /proc/filesystems)",
 			     m->type);
 		bad = -1;
 	}
@@ -120,7 +121,7 @@ static int mount_validate(mgmt_res *res, void *p)
 
 		if (!*k || bad_text(k, " ,=") || bad_text(v, " ,")) {
 			mgmt_invalid(res, "options",
-				     "option \"%s\" (value \"%s\") cannot be "
+				     "\"%s\" (value \"%s\") cannot be "
 				     "written in fstab: no empty name, and no "
 				     "space, comma or control character (nor "
 				     "\"=\" in the name)",
@@ -129,13 +130,13 @@ static int mount_validate(mgmt_res *res, void *p)
 		}
 	}
 	if (m->freq < 0 || m->freq > 9999) {
-		mgmt_invalid(res, "freq", "freq %lld is out of range (0 or more)",
+		mgmt_invalid(res, "freq", "%lld is out of range (0 or more)",
 			     (long long)m->freq);
 		bad = -1;
 	}
 	if (m->passno < 0 || m->passno > 9999) {
 		mgmt_invalid(res, "passno",
-			     "passno %lld is out of range (0: no check, 1: "
+			     "%lld is out of range (0: no check, 1: "
 			     "the root, 2: others)",
 			     (long long)m->passno);
 		bad = -1;
@@ -184,7 +185,8 @@ static void on_mountinfo(mgmt_res *res, int fd, unsigned revents, void *data)
 
 static void on_etc(mgmt_res *res, int fd, unsigned revents, void *data)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	bool hit = false;
 	ssize_t n;
 
