@@ -69,9 +69,10 @@ static struct graph_cfg *compile(const char *yaml)
 
 START_TEST(params_accepted)
 {
-	static const char *const trig[] = { "OnCalendar",      "OnActiveSec",
-					    "OnBootSec",       "OnStartupSec",
-					    "OnUnitActiveSec", "OnUnitInactiveSec" };
+	static const char *const trig[] = {
+		"OnCalendar",   "OnActiveSec",     "OnBootSec",
+		"OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec"
+	};
 	char more[128];
 
 	for (size_t i = 0; i < 6; i++) {
@@ -114,19 +115,20 @@ START_TEST(params_refused)
 			 "test.yaml:3:44: cron[job]: time: has a control "
 			 "character (a line break would end the unit file's "
 			 "line)\n");
-	ck_assert_str_eq(errors("resources:\n  cron:\n"
-				"  - {name: \"a b\", state: absent}\n"),
-			 "test.yaml:3:5: cron[a b]: \"a b\" cannot name a timer "
-			 "unit (systemd's unit name characters, at most 249 "
-			 "of them)\n");
+	ck_assert_str_eq(
+		errors("resources:\n  cron:\n"
+		       "  - {name: \"a b\", state: absent}\n"),
+		"test.yaml:3:5: cron[a b]: \"a b\" cannot name a timer "
+		"unit (systemd's unit name characters, at most 249 "
+		"of them)\n");
 }
 END_TEST
 
 START_TEST(uid_and_path)
 {
-	struct graph_cfg *cfg = compile(
-		"resources:\n  cron:\n  - {name: a, state: absent}\n"
-		"  - {name: b, state: absent, session: true}\n");
+	struct graph_cfg *cfg =
+		compile("resources:\n  cron:\n  - {name: a, state: absent}\n"
+			"  - {name: b, state: absent, session: true}\n");
 	struct cron *a = cfg->res[0]->params, *b = cfg->res[1]->params;
 
 	ck_assert_str_eq(kind->k.uid(cfg->res[0], a), "a.timer");

@@ -113,7 +113,7 @@ END_TEST
 /* The name must be a normalised absolute path. */
 START_TEST(points_refused)
 {
-	static const char *const bad[] = { "mnt",	"/mnt/",     "/mnt//x",
+	static const char *const bad[] = { "mnt",      "/mnt/",     "/mnt//x",
 					   "/mnt/./x", "/mnt/../x", "/a/.." };
 	char yaml[256], want[512];
 
@@ -158,9 +158,8 @@ START_TEST(escape_path)
 
 	ck_assert_int_eq(unit_escape_path("/", ".mount", buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "-.mount");
-	ck_assert_int_eq(unit_escape_path("/srv/a b", ".mount", buf,
-					  sizeof(buf)),
-			 0);
+	ck_assert_int_eq(
+		unit_escape_path("/srv/a b", ".mount", buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "srv-a\\x20b.mount");
 	unit_escape_path("/home/my-data/.x", ".mount", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "home-my\\x2ddata-.x.mount");
@@ -172,9 +171,9 @@ START_TEST(escape_path)
 END_TEST
 
 static char s_tmpfs[] = "tmpfs";
-static const struct mount tmpfs = {
-	.state = MOUNT_EXISTS, .device = s_tmpfs, .type = s_tmpfs
-};
+static const struct mount tmpfs = { .state = MOUNT_EXISTS,
+				    .device = s_tmpfs,
+				    .type = s_tmpfs };
 
 START_TEST(fstab_line)
 {
@@ -212,15 +211,14 @@ START_TEST(fstab_edit)
 	char *out, *none;
 
 	/* replaced in place, the duplicate dropped, the rest kept */
-	ck_assert_int_eq(mount_fstab_edit(old, "/x", "new /x tmpfs defaults 0 0",
-					  &out),
+	ck_assert_int_eq(mount_fstab_edit(old, "/x",
+					  "new /x tmpfs defaults 0 0", &out),
 			 1);
 	ck_assert_str_eq(out, "# keep\nUUID=1 / ext4 defaults 0 1\n"
 			      "new /x tmpfs defaults 0 0\n");
 	/* already so: nothing to do */
-	ck_assert_int_eq(mount_fstab_edit(out, "/x", "new /x tmpfs defaults",
-					  &none),
-			 0);
+	ck_assert_int_eq(
+		mount_fstab_edit(out, "/x", "new /x tmpfs defaults", &none), 0);
 	ck_assert_ptr_null(none);
 	free(out);
 	/* appended, after a last line without its newline */
@@ -239,9 +237,8 @@ START_TEST(fstab_edit)
 	free(out);
 	ck_assert_int_eq(mount_fstab_edit("z /z t o\n", "/y", NULL, &out), 0);
 	/* the escaped point is the point */
-	ck_assert_int_eq(mount_fstab_edit("d /a\\040b t o\n", "/a b", NULL,
-					  &out),
-			 1);
+	ck_assert_int_eq(
+		mount_fstab_edit("d /a\\040b t o\n", "/a b", NULL, &out), 1);
 	ck_assert_str_eq(out, "");
 	free(out);
 }
