@@ -195,7 +195,8 @@ int mount_fstab_edit(const char *old, const char *point, const char *want,
 {
 	size_t len = strlen(old), wlen = want ? strlen(want) : 0, n = 0;
 	bool placed = false, changed = false;
-	char *buf = malloc(len + wlen + 2);
+	/* a newline added to the last line, `want`, its newline, the NUL */
+	char *buf = malloc(len + wlen + 3);
 
 	*out = NULL;
 	if (!buf)
