@@ -39,7 +39,7 @@ ok "tools/debs builds the packages (lintian clean)" [ "$rc" -eq 0 ]
 }
 deb() { ls "$DEBS"/"$1"_*.deb 2>/dev/null | head -n 1; }
 for p in mgmt-engine mgmt-engine-plugin-svc mgmt-engine-plugin-pkg \
-	mgmt-engine-dev; do
+	mgmt-engine-plugin-system mgmt-engine-dev; do
 	ok "package $p is built" test -n "$(deb $p)"
 done
 ok "the engine package provides the ABI it loads" \
@@ -75,19 +75,20 @@ ok "a plugin package alone is refused: no engine provides its ABI" \
 	[ "$rc" -eq 0 ]
 ok "dpkg names the missing ABI" grep -q "mgmt-engine-abi-1" "$TMP/alone.out"
 sbx dpkg -i "$(deb mgmt-engine)" "$(deb mgmt-engine-plugin-svc)" \
-	"$(deb mgmt-engine-plugin-pkg)" "$(deb mgmt-engine-dev)" \
-	>"$TMP/install.out" 2>&1
+	"$(deb mgmt-engine-plugin-pkg)" "$(deb mgmt-engine-plugin-system)" \
+	"$(deb mgmt-engine-dev)" >"$TMP/install.out" 2>&1
 rc=$?
 ok "dpkg -i installs the engine, its plugin packages and the SDK" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag_file "$TMP/install.out"
 ok "every package is installed" \
 	[ "$(sbx dpkg-query -W -f '${Status}\n' mgmt-engine \
-		mgmt-engine-plugin-svc mgmt-engine-plugin-pkg mgmt-engine-dev |
-		grep -c '^install ok installed$')" -eq 4 ]
+		mgmt-engine-plugin-svc mgmt-engine-plugin-pkg \
+		mgmt-engine-plugin-system mgmt-engine-dev |
+		grep -c '^install ok installed$')" -eq 5 ]
 sbx mgmt-engine plugins >"$TMP/plugins.out" 2>&1
 rc=$?
 ok "the engine lists the packaged kinds" [ "$rc" -eq 0 ]
-for k in noop timer file exec svc pkg; do
+for k in noop timer file exec svc pkg user group hostname msg mount cron; do
 	ok "kind $k from the packaged plugin directory" \
 		grep -q "^  kind $k:" "$TMP/plugins.out"
 done
@@ -236,6 +237,7 @@ sbx rm -f "$G/10-base.yaml" "$G/20-more.yaml" "$G/30-link.yaml" \
 	"$G/50-hello.yaml"
 sbx env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q \
 	mgmt-engine-plugin-hello mgmt-engine-plugin-svc mgmt-engine-plugin-pkg \
+	mgmt-engine-plugin-system \
 	mgmt-engine-dev mgmt-engine >"$TMP/purge.out" 2>&1
 rc=$?
 ok "apt-get purge removes every package" [ "$rc" -eq 0 ]
