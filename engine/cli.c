@@ -353,8 +353,15 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	struct registry reg = { 0 };
 	struct graph_cfg *cfg = NULL;
 	char hostbuf[HOST_NAME_MAX + 1];
+	sigset_t hup;
 	int i, status;
 
+	/* SIGHUP asks for a reload.  Until the loop takes it (run/reload.c:
+	 * libev unblocks it with its handler), one that comes while the graph
+	 * compiles waits, blocked, instead of ending the process. */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, NULL);
 	i = parse_opts("run", run_opts, argc, argv, &a);
 	if (i < 0)
 		return -i;

@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -108,6 +109,13 @@ void reload_watch_start(struct sched *s)
 	ev_signal_init(&s->sighup, on_hup, SIGHUP);
 	s->sighup.data = s;
 	ev_signal_start(s->loop, &s->sighup);
+	/* `run` blocked it until now (cli.c); one that came meanwhile is
+	 * delivered here, to libev's handler (the loop uses no signalfd). */
+	sigset_t hup;
+
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_UNBLOCK, &hup, NULL);
 
 	if (stat(s->o.yaml, &st) == 0 && S_ISDIR(st.st_mode)) {
 		/* A graph directory: any of its parts written, added or
