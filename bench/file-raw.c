@@ -23,13 +23,18 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "file-uring.h"
 
 #define MODE 0644
 
@@ -46,6 +51,28 @@ static void fsync_dir(const char *dir)
 	if (dfd < 0 || fsync(dfd) < 0)
 		die("fsync", dir);
 	close(dfd);
+}
+
+/* The first half of apply.c's write_file(): a temporary file in `tmp`
+ * with the content and mode, open. */
+static int write_tmp(const char *dir, char *tmp, size_t size, long i)
+{
+	char content[64];
+	int len = snprintf(content, sizeof(content), "file %ld\n", i);
+	struct stat st;
+	int fd;
+
+	snprintf(tmp, size, "%s/.mgmt-f%ld.XXXXXX", dir, i);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		die("mkostemp", tmp);
+	if (write(fd, content, (size_t)len) != len)
+		die("write", tmp);
+	if (fstat(fd, &st) < 0)
+		die("fstat", tmp);
+	if (fchmod(fd, MODE) < 0)
+		die("fchmod", tmp);
+	return fd;
 }
 
 /* apply.c's write_file(): temporary file, content, mode, fsync, rename. */
@@ -164,12 +191,173 @@ static void restore(const char *dir, long i, int count)
 	free(lat);
 }
 
+/* Sync strategies for a batch of open temporaries (see `batch`). */
+struct sync_job {
+	const int *fds;
+	size_t from, to;
+};
+
+static void *fsync_range(void *arg)
+{
+	struct sync_job *j = arg;
+
+	for (size_t i = j->from; i < j->to; i++)
+		if (fsync(j->fds[i]) < 0)
+			die("fsync", "(thread)");
+	return NULL;
+}
+
+static void sync_batch(const char *how, int dfd, const int *fds, size_t n)
+{
+	int errs[4096];
+
+	if (!strcmp(how, "fsync") || !strcmp(how, "fdatasync")) {
+		bool data = how[1] == 'd';
+
+		for (size_t i = 0; i < n; i++)
+			if ((data ? fdatasync(fds[i]) : fsync(fds[i])) < 0)
+				die(how, "(batch)");
+	} else if (!strcmp(how, "sfr") || !strcmp(how, "sfr-fsync")) {
+		bool full = how[3] == '-';
+
+		for (size_t i = 0; i < n; i++)
+			if (sync_file_range(fds[i], 0, 0,
+					    SYNC_FILE_RANGE_WRITE) < 0)
+				die("sync_file_range", "(batch)");
+		for (size_t i = 0; i < n; i++)
+			if ((full ? fsync(fds[i]) : fdatasync(fds[i])) < 0)
+				die("fdatasync", "(batch)");
+	} else if (!strcmp(how, "early")) {
+		/* writeback was started as each was written (batch_range) */
+		for (size_t i = 0; i < n; i++)
+			if (fsync(fds[i]) < 0)
+				die("fsync", "(batch)");
+	} else if (!strcmp(how, "syncfs")) {
+		if (syncfs(dfd) < 0)
+			die("syncfs", "(batch)");
+	} else if (!strcmp(how, "uring") || !strcmp(how, "uring-data")) {
+		if (uring_fsync_all(fds, errs, n, how[5] == '-') < 0)
+			die("io_uring", "(batch)");
+		for (size_t i = 0; i < n; i++)
+			if (errs[i] < 0) {
+				errno = -errs[i];
+				die("fsync (io_uring)", "(batch)");
+			}
+	} else if (!strncmp(how, "threads", 7)) {
+		size_t t = (size_t)atoi(how + 7);
+		pthread_t th[16];
+		struct sync_job j[16];
+
+		if (t < 1 || t > 16)
+			t = 2;
+		for (size_t k = 0; k < t; k++) {
+			j[k] = (struct sync_job){ fds, n * k / t,
+						  n * (k + 1) / t };
+			if (pthread_create(&th[k], NULL, fsync_range, &j[k]))
+				die("pthread_create", "(batch)");
+		}
+		for (size_t k = 0; k < t; k++)
+			pthread_join(th[k], NULL);
+	} else {
+		fprintf(stderr, "file-raw: unknown strategy %s\n", how);
+		exit(2);
+	}
+}
+
+/* The batched order: B temporaries written and left open, synced together
+ * by strategy `how`, then renamed into place and closed; the directory
+ * flushed once at the end.  Files [from, to) of N. */
+struct batch_job {
+	const char *how, *dir;
+	long from, to, b;
+	int dfd;
+};
+
+static void *batch_range(void *arg)
+{
+	struct batch_job *j = arg;
+	char(*tmp)[256] = malloc(4096 * 256);
+	int *fds = malloc(4096 * sizeof(*fds));
+
+	if (!tmp || !fds)
+		die("malloc", "(batch)");
+	for (long s = j->from; s < j->to; s += j->b) {
+		long e = s + j->b < j->to ? s + j->b : j->to;
+
+		for (long i = s; i < e; i++) {
+			char path[4096];
+			struct stat st;
+
+			snprintf(path, sizeof(path), "%s/f%ld", j->dir, i);
+			if (lstat(path, &st) == 0 || errno != ENOENT)
+				die("lstat (expected ENOENT)", path);
+			fds[i - s] = write_tmp(j->dir, tmp[i - s],
+					       sizeof(tmp[0]), i);
+			if (!strcmp(j->how, "early") &&
+			    sync_file_range(fds[i - s], 0, 0,
+					    SYNC_FILE_RANGE_WRITE) < 0)
+				die("sync_file_range", tmp[i - s]);
+		}
+		sync_batch(j->how, j->dfd, fds, (size_t)(e - s));
+		for (long i = s; i < e; i++) {
+			char path[4096];
+
+			snprintf(path, sizeof(path), "%s/f%ld", j->dir, i);
+			if (rename(tmp[i - s], path) < 0)
+				die("rename", path);
+			close(fds[i - s]);
+		}
+	}
+	free(tmp);
+	free(fds);
+	return NULL;
+}
+
+/* T threads, each with its share of the N files, batches of B. */
+static void batch(const char *how, const char *dir, long n, long b, long t)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct batch_job j[16];
+	pthread_t th[16];
+
+	if (dfd < 0)
+		die("open", dir);
+	if (b < 1 || b > 4096)
+		b = 4096;
+	if (t < 1 || t > 16)
+		t = 1;
+	for (long k = 0; k < t; k++) {
+		j[k] = (struct batch_job){ how, dir, n * k / t, n * (k + 1) / t,
+					   b,   dfd };
+		if (pthread_create(&th[k], NULL, batch_range, &j[k]))
+			die("pthread_create", "(batch)");
+	}
+	for (long k = 0; k < t; k++)
+		pthread_join(th[k], NULL);
+	if (fsync(dfd) < 0)
+		die("fsync", dir);
+	close(dfd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir;
 	long n, bad = 0;
 	int create, each;
 
+	if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "batch")) {
+		struct rlimit rl;
+
+		/* a batch holds its temporaries open */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		batch(argv[2], argv[3], atol(argv[4]),
+		      argc >= 6 ? atol(argv[5]) : 4096,
+		      argc == 7 ? atol(argv[6]) : 1);
+		return 0;
+	}
 	if (argc == 6 && !strcmp(argv[1], "restore")) {
 		restore(argv[2], atol(argv[4]), atoi(argv[5]));
 		return 0;
