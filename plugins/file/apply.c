@@ -11,14 +11,13 @@
  *   What the link pointed to is never written, chmod'ed or removed.
  *   Symlinks in the directories above `path` are followed, as everywhere
  *   in Unix.
- * - Content is never written in place: a temporary file (mode 0600, in the
- *   same directory, so nobody else can read it meanwhile) gets the whole
- *   content, its owner and final mode, is flushed to disk and renamed over
- *   `path`.  Any failure removes the temporary file and leaves what was at
- *   `path` untouched.  The caller flushes the directory (once per group).
- *   The temporary stays locked (flock) from its creation until it has its
- *   final name, so that tmp.c's sweep of stale temporaries, here or in
- *   another engine, can tell it from one whose writer died (file.h).
+ * - Content is never written in place (write.c): a temporary file (mode
+ *   0600, in the same directory, so nobody else can read it meanwhile)
+ *   gets the whole content, its owner and final mode, is flushed to disk
+ *   and renamed over `path`; a group's files are flushed together, then
+ *   renamed (write.c's batch).  Any failure removes the temporary file and
+ *   leaves what was at `path` untouched.  The caller flushes the directory
+ *   (once per group).
  * - Mode, owner and group of a file whose content is right are fixed in
  *   place on a descriptor opened with O_NOFOLLOW, owner first (chown may
  *   clear the setuid bits that chmod then sets).
@@ -47,348 +46,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file.h"
-
-#define CHUNK (64 * 1024)
-#define NOT_OWNED ((uid_t)-1)
-#define NOT_GROUPED ((gid_t)-1)
-
-/* What one path should be. */
-struct want {
-	bool managed;        /* content (or source) is managed */
-	const char *content; /* managed, from `content`; NULL with srcfd */
-	int srcfd;           /* managed, from a source file; -1 otherwise */
-	const char *srcpath; /* for messages */
-	off_t srcsize;
-	int mode;  /* -1: keep (or default) */
-	uid_t uid; /* NOT_OWNED: not managed */
-	gid_t gid; /* NOT_GROUPED: not managed */
-};
-
-/* One call: the resource, and whether to change anything. */
-struct ctx {
-	mgmt_res *res;
-	struct file *f;
-	bool apply;
-};
-
-/* What to do about an error, as the end of its one line. */
-static const char *hint(int err)
-{
-	switch (err) {
-	case ENOSPC:
-	case EDQUOT:
-		return " (free some space on its filesystem)";
-	case EROFS:
-		return " (remount it read-write or manage another path)";
-	case EACCES:
-	case EPERM:
-		return " (check the permissions of it and its directory)";
-	case ENOENT:
-	case ENOTDIR:
-		return " (create its directory first)";
-	default:
-		return "";
-	}
-}
+#include "apply.h"
 
 static int merge(int a, int b)
 {
 	if (a < 0 || b < 0)
 		return MGMT_ERROR;
 	return a > b ? a : b;
-}
-
-static ssize_t read_full(int fd, char *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
-static int write_full(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, buf, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		buf += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Does the open regular file `fd` of `size` bytes hold what `w` wants?
- * 1 yes, 0 no, <0 -errno (*src_failed tells whose read failed).  Reads in
- * chunks, so neither file is ever loaded whole. */
-static int same_content(int fd, off_t size, const struct want *w,
-			bool *src_failed)
-{
-	size_t want_size = w->content ? strlen(w->content) : (size_t)w->srcsize;
-	size_t chunk = want_size < CHUNK ? want_size + 1 : CHUNK;
-	char *a, *b = NULL;
-	int rc = 1;
-
-	*src_failed = false;
-	if ((size_t)size != want_size)
-		return 0;
-	a = malloc(w->content ? chunk : 2 * chunk);
-	if (!a)
-		return -ENOMEM;
-	if (!w->content) {
-		b = a + chunk;
-		if (lseek(w->srcfd, 0, SEEK_SET) < 0) {
-			*src_failed = true;
-			rc = -errno;
-			goto out;
-		}
-	}
-	for (size_t off = 0; off < want_size;) {
-		size_t n = want_size - off < chunk ? want_size - off : chunk;
-		ssize_t r = read_full(fd, a, n);
-
-		if (r < 0) {
-			rc = (int)r;
-			goto out;
-		}
-		if ((size_t)r != n) { /* shrank meanwhile */
-			rc = 0;
-			goto out;
-		}
-		if (b) {
-			r = read_full(w->srcfd, b, n);
-			if (r < 0 || (size_t)r != n) {
-				*src_failed = true;
-				rc = r < 0 ? (int)r : -EIO;
-				goto out;
-			}
-		}
-		if (memcmp(a, b ? b : w->content + off, n) != 0) {
-			rc = 0;
-			goto out;
-		}
-		off += n;
-	}
-out:
-	free(a);
-	return rc;
-}
-
-/* Copy the source into the temporary file. */
-static int copy_source(int to, const struct want *w, bool *src_failed)
-{
-	char *buf = malloc(CHUNK);
-	int rc = 0;
-
-	*src_failed = false;
-	if (!buf)
-		return -ENOMEM;
-	if (lseek(w->srcfd, 0, SEEK_SET) < 0) {
-		*src_failed = true;
-		rc = -errno;
-	}
-	while (rc == 0) {
-		ssize_t r = read_full(w->srcfd, buf, CHUNK);
-
-		if (r < 0) {
-			*src_failed = true;
-			rc = (int)r;
-		} else if (r == 0) {
-			break;
-		} else {
-			rc = write_full(to, buf, (size_t)r);
-		}
-	}
-	free(buf);
-	return rc;
-}
-
-/* Remove the tree `name` (relative to `dfd`) without following symlinks.
- * 0 or -errno (the first failure; removal goes on past it). */
-static int rm_tree_at(int dfd, const char *name)
-{
-	int fd = openat(dfd, name,
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *e;
-	DIR *d;
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	while ((e = readdir(d))) {
-		bool dir = e->d_type == DT_DIR;
-		struct stat st;
-		int r = 0;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (e->d_type == DT_UNKNOWN &&
-		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			dir = S_ISDIR(st.st_mode);
-		if (dir)
-			r = rm_tree_at(fd, e->d_name);
-		else if (unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT)
-			r = -errno;
-		if (r < 0 && rc == 0)
-			rc = r;
-	}
-	closedir(d);
-	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
-/* Lock the new temporary `fd` for as long as it is open (file.h).  0, or
- * -EAGAIN when a sweep removed it before the lock was ours.  On a
- * filesystem without flock the sweep's lock fails too, and it keeps the
- * file: writing on without the lock is safe there. */
-static int tmp_claim(int fd)
-{
-	struct stat st;
-
-	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
-		;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	return st.st_nlink == 0 ? -EAGAIN : 0;
-}
-
-/* Write what `w` wants to a temporary file next to `p`, then rename it
- * over `p`.  `old`: what is at `p` now when it is a regular file (its mode
- * and owner are kept unless managed), else NULL.  `there`: what is at `p`,
- * for the message ("the old file", or NULL: nothing).  `rm_dir`: a
- * directory is at `p`; it is removed once the new file is safely written. */
-static int write_file(struct ctx *c, const char *p, const struct stat *old,
-		      const struct want *w, const char *there, bool rm_dir,
-		      bool *dchg)
-{
-	const char *slash = strrchr(p, '/');
-	size_t dlen = (size_t)(slash - p) + 1, blen = strlen(slash + 1);
-	char tmp[PATH_MAX];
-	struct stat ts;
-	uid_t uid = w->uid;
-	gid_t gid = w->gid;
-	bool src_failed = false;
-	int fd, rc;
-	mode_t mode = w->mode >= 0 ? (mode_t)w->mode :
-		      old          ? old->st_mode & 07777 :
-				     0644;
-
-	if (blen > FILE_TMP_NAME_MAX)
-		blen = FILE_TMP_NAME_MAX;
-	if (dlen + sizeof(FILE_TMP_PREFIX) + blen + 7 > sizeof(tmp)) {
-		rc = -ENAMETOOLONG;
-		goto fail_early;
-	}
-	/* A sweep removes an unlocked temporary at most once: a few tries
-	 * are plenty. */
-	for (int tries = 0;; tries++) {
-		snprintf(tmp, sizeof(tmp), "%.*s%s%.*s.XXXXXX", (int)dlen, p,
-			 FILE_TMP_PREFIX, (int)blen, slash + 1);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
-			rc = -errno;
-			goto fail_early;
-		}
-		rc = tmp_claim(fd);
-		if (rc == 0)
-			break;
-		if (rc != -EAGAIN)
-			unlink(tmp);
-		close(fd);
-		if (rc != -EAGAIN || tries == 2) {
-			file_tmp_failed(c->f);
-			goto fail_early;
-		}
-	}
-	if (w->srcfd >= 0)
-		rc = copy_source(fd, w, &src_failed);
-	else
-		rc = write_full(fd, w->content ? w->content : "",
-				w->content ? strlen(w->content) : 0);
-	if (rc < 0)
-		goto fail;
-	/* An unmanaged owner stays the old file's, where we may set it. */
-	if (old && uid == NOT_OWNED)
-		uid = old->st_uid;
-	if (old && gid == NOT_GROUPED)
-		gid = old->st_gid;
-	if (fstat(fd, &ts) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if ((uid != NOT_OWNED && uid != ts.st_uid) ||
-	    (gid != NOT_GROUPED && gid != ts.st_gid)) {
-		if (fchown(fd, uid, gid) < 0 &&
-		    (w->uid != NOT_OWNED || w->gid != NOT_GROUPED ||
-		     errno != EPERM)) {
-			rc = -errno;
-			goto fail;
-		}
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (rm_dir) {
-		rc = rm_tree_at(AT_FDCWD, p);
-		if (rc < 0) {
-			unlink(tmp);
-			close(fd);
-			file_tmp_failed(c->f);
-			mgmt_error(c->res,
-				   "cannot remove the directory %s to replace "
-				   "it by a file: %s; some of it may be gone",
-				   p, strerror(-rc));
-			return MGMT_ERROR;
-		}
-	}
-	if (rename(tmp, p) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	/* Closed (and unlocked) only now that the temporary has its final
-	 * name.  fsync succeeded, so close has no write error left to
-	 * report. */
-	close(fd);
-	*dchg = true;
-	return MGMT_CHANGED;
-
-fail:
-	/* removed before it is unlocked: no sweep ever races us for it */
-	unlink(tmp);
-	close(fd);
-	file_tmp_failed(c->f);
-fail_early:
-	if (src_failed)
-		mgmt_error(c->res,
-			   "cannot read the source %s: %s; %s is unchanged",
-			   w->srcpath, strerror(-rc), p);
-	else
-		mgmt_error(c->res, "cannot write %s: %s; %s%s%s", p,
-			   strerror(-rc), there ? there : "nothing was created",
-			   there ? " is unchanged" : "", hint(-rc));
-	return MGMT_ERROR;
 }
 
 /* Make mode, owner and group of the existing `p` (described by `st`) what
@@ -437,7 +101,7 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	mgmt_error(c->res, "cannot set %s on %s: %s%s", what, p, strerror(err),
-		   hint(err));
+		   file_hint(err));
 	return MGMT_ERROR;
 }
 
@@ -453,17 +117,14 @@ static int ensure_file(struct ctx *c, const char *p, const struct want *w,
 	if (lstat(p, &st) < 0) {
 		if (errno != ENOENT) {
 			mgmt_error(c->res, "cannot check %s: %s%s", p,
-				   strerror(errno), hint(errno));
+				   strerror(errno), file_hint(errno));
 			return MGMT_ERROR;
 		}
 		if (!c->apply) {
 			mgmt_info(c->res, "would create %s", p);
 			return MGMT_CHANGED;
 		}
-		r = write_file(c, p, NULL, w, NULL, false, dchg);
-		if (r == MGMT_CHANGED)
-			mgmt_info(c->res, "created %s", p);
-		return r;
+		return file_write(c, p, NULL, w, NULL, false, "created", dchg);
 	}
 	if (S_ISLNK(st.st_mode)) {
 		if (!c->apply) {
@@ -471,11 +132,8 @@ static int ensure_file(struct ctx *c, const char *p, const struct want *w,
 				  "would replace the symlink %s by a file", p);
 			return MGMT_CHANGED;
 		}
-		r = write_file(c, p, NULL, w, "the symlink", false, dchg);
-		if (r == MGMT_CHANGED)
-			mgmt_info(c->res, "replaced the symlink %s by a file",
-				  p);
-		return r;
+		return file_write(c, p, NULL, w, "the symlink", false,
+				  "replaced the symlink", dchg);
 	}
 	if (!S_ISREG(st.st_mode)) {
 		bool dir = S_ISDIR(st.st_mode);
@@ -492,12 +150,12 @@ static int ensure_file(struct ctx *c, const char *p, const struct want *w,
 				  p);
 			return MGMT_CHANGED;
 		}
-		r = write_file(c, p, NULL, w,
-			       dir ? "the directory" : "the special file", dir,
-			       dchg);
-		if (r == MGMT_CHANGED)
-			mgmt_info(c->res, "replaced %s %s by a file", is, p);
-		return r;
+		return file_write(c, p, NULL, w,
+				  dir ? "the directory" : "the special file",
+				  dir,
+				  dir ? "replaced the directory" :
+					"replaced the special file",
+				  dchg);
 	}
 	if (!w->managed)
 		return fix_meta(c, p, &st, w);
@@ -509,13 +167,13 @@ static int ensure_file(struct ctx *c, const char *p, const struct want *w,
 				     O_NOCTTY);
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			mgmt_error(c->res, "cannot read %s: %s%s", p,
-				   strerror(errno), hint(errno));
+				   strerror(errno), file_hint(errno));
 			if (fd >= 0)
 				close(fd);
 			return MGMT_ERROR;
 		}
 		r = S_ISREG(st.st_mode) ?
-			    same_content(fd, st.st_size, w, &src_failed) :
+			    file_same_content(fd, st.st_size, w, &src_failed) :
 			    0;
 		close(fd);
 		if (r < 0) {
@@ -530,10 +188,8 @@ static int ensure_file(struct ctx *c, const char *p, const struct want *w,
 		mgmt_info(c->res, "would update the content of %s", p);
 		return MGMT_CHANGED;
 	}
-	r = write_file(c, p, &st, w, "the old file", false, dchg);
-	if (r == MGMT_CHANGED)
-		mgmt_info(c->res, "updated the content of %s", p);
-	return r;
+	return file_write(c, p, &st, w, "the old file", false,
+			  "updated the content of", dchg);
 }
 
 /* `p` should be a directory as `w` says (content fields unused). */
@@ -563,7 +219,7 @@ static int ensure_dir(struct ctx *c, const char *p, const struct want *w,
 		}
 	} else if (errno != ENOENT) {
 		mgmt_error(c->res, "cannot check %s: %s%s", p, strerror(errno),
-			   hint(errno));
+			   file_hint(errno));
 		return MGMT_ERROR;
 	}
 	if (!c->apply) {
@@ -577,13 +233,13 @@ static int ensure_dir(struct ctx *c, const char *p, const struct want *w,
 	if (was && unlink(p) < 0) {
 		mgmt_error(c->res,
 			   "cannot remove %s %s to make a directory: %s%s", was,
-			   p, strerror(errno), hint(errno));
+			   p, strerror(errno), file_hint(errno));
 		return MGMT_ERROR;
 	}
 	/* 0700 until owner and mode are right: no window with wrong ones */
 	if (mkdir(p, 0700) < 0) {
 		mgmt_error(c->res, "cannot create the directory %s: %s%s", p,
-			   strerror(errno), hint(errno));
+			   strerror(errno), file_hint(errno));
 		return MGMT_ERROR;
 	}
 	*dchg = true;
@@ -595,7 +251,7 @@ static int ensure_dir(struct ctx *c, const char *p, const struct want *w,
 		mgmt_error(c->res,
 			   "created the directory %s but cannot set "
 			   "its owner and mode: %s%s",
-			   p, strerror(errno), hint(errno));
+			   p, strerror(errno), file_hint(errno));
 		if (fd >= 0)
 			close(fd);
 		return MGMT_ERROR;
@@ -701,6 +357,9 @@ static int sync_tree(struct ctx *c, const char *src, const char *dst)
 		rc = merge(rc, r);
 	}
 	closedir(d);
+	/* its new files in place before the directory is flushed */
+	if (c->batch && c->batch->n && file_batch_commit(c->batch) < 0)
+		rc = MGMT_ERROR;
 	if (dchg && c->apply)
 		rc = merge(rc, fsync_dir(c, dst));
 	return rc;
@@ -715,7 +374,7 @@ static int do_absent(struct ctx *c, const char *p, bool *dchg)
 		if (errno == ENOENT || errno == ENOTDIR)
 			return MGMT_CONVERGED;
 		mgmt_error(c->res, "cannot check %s: %s%s", p, strerror(errno),
-			   hint(errno));
+			   file_hint(errno));
 		return MGMT_ERROR;
 	}
 	if (S_ISDIR(st.st_mode) && !c->f->force) {
@@ -730,14 +389,14 @@ static int do_absent(struct ctx *c, const char *p, bool *dchg)
 		return MGMT_CHANGED;
 	}
 	if (S_ISDIR(st.st_mode))
-		rc = rm_tree_at(AT_FDCWD, p);
+		rc = file_rm_tree_at(AT_FDCWD, p);
 	else if (unlink(p) < 0)
 		rc = -errno;
 	if (rc < 0) {
 		/* a partly removed tree changed its directory all the same */
 		*dchg = S_ISDIR(st.st_mode);
 		mgmt_error(c->res, "cannot remove %s: %s%s", p, strerror(-rc),
-			   hint(-rc));
+			   file_hint(-rc));
 		return MGMT_ERROR;
 	}
 	*dchg = true;
@@ -772,9 +431,14 @@ static int open_source(struct ctx *c, const char *p, struct want *w)
 }
 
 int file_check_apply_one(mgmt_res *res, struct file *f, bool apply,
+			 struct file_batch *batch, size_t member,
 			 bool *dir_changed)
 {
-	struct ctx c = { .res = res, .f = f, .apply = apply };
+	struct ctx c = { .res = res,
+			 .f = f,
+			 .apply = apply,
+			 .batch = batch,
+			 .member = member };
 	struct want w = {
 		.srcfd = -1,
 		.mode = f->mode,

@@ -465,6 +465,21 @@ static void results_report(struct results *r, mgmt_res *const *members,
 	free(r->rc);
 }
 
+/* What a batch's commit reports: it could not put member i's file in
+ * place. */
+struct commit_report {
+	struct results *rs;
+	bool failed;
+};
+
+static void member_failed(void *ctx, size_t i)
+{
+	struct commit_report *cr = ctx;
+
+	cr->failed = true;
+	results_set(cr->rs, i, MGMT_ERROR, false);
+}
+
 static int file_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	mgmt_res *const *members = NULL;
@@ -473,6 +488,8 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 	struct dirset ds = { .n = 0 };
 	struct stopper stop;
 	struct results rs;
+	struct file_batch batch;
+	struct commit_report cr = { .rs = &rs, .failed = false };
 	bool failed = false, changed = false, swept = !apply, unflushed = false;
 	/* In a group, a member without an event since its last good run
 	 * cannot have moved: 10,000 files in one directory, one rewritten,
@@ -488,6 +505,7 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 	}
 	stopper_init(&stop, n);
 	results_init(&rs, n);
+	file_batch_init(&batch, member_failed, &cr);
 	for (size_t i = 0; i < n; i++) {
 		struct file *f =
 			members[i] == res ? p : mgmt_res_params(members[i]);
@@ -506,7 +524,8 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 			results_set(&rs, i, MGMT_ERROR, false);
 			continue;
 		}
-		r = file_check_apply_one(members[i], f, apply, &dchg);
+		r = file_check_apply_one(members[i], f, apply, &batch, i,
+					 &dchg);
 		if (r < 0)
 			failed = true;
 		else if (r == MGMT_CHANGED)
@@ -521,7 +540,11 @@ static int file_check_apply(mgmt_res *res, void *p, bool apply)
 			break;
 		}
 	}
-	/* also when stopping: what was written must be on disk */
+	/* also when stopping: what was written must be in place, then on
+	 * disk */
+	file_batch_commit(&batch);
+	file_batch_free(&batch);
+	failed |= cr.failed;
 	for (size_t i = 0; i < ds.n; i++)
 		if (flush_dir(ds.d[i].res, ds.d[i].path, ds.d[i].len) < 0)
 			failed = unflushed = true;

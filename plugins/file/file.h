@@ -2,8 +2,10 @@
 /*
  * file.h - the file resource plugin's internal interface, shared by its
  * parts: file.c (schema, validate, hooks and the grouped check_apply),
- * apply.c (check_apply of one path: compare, then fix atomically), watch.c
- * (one shared inotify for the kind) and tmp.c (the sweep of stale temporary
+ * apply.c (check_apply of one path: compare, then fix atomically), write.c
+ * (the atomic write, and the batch that puts a group's files in place
+ * together), io.c (reading, comparing, copying, removing), watch.c (one
+ * shared inotify for the kind) and tmp.c (the sweep of stale temporary
  * files).
  */
 #ifndef PLUGINS_FILE_H
@@ -69,11 +71,40 @@ struct file {
 #define FILE_TMP_PREFIX ".mgmt-"
 #define FILE_TMP_NAME_MAX (NAME_MAX - (sizeof(FILE_TMP_PREFIX) - 1) - 7)
 
-/* apply.c: check (and with `apply`, fix) one file.  Returns MGMT_CONVERGED,
- * MGMT_CHANGED or MGMT_ERROR (after logging one line).  `dir_changed`: set
- * to true when a directory entry changed and the caller must fsync the
- * directory (done once per directory for a group). */
+/* write.c: the new files of one check_apply, written to their locked
+ * temporaries (writeback started) and waiting to be flushed and renamed
+ * into place together (write.c says the order, and what a crash at each
+ * step leaves).  A worker's own, for one check_apply. */
+struct file_pending;
+struct file_batch {
+	struct file_pending *e;
+	size_t n, cap;
+	/* called by a commit for each member whose file it could not put in
+	 * place (logged already) */
+	void (*failed)(void *ctx, size_t member);
+	void *ctx;
+};
+
+/* Files waiting at most: each holds a descriptor. */
+#define FILE_BATCH_MAX 128
+
+void file_batch_init(struct file_batch *b, void (*failed)(void *, size_t),
+		     void *ctx);
+/* fsync every waiting temporary, then rename each into place and close
+ * it.  0, or MGMT_ERROR when one failed (logged, its temporary removed,
+ * b->failed called).  The caller then flushes their directories. */
+int file_batch_commit(struct file_batch *b);
+/* Free a committed batch's memory. */
+void file_batch_free(struct file_batch *b);
+
+/* apply.c: check (and with `apply`, fix) one file, the `member`th of its
+ * group.  Returns MGMT_CONVERGED, MGMT_CHANGED or MGMT_ERROR (after
+ * logging one line).  With `batch`, a new file may wait there: it is in
+ * place only once the batch was committed.  `dir_changed`: set to true
+ * when a directory entry changed (or will, at the commit) and the caller
+ * must fsync the directory (done once per directory for a group). */
 int file_check_apply_one(mgmt_res *res, struct file *f, bool apply,
+			 struct file_batch *batch, size_t member,
 			 bool *dir_changed);
 
 /* tmp.c: register f (a file, not a directory) with the record of its
