@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * file.c - the file resource (mgmt's "file" kind): its schema, validation,
- * hooks, grouping and the check_apply that runs a whole group.
+ * hooks and grouping.
  *
  * A path ending in '/' is a directory.  The work of comparing and fixing one
- * path is in apply.c, watching in watch.c, and the sweep of the temporary
- * files that an engine killed while writing left behind in tmp.c (a
- * check_apply that applies sweeps its directory at its first member that is
- * a file, not a directory).  File resources in one directory may be
- * grouped: the leader's check_apply then handles every member in one pass
- * and flushes each changed directory to disk once, instead of once per
- * file.  Between members it looks at the run's stop signal, every
- * STOP_EVERY members or sooner after slow ones (never a system call per
- * member), and once it fired stops before the next member: every file it
- * handled is complete, the rest is checked by the next run.
+ * path is in apply.c (and write.c), the check_apply of a group in group.c,
+ * watching in watch.c, and the sweep of the temporary files that an engine
+ * killed while writing left behind in tmp.c (a check_apply that applies
+ * sweeps its directory at its first member that is a file, not a
+ * directory).  File resources in one directory may be grouped: the
+ * leader's check_apply then handles every member in one pass, puts their
+ * new files in place together and flushes the directory to disk once,
+ * instead of once per file.
  */
 #include "config.h"
 
@@ -343,224 +341,6 @@ static int file_group(mgmt_res *leader, void *lp, mgmt_res *member, void *mp)
 	return 0; /* the engine keeps the members; check_apply asks for them */
 }
 
-/* Directories whose entries changed, flushed once each at the end. */
-struct dirset {
-	struct {
-		const char *path;
-		size_t len;
-		mgmt_res *res;
-	} d[16];
-	size_t n;
-};
-
-static int flush_dir(mgmt_res *res, const char *path, size_t len)
-{
-	char buf[PATH_MAX];
-	int fd;
-
-	if (len >= sizeof(buf))
-		return MGMT_ERROR;
-	memcpy(buf, path, len);
-	buf[len] = '\0';
-	fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		mgmt_error(res,
-			   "cannot flush the directory %s to disk: %s; "
-			   "its changes may not survive a crash",
-			   buf, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return MGMT_ERROR;
-	}
-	close(fd);
-	return 0;
-}
-
-static int dirset_add(struct dirset *s, mgmt_res *res, const struct file *f)
-{
-	size_t len = f->dir_len ? f->dir_len : dir_len_of(f->path);
-
-	for (size_t i = s->n; i-- > 0;)
-		if (s->d[i].len == len &&
-		    memcmp(s->d[i].path, f->path, len) == 0)
-			return 0;
-	if (s->n == sizeof(s->d) / sizeof(s->d[0]))
-		return flush_dir(res, f->path, len);
-	s->d[s->n].path = f->path;
-	s->d[s->n].len = len;
-	s->d[s->n].res = res;
-	s->n++;
-	return 0;
-}
-
-/* When a group looks at the run's stop signal (see STOP_EVERY). */
-struct stopper {
-	int fd;               /* -1: none, never look */
-	unsigned since;       /* members checked since the last look */
-	struct timespec last; /* of the last look */
-};
-
-static void stopper_init(struct stopper *s, size_t n)
-{
-	s->fd = -1;
-	s->since = 0;
-	if (n > 1 && MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, stop_fd) &&
-	    mgmt_host->stop_fd)
-		s->fd = mgmt_host->stop_fd();
-	if (s->fd >= 0)
-		clock_gettime(CLOCK_MONOTONIC, &s->last);
-}
-
-/* After a member (`wrote`: it wrote something): must the group stop? */
-static bool stopper_fired(struct stopper *s, bool wrote)
-{
-	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
-	struct timespec t;
-	long long ns;
-
-	if (s->fd < 0 || (++s->since < STOP_EVERY && !wrote))
-		return false;
-	clock_gettime(CLOCK_MONOTONIC, &t); /* no system call: the vDSO */
-	ns = (t.tv_sec - s->last.tv_sec) * 1000000000LL +
-	     (t.tv_nsec - s->last.tv_nsec);
-	if (s->since < STOP_EVERY && ns < STOP_SLOW_NS)
-		return false;
-	s->since = 0;
-	s->last = t;
-	return poll(&pfd, 1, 0) > 0;
-}
-
-/* A group's members' own results (host->member_result), and which of them
- * wait for their directory's flush; NULL (nothing reported) for a file
- * alone or when there is no memory for them. */
-struct results {
-	int *rc;
-	bool *dchg;
-};
-
-static void results_init(struct results *r, size_t n)
-{
-	r->rc = n > 1 ? calloc(n, sizeof(*r->rc) + sizeof(*r->dchg)) : NULL;
-	r->dchg = r->rc ? (bool *)(r->rc + n) : NULL;
-}
-
-static void results_set(struct results *r, size_t i, int rc, bool dchg)
-{
-	if (!r->rc)
-		return;
-	if (r->rc[i] >= 0)
-		r->rc[i] = rc;
-	r->dchg[i] |= dchg;
-}
-
-/* Report each member; a failed flush fails every member whose directory
- * entry changed (a group is one directory: file_group_cmp). */
-static void results_report(struct results *r, mgmt_res *const *members,
-			   size_t n, bool flush_failed)
-{
-	for (size_t i = 0; r->rc && i < n; i++)
-		mgmt_member_result(members[i], flush_failed && r->dchg[i] ?
-						       MGMT_ERROR :
-						       r->rc[i]);
-	free(r->rc);
-}
-
-/* What a batch's commit reports: it could not put member i's file in
- * place. */
-struct commit_report {
-	struct results *rs;
-	bool failed;
-};
-
-static void member_failed(void *ctx, size_t i)
-{
-	struct commit_report *cr = ctx;
-
-	cr->failed = true;
-	results_set(cr->rs, i, MGMT_ERROR, false);
-}
-
-static int file_check_apply(mgmt_res *res, void *p, bool apply)
-{
-	mgmt_res *const *members = NULL;
-	mgmt_res *self[1] = { res };
-	size_t n = mgmt_host->group_members(res, &members), left = 0;
-	struct dirset ds = { .n = 0 };
-	struct stopper stop;
-	struct results rs;
-	struct file_batch batch;
-	struct commit_report cr = { .rs = &rs, .failed = false };
-	bool failed = false, changed = false, swept = !apply, unflushed = false;
-	/* In a group, a member without an event since its last good run
-	 * cannot have moved: 10,000 files in one directory, one rewritten,
-	 * is one check, not 10,000. */
-	bool (*moved)(const mgmt_res *) =
-		MGMT_HAS_MEMBER(mgmt_host, struct mgmt_host, member_dirty) ?
-			mgmt_host->member_dirty :
-			NULL;
-
-	if (n == 0 || !members) {
-		members = self;
-		n = 1;
-	}
-	stopper_init(&stop, n);
-	results_init(&rs, n);
-	file_batch_init(&batch, member_failed, &cr);
-	for (size_t i = 0; i < n; i++) {
-		struct file *f =
-			members[i] == res ? p : mgmt_res_params(members[i]);
-		bool dchg = false;
-		int r;
-
-		/* members share one directory: the first file sweeps it */
-		if (!swept && f && f->tdir) {
-			swept = true;
-			file_tmp_sweep(members[i], f);
-		}
-		if (n > 1 && moved && !moved(members[i]))
-			continue;
-		if (!f) {
-			failed = true;
-			results_set(&rs, i, MGMT_ERROR, false);
-			continue;
-		}
-		r = file_check_apply_one(members[i], f, apply, &batch, i,
-					 &dchg);
-		if (r < 0)
-			failed = true;
-		else if (r == MGMT_CHANGED)
-			changed = true;
-		if (dchg && dirset_add(&ds, members[i], f) < 0) {
-			failed = true;
-			r = MGMT_ERROR;
-		}
-		results_set(&rs, i, r, dchg);
-		if (i + 1 < n && stopper_fired(&stop, r == MGMT_CHANGED)) {
-			left = n - i - 1;
-			break;
-		}
-	}
-	/* also when stopping: what was written must be in place, then on
-	 * disk */
-	file_batch_commit(&batch);
-	file_batch_free(&batch);
-	failed |= cr.failed;
-	for (size_t i = 0; i < ds.n; i++)
-		if (flush_dir(ds.d[i].res, ds.d[i].path, ds.d[i].len) < 0)
-			failed = unflushed = true;
-	results_report(&rs, members, n, unflushed);
-	if (left) {
-		mgmt_info(res,
-			  "stop signal: %zu of %zu files left unchecked (each "
-			  "file handled is complete); the next run checks them",
-			  left, n);
-		return -ECANCELED;
-	}
-	if (failed)
-		return MGMT_ERROR;
-	return changed ? MGMT_CHANGED : MGMT_CONVERGED;
-}
-
 /* A file collected from another host keeps its base name and moves into
  * the collect pattern's directory, as mgmt's FileRes.CollectPattern does:
  * host A's /tmp/mgmtA/f3a collected with pattern /tmp/mgmtB/ is
@@ -598,7 +378,7 @@ static const struct mgmt_kind file_kind = {
 	.init = file_init,
 	.cleanup = file_cleanup,
 	.watch = file_watch,
-	.check_apply = file_check_apply,
+	.check_apply = file_group_check_apply,
 	.group_cmp = file_group_cmp,
 	.group_key = file_group_key,
 	.group = file_group,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * file.h - the file resource plugin's internal interface, shared by its
- * parts: file.c (schema, validate, hooks and the grouped check_apply),
- * apply.c (check_apply of one path: compare, then fix atomically), write.c
+ * parts: file.c (schema, validate and hooks), group.c (the check_apply of
+ * a group, its work split over threads when big), apply.c (check_apply of one path: compare, then fix atomically), write.c
  * (the atomic write, and the batch that puts a group's files in place
  * together), io.c (reading, comparing, copying, removing), watch.c (one
  * shared inotify for the kind) and tmp.c (the sweep of stale temporary
@@ -96,6 +96,9 @@ void file_batch_init(struct file_batch *b, void (*failed)(void *, size_t),
 int file_batch_commit(struct file_batch *b);
 /* Free a committed batch's memory. */
 void file_batch_free(struct file_batch *b);
+
+/* group.c: the kind's check_apply, of a group or of a file alone. */
+int file_group_check_apply(mgmt_res *res, void *p, bool apply);
 
 /* apply.c: check (and with `apply`, fix) one file, the `member`th of its
  * group.  Returns MGMT_CONVERGED, MGMT_CHANGED or MGMT_ERROR (after

@@ -3,9 +3,11 @@
 # file-batch.sh - the order in which a group of files is put on disk
 # (plugins/file/write.c): every temporary of a batch is flushed (fsync)
 # before the first of them is renamed into place, a batch holds at most 128
-# files, and the directory is flushed once, after the last rename.  Seen
-# with strace (-y names each descriptor's file), so the order is the one
-# the kernel saw; skipped without strace.  Then a batch whose renames fail
+# files, and the directory is flushed once, after the last rename; a group
+# of 1,100 files is split over two threads (with two CPUs), each with its
+# own batches, and the directory flushed once after both.  Seen with strace
+# (-y names each descriptor's file, -ff keeps each thread's calls apart),
+# so the order is the one the kernel saw; skipped without strace.  Then a batch whose renames fail
 # (an append-only directory, chattr +a, refuses them): every member fails
 # with its own line, nothing is put in place, the rest of the graph
 # converges; needs root and a file system with chattr, skipped otherwise.
@@ -34,7 +36,12 @@ graph() {
 # thread, LOG.TID (so no call is split by another thread's); only the
 # group's thread touches D.
 events() {
-	cat "$1".* | sed -n \
+	cat "$1".* | events_of
+}
+
+# events_of: the same for one trace on stdin.
+events_of() {
+	sed -n \
 		-e 's|.*fsync([0-9]*<'"$D"'/\.mgmt-f[0-9]*\.[A-Za-z0-9]\{6\}>).*= 0$|S|p' \
 		-e 's|.*rename[at2]*(.*"'"$D"'/\.mgmt-f[0-9]*\.[A-Za-z0-9]\{6\}".*"'"$D"'/f[0-9]*".*= 0$|R|p' \
 		-e 's|.*fsync([0-9]*<'"$D"'>).*= 0$|F|p'
@@ -67,6 +74,44 @@ if command -v strace >/dev/null 2>&1 &&
 	ok "300 files: batches of 128, 128 and 44; the directory flushed once" \
 		[ "$(events "$TMP/trace300" | runs)" = \
 		"S*128 R*128 S*128 R*128 S*44 R*44 F*1 " ]
+
+	# 1,100 files: split in two slices of 550 when there are two CPUs,
+	# each its own thread with its own batches; the directory flushed
+	# once, after every rename of both.
+	rm -f "$D"/f*
+	graph 1100 >"$TMP/g1100.yaml"
+	strace -ff -qq -y -ttt -o "$TMP/trace1100" \
+		-e trace=fsync,rename,renameat,renameat2 \
+		"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run \
+		--yaml "$TMP/g1100.yaml" --converged-timeout 0 \
+		2>"$TMP/run1100.log"
+	ok "1,100 files: the run succeeds" [ $? -eq 0 ]
+	threads=0 slices=
+	for t in "$TMP"/trace1100.*; do
+		ev=$(events_of <"$t" | runs)
+		[ -n "$ev" ] || continue
+		threads=$((threads + 1))
+		slices="$slices[${ev%F\*1 }]"
+	done
+	one="S*128 R*128 S*128 R*128 S*128 R*128 S*128 R*128 S*38 R*38 "
+	if [ "$(nproc)" -ge 2 ]; then
+		ok "1,100 files: two threads, each with its 550 in batches" \
+			[ "$slices" = "[$one][$one]" ]
+	else
+		skip "1,100 files split over two threads" "one CPU"
+	fi
+	ok "1,100 files: one directory flush, after the last rename" sh -c '
+		cat "$1".* | awk -v d="$2" "
+			index(\$0, \"rename\") && index(\$0, d \"/.mgmt-f\") {
+				if (\$1 > last) last = \$1 }
+			index(\$0, \"fsync(\") && index(\$0, \"<\" d \">\") {
+				n++; t = \$1 }
+			END { exit !(n == 1 && t > last) }"' _ "$TMP/trace1100" "$D"
+	ok "1,100 files: all right" sh -c '
+		i=0; while [ $i -lt 1100 ]; do
+			[ "$(cat "$1/f$i")" = "i am f$i" ] || exit 1
+			i=$((i + 1)); done' _ "$D"
+
 	[ "$T_FAIL" -eq 0 ] || {
 		events "$TMP/trace5" | runs >&2
 		events "$TMP/trace300" | runs >&2
