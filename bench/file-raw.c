@@ -18,7 +18,23 @@
  * rewritten COUNT times and each time at once put back with the plugin's
  * system calls (no watch, no engine); it prints p50, p99, max and min in ms.
  *
+ * `batch HOW DIR N [B [T]]` creates the N files in the order of the
+ * plugin's batches (plugins/file/write.c): B temporaries (default 4096)
+ * written and left open, synced together by strategy HOW, then renamed and
+ * closed; one directory fsync at the end; T threads (default 1) each
+ * taking a contiguous share of the files, as the plugin's split groups do.
+ * HOW: fsync or fdatasync (each, one after the other), sfr or sfr-fsync
+ * (sync_file_range SYNC_FILE_RANGE_WRITE on all, then fdatasync or fsync
+ * each), early (the plugin's: the writeback of each started right after
+ * its write, fsync each at the end), syncfs (one for the file system),
+ * uring or uring-data (every fsync or fdatasync submitted at once through
+ * io_uring, file-uring.c), threadsK (K threads sharing the fsyncs).  Every
+ * one of them leaves each file durable before it is renamed.  `check DIR N
+ * T` checks with T threads.
+ *
  * Usage: bench/file-raw create|create-each|check DIR N
+ *        bench/file-raw batch HOW DIR N [B [T]]
+ *        bench/file-raw check DIR N T
  *        bench/file-raw restore DIR N I COUNT
  */
 #define _GNU_SOURCE
@@ -339,6 +355,43 @@ static void batch(const char *how, const char *dir, long n, long b, long t)
 	close(dfd);
 }
 
+/* `check` with T threads, each with its share of the N files: the count
+ * of wrong ones. */
+struct check_job {
+	const char *dir;
+	long from, to, bad;
+};
+
+static void *check_range(void *arg)
+{
+	struct check_job *j = arg;
+
+	for (long i = j->from; i < j->to; i++)
+		if (check_one(j->dir, i) < 0)
+			j->bad++;
+	return NULL;
+}
+
+static long check_threads(const char *dir, long n, long t)
+{
+	struct check_job j[16];
+	pthread_t th[16];
+	long bad = 0;
+
+	if (t < 1 || t > 16)
+		t = 1;
+	for (long k = 0; k < t; k++) {
+		j[k] = (struct check_job){ dir, n * k / t, n * (k + 1) / t, 0 };
+		if (pthread_create(&th[k], NULL, check_range, &j[k]))
+			die("pthread_create", "(check)");
+	}
+	for (long k = 0; k < t; k++) {
+		pthread_join(th[k], NULL);
+		bad += j[k].bad;
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir;
@@ -362,13 +415,25 @@ int main(int argc, char **argv)
 		restore(argv[2], atol(argv[4]), atoi(argv[5]));
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "check")) {
+		long cn = atol(argv[3]);
+		long wrong = check_threads(argv[2], cn, atol(argv[4]));
+
+		if (wrong)
+			fprintf(stderr,
+				"file-raw: %ld of %ld files are wrong\n", wrong,
+				cn);
+		return wrong ? 1 : 0;
+	}
 	if (argc != 4 ||
 	    (strcmp(argv[1], "create") && strcmp(argv[1], "create-each") &&
 	     strcmp(argv[1], "check"))) {
 		fprintf(stderr,
 			"usage: %s create|create-each|check DIR N\n"
+			"       %s batch HOW DIR N [B [T]]\n"
+			"       %s check DIR N T\n"
 			"       %s restore DIR N I COUNT\n",
-			argv[0], argv[0]);
+			argv[0], argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	each = strcmp(argv[1], "create-each") == 0;
