@@ -7,8 +7,9 @@
 # P.cf` (3.21 from Debian's cfengine3, installed here when missing), and as
 # the floor of the engine's create, bench/file-raw doing the plugin's
 # system calls in the plugin's order with its sync strategy (`batch early
-# DIR N 128`: 128 temporaries written with their writeback started,
-# fsync'ed, renamed; one directory fsync).  Runs are interleaved (each
+# DIR N 128 T`: 128 temporaries written with their writeback started,
+# fsync'ed, renamed; one directory fsync; on T threads, as many as the
+# plugin splits the group over).  Runs are interleaved (each
 # round runs every tool once, the order turning each round) and the
 # medians of RUNS rounds compared, so that the disk's noise hits all alike;
 # each run is checked (every file right, the check touching none).
@@ -80,6 +81,15 @@ for i in range(n):
 PY
 }
 
+# threads N: the threads the plugin splits a group of N over (group.c).
+threads() {
+	local t=$(($1 / 512)) c
+	c=$(nproc)
+	((t > c)) && t=$c
+	((t > 4)) && t=4
+	echo $((t ? t : 1))
+}
+
 # stamp DIR: each file's inode and mtime, to see that a check touched none.
 stamp() {
 	(cd "$1" && stat -c '%n %i %Y.%y' f* | sort)
@@ -100,7 +110,7 @@ one() {
 		chmod 600 "$d.cf"
 		set -- cf-agent -KIf "$d.cf"
 		;;
-	raw) set -- "$raw" batch early "$d" "$n" 128 ;;
+	raw) set -- "$raw" batch early "$d" "$n" 128 "$(threads "$n")" ;;
 	esac
 	timed "$work/$tool.$n.create" "$@"
 	right "$d" "$n" "$tool"
@@ -146,8 +156,9 @@ rev=$(cd "$(dirname "$0")" && git rev-parse --short HEAD 2>/dev/null ||
 		"durable (fsync'ed, renamed, directory fsync'ed) before the run" \
 		"ends; *cf-agent* = \`cf-agent -KIf P.cf\` (one \`files:\` promise" \
 		"with \`content\` per file; it writes in place, without fsync);" \
-		"*floor* = \`bench/file-raw batch early DIR N 128\`, the plugin's" \
-		"system calls in its order and sync strategy, no engine (check:" \
+		"*floor* = \`bench/file-raw batch early DIR N 128 T\`, the" \
+		"plugin's system calls in its order and sync strategy on as many" \
+		"threads T as it splits the group over, no engine (check:" \
 		"\`bench/file-raw check\`).  *create* starts from an empty" \
 		"directory, *check* runs again when all are right (and must touch" \
 		"nothing).  Interleaved rounds, the order turning each round;" \
