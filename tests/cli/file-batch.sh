@@ -7,7 +7,9 @@
 # of 1,100 files is split over two threads (with two CPUs), each with its
 # own batches, and the directory flushed once after both.  Seen with strace
 # (-y names each descriptor's file, -ff keeps each thread's calls apart),
-# so the order is the one the kernel saw; skipped without strace.  Then a batch whose renames fail
+# so the order is the one the kernel saw; skipped without strace.  With
+# only 64 descriptors, a batch that runs out of them is committed early
+# and the run goes on.  Then a batch whose renames fail
 # (an append-only directory, chattr +a, refuses them): every member fails
 # with its own line, nothing is put in place, the rest of the graph
 # converges; needs root and a file system with chattr, skipped otherwise.
@@ -120,6 +122,20 @@ if command -v strace >/dev/null 2>&1 &&
 else
 	skip "the order of flushes and renames" "no working strace"
 fi
+
+# ---- few descriptors: a batch out of them commits early ----
+rm -f "$D"/f*
+graph 300 >"$TMP/g300.yaml"
+(ulimit -n 64 && exec "$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run \
+	--yaml "$TMP/g300.yaml" --converged-timeout 0) 2>"$TMP/run-fds.log"
+ok "ulimit -n 64: 300 files, the run succeeds" [ $? -eq 0 ]
+ok "ulimit -n 64: no member failed" \
+	sh -c '! grep -E "failed|cannot" "$1"' _ "$TMP/run-fds.log"
+ok "ulimit -n 64: all 300 are right" sh -c '
+	i=0; while [ $i -lt 300 ]; do
+		[ "$(cat "$1/f$i")" = "i am f$i" ] || exit 1
+		i=$((i + 1)); done' _ "$D"
+[ "$T_FAIL" -eq 0 ] || diag_file "$TMP/run-fds.log"
 
 # ---- a batch whose renames fail ----
 rm -f "$D"/* "$TMP/other"
