@@ -9,21 +9,22 @@
  * (flock) from its creation until it has its final name (file.h).
  *
  * A batch (one per check_apply) changes the order for many files, so that
- * they share the disk's flushes instead of paying one journal commit and
- * one cache flush each:
+ * they share the disk's work instead of waiting for it one file after
+ * the other:
  *   1. each file's temporary is written, given its owner and mode, and its
  *      writeback started (sync_file_range), and stays open and locked;
- *   2. commit, once FILE_BATCH_MAX are waiting or the group is done: fsync
- *      each temporary (the first waits for the journal commit that carries
- *      them all; the others find their data already there),
+ *   2. commit, once FILE_BATCH_MAX are waiting (or out of descriptors) or
+ *      the group is done: fsync each temporary (their data mostly written
+ *      by then; on a journaling file system the first fsync's commit
+ *      carries them all, and the others find theirs done),
  *   3. rename each over its path, close it (unlocking it),
- *   4. and the caller flushes each directory once (file.c).
+ *   4. and the caller flushes each directory once (group.c).
  * A member is reported done only after step 4.  What a crash leaves, at
  * each step: (1, 2) every path as it was, stale temporaries (swept by the
  * next run); (3) each path old or new, whole: renamed ones hold data that
  * step 2 made durable; (4, before the directory's flush) kill -9: as 3; a
- * power cut may undo renames not yet in the journal, leaving the old file
- * and the temporary again.  Never a partly written file at a managed path.
+ * power cut may undo renames not yet on disk, leaving the old file and
+ * the temporary again.  Never a partly written file at a managed path.
  * fsync and not syncfs: it touches only our files, whoever else writes to
  * the file system, and names the file whose write failed (bench/RESULTS.md
  * has the strategies measured).
@@ -160,8 +161,8 @@ static int batch_add(struct ctx *c, int fd, const char *tmp, const char *p,
 				    .old = old,
 				    .tmp = mem,
 				    .path = mem + tl };
-	/* start the writeback now: the commit's fsync then mostly waits for
-	 * the journal; an error here shows again at that fsync */
+	/* start the writeback now, so that the commit's fsync finds it mostly
+	 * done; an error here shows again at that fsync */
 	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
