@@ -2,9 +2,9 @@
 /*
  * file-uring.c - fsync many files at once through io_uring, without
  * liburing: one ring per call, every fsync submitted together, so that the
- * kernel runs them concurrently and the file system commits them together
- * (on ext4, one journal commit and one cache flush serve all that wait on
- * it), instead of one commit and one flush per file.  One of the sync
+ * kernel runs them concurrently (on a journaling file system one commit
+ * may serve all that wait on it) instead of one after the other.  One of
+ * the sync
  * strategies bench/file-raw measures (`batch uring`); the plugin does not
  * use it (bench/RESULTS.md says why).  Any thread; no state outside the
  * call.
