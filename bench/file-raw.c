@@ -25,8 +25,8 @@
  * taking a contiguous share of the files, as the plugin's split groups do.
  * HOW: fsync or fdatasync (each, one after the other), sfr or sfr-fsync
  * (sync_file_range SYNC_FILE_RANGE_WRITE on all, then fdatasync or fsync
- * each), early (the plugin's: the writeback of each started right after
- * its write, fsync each at the end), syncfs (one for the file system),
+ * each), early (the writeback of each started right after its write,
+ * fsync each at the end), syncfs (one for the file system: the plugin's),
  * uring or uring-data (every fsync or fdatasync submitted at once through
  * io_uring, file-uring.c), threadsK (K threads sharing the fsyncs).  Every
  * one of them leaves each file durable before it is renamed.  `check DIR N

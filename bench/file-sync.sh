@@ -15,8 +15,8 @@ work=$(mktemp -d /var/tmp/mgmt-bench-file-sync.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 load0=$(cut -d' ' -f1 /proc/loadavg)
 # NAME:ARGS of `file-raw batch HOW DIR N ARGS`; create is file-raw create.
-strategies=(create fsync:128 sfr:128 sfr-fsync:128 syncfs:128 uring:128
-	early:128 early:1024 early:128:2)
+strategies=(create fsync:128 sfr:128 sfr-fsync:128 uring:128 early:128
+	early:128:2 syncfs:128 syncfs:1024 syncfs:128:2)
 
 for n in $sizes; do
 	for ((r = 0; r < runs; r++)); do
@@ -65,9 +65,10 @@ rev=$(cd "$(dirname "$0")" && git rev-parse --short HEAD 2>/dev/null ||
 		"\`batch HOW DIR N B [T]\`, B temporaries written, then synced" \
 		"by HOW, then renamed: *fsync* each in turn; *sfr* / *sfr-fsync*" \
 		"sync_file_range(WRITE) on all, then fdatasync / fsync each;" \
-		"*syncfs* one syncfs; *uring* every fsync submitted at once" \
+		"*syncfs* one syncfs (the plugin's since this measurement);" \
+		"*uring* every fsync submitted at once" \
 		"through io_uring; *early* the writeback of each started right" \
-		"after its write, fsync each at the end (the plugin's); T threads" \
+		"after its write, fsync each at the end; T threads" \
 		"share the files.  Interleaved rounds, median of $runs."
 	echo
 	printf '| N |'

@@ -6,10 +6,10 @@
 # `mgmt-engine run --yaml G --converged-timeout 0`, CFEngine `cf-agent -KIf
 # P.cf` (3.21 from Debian's cfengine3, installed here when missing), and as
 # the floor of the engine's create, bench/file-raw doing the plugin's
-# system calls in the plugin's order with its sync strategy (`batch early
-# DIR N 128 T`: 128 temporaries written with their writeback started,
-# fsync'ed, renamed; one directory fsync; on T threads, as many as the
-# plugin splits the group over).  Runs are interleaved (each
+# system calls in the plugin's order with its sync strategy (`batch syncfs
+# DIR N 128 T`: 128 temporaries written, one syncfs, renamed; one
+# directory fsync; on T threads, as many as the plugin splits the group
+# over).  Runs are interleaved (each
 # round runs every tool once, the order turning each round) and the
 # medians of RUNS rounds compared, so that the disk's noise hits all alike;
 # each run is checked (every file right, the check touching none).
@@ -110,7 +110,7 @@ one() {
 		chmod 600 "$d.cf"
 		set -- cf-agent -KIf "$d.cf"
 		;;
-	raw) set -- "$raw" batch early "$d" "$n" 128 "$(threads "$n")" ;;
+	raw) set -- "$raw" batch syncfs "$d" "$n" 128 "$(threads "$n")" ;;
 	esac
 	timed "$work/$tool.$n.create" "$@"
 	right "$d" "$n" "$tool"
@@ -153,10 +153,10 @@ rev=$(cd "$(dirname "$0")" && git rev-parse --short HEAD 2>/dev/null ||
 	echo
 	echo "N files \`fI\` holding \`i am fI\` in one directory.  *engine* =" \
 		"\`mgmt-engine run --yaml G --converged-timeout 0\`, every file" \
-		"durable (fsync'ed, renamed, directory fsync'ed) before the run" \
+		"durable (synced, renamed, directory fsync'ed) before the run" \
 		"ends; *cf-agent* = \`cf-agent -KIf P.cf\` (one \`files:\` promise" \
 		"with \`content\` per file; it writes in place, without fsync);" \
-		"*floor* = \`bench/file-raw batch early DIR N 128 T\`, the" \
+		"*floor* = \`bench/file-raw batch syncfs DIR N 128 T\`, the" \
 		"plugin's system calls in its order and sync strategy on as many" \
 		"threads T as it splits the group over, no engine (check:" \
 		"\`bench/file-raw check\`).  *create* starts from an empty" \

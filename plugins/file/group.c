@@ -274,6 +274,12 @@ int file_group_check_apply(mgmt_res *res, void *p, bool apply)
 		}
 	}
 	failed |= !flushed;
+	/* said before the members' reports, which may be many lines */
+	if (left)
+		mgmt_info(res,
+			  "stop signal: %zu of %zu files left unchecked (each "
+			  "file handled is complete); the next run checks them",
+			  left, n);
 	/* Report each member; a failed flush fails every member whose
 	 * directory entry changed. */
 	for (size_t i = 0; n > 1 && i < n; i++)
@@ -281,13 +287,8 @@ int file_group_check_apply(mgmt_res *res, void *p, bool apply)
 						       MGMT_ERROR :
 						       run.rc[i]);
 	free(todo);
-	if (left) {
-		mgmt_info(res,
-			  "stop signal: %zu of %zu files left unchecked (each "
-			  "file handled is complete); the next run checks them",
-			  left, n);
+	if (left)
 		return -ECANCELED;
-	}
 	if (failed)
 		return MGMT_ERROR;
 	return changed ? MGMT_CHANGED : MGMT_CONVERGED;

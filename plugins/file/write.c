@@ -8,15 +8,18 @@
  * path; the caller flushes the directory.  The temporary stays locked
  * (flock) from its creation until it has its final name (file.h).
  *
- * A batch (one per check_apply) changes the order for many files, so that
- * they share the disk's work instead of waiting for it one file after
- * the other:
- *   1. each file's temporary is written, given its owner and mode, and its
- *      writeback started (sync_file_range), and stays open and locked;
+ * A batch (one per check_apply, or per slice of a split group) changes
+ * the order for many files, so that the disk writes them together instead
+ * of one file after the other:
+ *   1. each file's temporary is written and given its owner and mode, and
+ *      stays open and locked;
  *   2. commit, once FILE_BATCH_MAX are waiting (or out of descriptors) or
- *      the group is done: fsync each temporary (their data mostly written
- *      by then; on a journaling file system the first fsync's commit
- *      carries them all, and the others find theirs done),
+ *      the group is done: all of them to disk with one syncfs of their
+ *      file system (data, inodes and the device's cache in one go); an
+ *      fsync each instead for a single file, for files on several file
+ *      systems, on a kernel older than 5.8 (whose syncfs does not report
+ *      write errors), or when syncfs failed (an fsync each then names the
+ *      file whose write failed);
  *   3. rename each over its path, close it (unlocking it),
  *   4. and the caller flushes each directory once (group.c).
  * A member is reported done only after step 4.  What a crash leaves, at
@@ -25,9 +28,11 @@
  * step 2 made durable; (4, before the directory's flush) kill -9: as 3; a
  * power cut may undo renames not yet on disk, leaving the old file and
  * the temporary again.  Never a partly written file at a managed path.
- * fsync and not syncfs: it touches only our files, whoever else writes to
- * the file system, and names the file whose write failed (bench/RESULTS.md
- * has the strategies measured).
+ * syncfs also writes what others left dirty on that file system: a run
+ * waits for it too.  It was the fastest of the strategies measured
+ * (bench/RESULTS.md, bench/file-sync.sh), by far on a file system without
+ * a journal, where each fsync writes its own inode block and flushes the
+ * device's cache.
  */
 #include "config.h"
 
@@ -37,8 +42,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -46,6 +53,7 @@
 /* A file written to its temporary, waiting for the batch's commit. */
 struct file_pending {
 	int fd;           /* the temporary, locked */
+	dev_t dev;        /* its file system */
 	size_t member;    /* index in the group, for batch->failed */
 	mgmt_res *res;    /* for its log lines */
 	struct file *f;   /* for file_tmp_failed */
@@ -92,15 +100,48 @@ static void pending_fail(struct file_batch *b, struct file_pending *e, int err)
 		b->failed(b->ctx, e->member);
 }
 
+/* Does this kernel's syncfs report write errors (Linux 5.8 and later)?
+ * Asked once. */
+static bool syncfs_reports(void)
+{
+	static _Atomic int known; /* 0: not yet, 1: yes, 2: no */
+	int k = atomic_load(&known);
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (k == 0) {
+		if (uname(&u) == 0 &&
+		    sscanf(u.release, "%u.%u", &major, &minor) == 2)
+			k = major > 5 || (major == 5 && minor >= 8) ? 1 : 2;
+		else
+			k = 2;
+		atomic_store(&known, k);
+	}
+	return k == 1;
+}
+
+/* Step 2 with one syncfs, when it may be used: true when every waiting
+ * file is on disk, false when each must be fsync'ed. */
+static bool batch_syncfs(const struct file_batch *b)
+{
+	if (b->n < 2 || !syncfs_reports())
+		return false;
+	for (size_t i = 1; i < b->n; i++)
+		if (b->e[i].dev != b->e[0].dev)
+			return false;
+	return syncfs(b->e[0].fd) == 0;
+}
+
 int file_batch_commit(struct file_batch *b)
 {
 	int rc = 0, *errs = b->n ? calloc(b->n, sizeof(*errs)) : NULL;
 
 	/* every file on disk before the first is renamed: without the memory
 	 * to say which failed, one at a time */
-	for (size_t i = 0; i < b->n; i++)
-		if (fsync(b->e[i].fd) < 0 && errs)
-			errs[i] = errno;
+	if (errs && !batch_syncfs(b))
+		for (size_t i = 0; i < b->n; i++)
+			if (fsync(b->e[i].fd) < 0)
+				errs[i] = errno;
 	for (size_t i = 0; i < b->n; i++) {
 		struct file_pending *e = &b->e[i];
 		int err = errs ? errs[i] : 0;
@@ -127,8 +168,9 @@ int file_batch_commit(struct file_batch *b)
 
 /* Give `fd` (the temporary `tmp`, for `p`) to the batch: 0, or -ENOMEM
  * (nothing done: the caller puts it in place itself). */
-static int batch_add(struct ctx *c, int fd, const char *tmp, const char *p,
-		     const char *there, bool old, const char *done)
+static int batch_add(struct ctx *c, int fd, dev_t dev, const char *tmp,
+		     const char *p, const char *there, bool old,
+		     const char *done)
 {
 	struct file_batch *b = c->batch;
 	size_t tl = strlen(tmp) + 1, pl = strlen(p) + 1;
@@ -153,6 +195,7 @@ static int batch_add(struct ctx *c, int fd, const char *tmp, const char *p,
 	memcpy(mem + tl, p, pl);
 	e = &b->e[b->n++];
 	*e = (struct file_pending){ .fd = fd,
+				    .dev = dev,
 				    .member = c->member,
 				    .res = c->res,
 				    .f = c->f,
@@ -161,9 +204,6 @@ static int batch_add(struct ctx *c, int fd, const char *tmp, const char *p,
 				    .old = old,
 				    .tmp = mem,
 				    .path = mem + tl };
-	/* start the writeback now, so that the commit's fsync finds it mostly
-	 * done; an error here shows again at that fsync */
-	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 
@@ -275,7 +315,8 @@ int file_write(struct ctx *c, const char *p, const struct stat *old,
 	/* a directory in the way goes only once its replacement is on disk:
 	 * that one is put in place at once */
 	if (!rm_dir && c->batch &&
-	    batch_add(c, fd, tmp, p, there, old != NULL, done) == 0) {
+	    batch_add(c, fd, ts.st_dev, tmp, p, there, old != NULL, done) ==
+		    0) {
 		*dchg = true;
 		return MGMT_CHANGED;
 	}
