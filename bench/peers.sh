@@ -83,7 +83,7 @@ PY
 
 # threads N: the threads the plugin splits a group of N over (group.c).
 threads() {
-	local t=$(($1 / 512)) c
+	local t=$(($1 / 256)) c
 	c=$(nproc)
 	((t > c)) && t=$c
 	((t > 4)) && t=4

@@ -42,7 +42,7 @@
 
 /* Members to check per thread, at least, for a group to be split; and
  * threads at most. */
-#define SPLIT_MIN 512
+#define SPLIT_MIN 256
 #define SPLIT_MAX 4
 
 static int flush_dir(mgmt_res *res, const char *path, size_t len)
