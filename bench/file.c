@@ -5,9 +5,10 @@
  * files in one directory, first created from nothing, then checked when all
  * are right, each by `mgmt-engine run --yaml G --converged-timeout=0` (wall
  * time and peak RSS from wait4) and, as the baseline in the same run, by
- * bench/file-raw doing the plugin's system calls in a plain loop (for
- * create also with a directory fsync per file, as an ungrouped resource
- * does).  Runs alternate engine-first and raw-first so neither always gets
+ * bench/file-raw doing the plugin's system calls in plain loops, in its
+ * order (batches of 128 synced with one syncfs, on as many threads as the
+ * plugin splits the group over; for create also each file fsync'ed and
+ * its directory flushed in turn, as an ungrouped resource does).  Runs alternate engine-first and raw-first so neither always gets
  * the warmer disk.  Every engine run is checked: after the create phase
  * every file is right (file-raw check), and the check-only phase must leave
  * every file's inode and mtime as they were.  file-watch.c measures
@@ -375,16 +376,33 @@ static void engine_round(struct conv *c, int i)
 		     c->n, touched);
 }
 
+/* The threads the plugin splits a group of n files over (its group.c):
+ * one per 256 files, at most one per CPU and 4. */
+static long raw_threads(long n)
+{
+	long t = n / 256, cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cpus > 0 && t > cpus)
+		t = cpus;
+	if (t > 4)
+		t = 4;
+	return t > 0 ? t : 1;
+}
+
 static void raw_round(struct conv *c, int i, bool each)
 {
 	struct bench *b = c->b;
-	char *create[] = { (char *)b->raw, (char *)"create", c->rdir, c->ns,
-			   NULL };
+	char threads[16];
+	char *create[] = {
+		(char *)b->raw, (char *)"batch", (char *)"syncfs", c->rdir,
+		c->ns,          (char *)"128",   threads,          NULL
+	};
 	char *create_each[] = { (char *)b->raw, (char *)"create-each", c->rdir,
 				c->ns, NULL };
 	char *check[] = { (char *)b->raw, (char *)"check", c->rdir, c->ns,
 			  NULL };
 
+	snprintf(threads, sizeof(threads), "%ld", raw_threads(c->n));
 	if (each) {
 		snprintf(c->rdir, sizeof(c->rdir), "%s/each-%ld-%d", b->dir,
 			 c->n, i);
@@ -393,7 +411,7 @@ static void raw_round(struct conv *c, int i, bool each)
 	}
 	snprintf(c->rdir, sizeof(c->rdir), "%s/raw-%ld-%d", b->dir, c->n, i);
 	mkdir_or_fail(c->rdir);
-	run_ok(c, create, &c->rc, NULL, "file-raw create");
+	run_ok(c, create, &c->rc, NULL, "file-raw batch syncfs");
 	for (int r = 0; r < CHECK_REPS; r++)
 		run_ok(c, check, &c->ro, NULL, "file-raw check");
 }
@@ -451,18 +469,20 @@ void bench_converge(struct bench *b)
 		"\n### Converge N files in one directory\n\n"
 		"*engine* = `mgmt-engine run --yaml G --converged-timeout=0`, "
 		"start to exit (file resources with `content` and "
-		"`mode: \"0644\"`); *raw* = `bench/file-raw create|check DIR N`, "
-		"the plugin's system calls in a plain loop (per file: lstat, "
-		"temporary file O_CREAT|O_EXCL 0600, write, fchmod, fsync, "
-		"rename; one directory fsync at the end, as the plugin does "
-		"for a group; check: lstat, open, fstat, read, compare); "
-		"*raw each* = `bench/file-raw create-each`, the same with the "
-		"directory flushed after every file, as the plugin does for a "
+		"`mode: \"0644\"`); *raw* = `bench/file-raw batch syncfs DIR N "
+		"128 T` and `check DIR N`, the plugin's system calls in plain "
+		"loops in its order (per file: lstat, temporary file "
+		"O_CREAT|O_EXCL 0600, write, fchmod; per 128: one syncfs, the "
+		"renames; one directory fsync at the end, as the plugin does "
+		"for a group, on as many threads T as it splits the group over; "
+		"check: lstat, open, fstat, read, compare); *raw each* = "
+		"`bench/file-raw create-each`, each file fsync'ed, renamed and "
+		"its directory flushed in turn, as the plugin does for a "
 		"resource that is not grouped (not run at N=100k, to keep the "
 		"whole benchmark near 5 minutes).  The engine runs with its "
 		"defaults (automatic grouping where the engine has it, 2 x "
-		"nproc workers); the baselines are one thread.  *create* starts from an empty "
-		"directory, *check-only* runs again when all are right (and "
+		"nproc workers); *raw each* and the raw check are one thread.  "
+		"*create* starts from an empty directory, *check-only* runs again when all are right (and "
 		"must touch nothing).  Median of 5 runs (N=1k), 3 (10k), 1 "
 		"(100k), check-only %d times per run; CPU = user + system; "
 		"RSS = the engine's peak; *validate* = `mgmt-engine validate "
