@@ -414,6 +414,9 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		so.busy = cluster_busy;
 		so.state = cluster_state;
 		so.hook_ctx = cl;
+		/* host->watch_kv, kv_get and kv_put use its connection. */
+		if (cl)
+			host_set_kv(cluster_kv_ops(cl));
 	}
 	if (status == 0 && stats_init(&reg, a.hostname, a.yaml) < 0)
 		status = EXIT_USAGE;
@@ -432,6 +435,7 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	if (status == 0)
 		status = sched_run(cfg, &so);
 	control_stop(ctl);
+	host_set_kv(NULL);
 	if (cl)
 		cluster_stop(cl);
 out:

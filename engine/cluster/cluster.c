@@ -9,8 +9,8 @@
  * the state key equal to this host's newest state, in transactions of up
  * to TXN_MAX operations; the state is put only when it changed, at most
  * once per STATE_GAP, so a scheduler telling it often costs nothing more.
- * Lane B follows the exported prefix and lane H the hosts' states
- * (follow.c): read once, then watched from the next revision, re-created
+ * Lane B follows the exported prefix, lane H the hosts' states and lane K
+ * the key-value space, once a plugin asks for it (follow.c, kv.c): read once, then watched from the next revision, re-created
  * from the last revision seen whenever it breaks, so no change is missed.
  * The link state (up, down) is logged when it changes, never per retry.
  */
@@ -63,6 +63,7 @@ static void link_down(struct cluster *c, const char *why)
 					   "connection lost",
 		 why);
 	c->link = LINK_DOWN;
+	cluster_kv_link_down(c);
 	cluster_settle(c);
 }
 
@@ -409,6 +410,7 @@ void cluster_lane_b(struct cluster *c)
 {
 	cluster_follow(&c->exp);
 	cluster_follow(&c->hosts_f);
+	cluster_follow(&c->kv_f);
 }
 
 static void follow_init(struct cluster *c)
@@ -470,6 +472,10 @@ int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 	ev_init(&c->state_timer, on_state_timer);
 	c->ka_timer.data = c->a_timer.data = c->state_timer.data = c;
 	follow_init(c);
+	if (cluster_kv_init(c) < 0) {
+		cluster_free(c);
+		return -ENOMEM;
+	}
 	log_info("etcd: host %s, endpoints %s, lease TTL %ld s", c->host,
 		 o->endpoints, c->ttl);
 	*out = c;
@@ -512,6 +518,7 @@ void cluster_stop(struct cluster *c)
 	timers_stop(c);
 	cluster_follow_stop(&c->exp);
 	cluster_follow_stop(&c->hosts_f);
+	cluster_kv_stop(c);
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
 		if (*reqs[i]) {
 			etcd_cancel(*reqs[i]);
@@ -541,6 +548,7 @@ void cluster_free(struct cluster *c)
 	cluster_kv_free(c->pub, c->npub);
 	cluster_kv_free(c->sent, c->nsent);
 	cluster_entries_free(c);
+	cluster_kv_fini(c);
 	for (size_t i = 0; i < c->nkinds; i++)
 		free(c->kinds[i]);
 	free(c->kinds);

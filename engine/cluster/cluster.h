@@ -82,4 +82,10 @@ void cluster_stop(struct cluster *c);
 
 void cluster_free(struct cluster *c);
 
+/* The hooks of the key-value space behind host->watch_kv, kv_get and
+ * kv_put (engine/cluster/kv.c), for host_set_kv; they live as long as
+ * `c`. */
+struct host_kv_ops;
+const struct host_kv_ops *cluster_kv_ops(struct cluster *c);
+
 #endif /* ENGINE_CLUSTER_H */

@@ -51,6 +51,7 @@ static bool take_kv(struct follow *f, const json_t *kv, bool deleted)
 	}
 	if (codec_get_i64(kv, "mod_revision", &mod) == 0 && mod > f->rev)
 		f->rev = mod;
+	f->mod = mod;
 	if (deleted) {
 		free(val);
 		val = NULL;
@@ -88,6 +89,7 @@ static void on_range(struct etcd_req *r, int err, const char *why, json_t *body,
 	kvs = json_object_get(body, "kvs");
 	json_array_foreach(kvs, i, kv) changed |= take_kv(f, kv, false);
 	/* What went away while we did not watch. */
+	f->mod = rev;
 	changed |= f->sweep(c);
 	f->rev = rev;
 	f->synced = true;

@@ -4,7 +4,7 @@
  * exports and this host's state: lane A; link state and retries),
  * follow.c (a prefix read, then watched: lanes B and H), collect.c (the
  * cache of exported resources and the graph's prepare hook) and hosts.c
- * (each host's state).  Not used outside engine/cluster/.
+ * (each host's state), kv.c (the key-value space: lane K).  Not used outside engine/cluster/.
  */
 #ifndef ENGINE_CLUSTER_INTERNAL_H
 #define ENGINE_CLUSTER_INTERNAL_H
@@ -15,6 +15,7 @@
 #include "cluster/codec.h"
 #include "cluster/etcd.h"
 #include "cluster/hosts.h"
+#include "cluster/kv.h"
 #include "util/shash.h"
 
 #define BACKOFF_FIRST 0.1 /* s */
@@ -75,6 +76,9 @@ struct follow {
 	double backoff;
 	bool synced; /* the prefix was read; the watch follows it */
 	int64_t rev; /* every change up to here was taken */
+	/* For set: the mod_revision of the key being set; for sweep: the
+	 * revision of the full read. */
+	int64_t mod;
 };
 
 struct cluster {
@@ -116,6 +120,10 @@ struct cluster {
 	/* every host's state (lane H) */
 	struct follow hosts_f;
 	struct hosts_cache hosts;
+
+	/* the key-value space (lane K; kv.c) */
+	struct follow kv_f;
+	struct kvspace kv;
 
 	enum link_state link;
 	bool settled; /* the first sync is over (or etcd is down) */

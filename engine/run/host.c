@@ -25,6 +25,7 @@
 #include "util/log.h"
 #include "run/host.h"
 #include "run/internal.h"
+#include "run/kvhost.h"
 
 #define WATCH_MAGIC 0x6d677774u    /* "mgwt" */
 #define WATCH_RELEASED 0x6d677772u /* "mgwr": the engine removed it */
@@ -33,7 +34,8 @@ enum watch_type {
 	W_FD,
 	W_TIMER,
 	W_CHILD,
-	W_SIGNAL
+	W_SIGNAL,
+	W_KV
 };
 
 struct mgmt_watch {
@@ -48,6 +50,7 @@ struct mgmt_watch {
 		ev_timer timer;
 		ev_child child;
 		ev_signal sig;
+		struct kvwatch *kv; /* kvhost.c */
 	} ev;
 };
 
@@ -79,6 +82,11 @@ static _Thread_local bool off_loop; /* host_off_loop_thread */
 void host_off_loop_thread(void)
 {
 	off_loop = true;
+}
+
+bool host_is_off_loop(void)
+{
+	return off_loop;
 }
 
 static bool on_loop(const mgmt_res *res, const char *what)
@@ -304,6 +312,33 @@ static mgmt_watch *h_watch_signal(mgmt_res *res, int signum, mgmt_signal_cb cb,
 	return w;
 }
 
+static void watch_stop(struct mgmt_watch *w);
+
+static void watch_free(struct mgmt_watch *w)
+{
+	watch_stop(w);
+	w->magic = 0;
+	free(w);
+}
+
+static mgmt_watch *h_watch_kv(mgmt_res *res, const char *key, unsigned flags,
+			      mgmt_kv_cb cb, void *data)
+{
+	struct mgmt_watch *w = watch_new(res, W_KV, (void *)cb, data);
+	int err;
+
+	if (!w)
+		return NULL;
+	w->ev.kv = kvhost_add(res, key, flags, cb, data);
+	if (!w->ev.kv) {
+		err = errno;
+		watch_free(w);
+		errno = err;
+		return NULL;
+	}
+	return w;
+}
+
 /* Stop `w` and take it off its list. */
 static void watch_stop(struct mgmt_watch *w)
 {
@@ -322,6 +357,10 @@ static void watch_stop(struct mgmt_watch *w)
 	case W_SIGNAL:
 		ev_signal_stop(loop, &w->ev.sig);
 		break;
+	case W_KV:
+		kvhost_stop(w->ev.kv);
+		w->ev.kv = NULL;
+		break;
 	}
 	*w->pprev = w->next;
 	if (w->next)
@@ -334,13 +373,6 @@ static void watch_stop(struct mgmt_watch *w)
 size_t host_watches_in_use(void)
 {
 	return atomic_load_explicit(&live_watches, memory_order_relaxed);
-}
-
-static void watch_free(struct mgmt_watch *w)
-{
-	watch_stop(w);
-	w->magic = 0;
-	free(w);
 }
 
 static void h_unwatch(mgmt_watch *w)
@@ -562,6 +594,9 @@ static const struct mgmt_host table = {
 	.abort_fd = sched_abort_fd,
 	.log_at = h_log_at,
 	.member_result = h_member_result,
+	.watch_kv = h_watch_kv,
+	.kv_get = host_kv_get,
+	.kv_put = host_kv_put,
 };
 
 const struct mgmt_host *host_table(void)

@@ -41,6 +41,26 @@ void host_set_dirty_hook(host_dirty_fn fn);
  * so does the thread plugin-check runs check_apply on. */
 void host_off_loop_thread(void);
 
+/* The cluster's key-value space behind host->watch_kv, kv_get and kv_put
+ * (engine/run/kvhost.c), which run/ reaches only through these hooks;
+ * cli.c sets them when it runs with --etcd (engine/cluster/kv.c). */
+struct host_kv_ops {
+	void *ctx;
+	/* Start following the space, if not yet.  Loop thread. */
+	void (*follow)(void *ctx);
+	/* Has the space been read (since the engine started)?  Loop thread. */
+	bool (*synced)(void *ctx);
+	/* As host->kv_get and kv_put, for a checked key; put gets the stop
+	 * fd to wait on. */
+	int (*get)(void *ctx, const char *key, char **value, bool worker);
+	int (*put)(void *ctx, const char *key, const char *value, int stop_fd);
+};
+/* Set (NULL: unset) the hooks; `ops` must outlive their use. */
+void host_set_kv(const struct host_kv_ops *ops);
+/* From the cluster, loop thread: `key` of the space changed or went (NULL:
+ * the space was read), for the watches of host->watch_kv. */
+void host_kv_event(const char *key);
+
 /* Release the kind-wide watches, free what host_set_* allocated: after the
  * plugins' fini. */
 void host_fini(void);

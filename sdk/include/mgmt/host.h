@@ -58,6 +58,16 @@ typedef void (*mgmt_child_cb)(mgmt_res *res, pid_t pid, int wstatus,
 			      void *data);
 typedef void (*mgmt_signal_cb)(mgmt_res *res, int signum, void *data);
 
+/* Flags for watch_kv.  Since 1.3. */
+/* Watch every key that begins with the one given, not only that key. */
+#define MGMT_KV_PREFIX 0x1u
+
+/* Callback of watch_kv, on the loop thread (must not block): `key` (a key of
+ * the cluster's key-value space, borrowed for the call) changed or went, or
+ * NULL: the engine has read the whole space from etcd, and any watched key
+ * may have changed.  Since 1.3. */
+typedef void (*mgmt_kv_cb)(mgmt_res *res, const char *key, void *data);
+
 struct mgmt_host {
 	/* Never move: the engine's ABI version and the size of this table.
 	 * A service added after 1.0 exists only if MGMT_HAS_MEMBER says so. */
@@ -214,6 +224,44 @@ struct mgmt_host {
 	 * check_apply runs, and outside check_apply.  Worker thread.
 	 * Since 1.3. */
 	void (*member_result)(mgmt_res *member, int result);
+
+	/* The cluster's key-value space: string values under string keys,
+	 * shared by every host of the cluster, kept in etcd under the
+	 * engine's prefix (/mgmt-engine/kv/KEY) through the engine's own
+	 * connection (run --etcd).  A key is any non-empty string of at
+	 * most 4096 bytes without NUL; a value any string without NUL.
+	 * Without --etcd each of these fails with ENOTCONN.  Since 1.3.
+	 *
+	 * watch_kv: call `cb` whenever `key` (with MGMT_KV_PREFIX: any key
+	 * beginning with it) changes or goes in etcd, whoever changed it,
+	 * this engine included; and once with a NULL key when the engine has
+	 * read the space (right after the hook returns, when it had already),
+	 * so a watch hook may return MGMT_WATCH_PENDING and call dirty from
+	 * `cb`.  A watch like the others: stopped before `res`'s cleanup,
+	 * or by unwatch.  `key` is copied.  NULL on failure: errno ENOTCONN
+	 * (no --etcd), EINVAL (a bad key or flag), EPERM (a worker thread).
+	 * Loop thread. */
+	mgmt_watch *(*watch_kv)(mgmt_res *res, const char *key, unsigned flags,
+				mgmt_kv_cb cb, void *data);
+
+	/* kv_get: the value of `key` as the engine last saw it in etcd (a
+	 * cache that the engine's watch of the space keeps current: no round
+	 * trip to etcd).  0 with *value a new string (the caller's: free(3)
+	 * it), or NULL when the key does not exist; -ENOTCONN without
+	 * --etcd; -EAGAIN when the space has not been read from etcd yet (on
+	 * a worker thread it first waits up to 5 s for that read); -EINVAL
+	 * for a bad key; -ENOMEM.  While etcd is unreachable it answers from
+	 * the cache.  Any thread. */
+	int (*kv_get)(mgmt_res *res, const char *key, char **value);
+
+	/* kv_put: set `key` to `value` in etcd (NULL: delete the key), and
+	 * wait for etcd's answer; after 0, kv_get returns what was put.  0;
+	 * -ENOTCONN without --etcd; -EHOSTUNREACH when no endpoint answered;
+	 * -EIO when etcd refused it (the engine logs why); -ECANCELED when
+	 * the run's stop signal (stop_fd) fired first; -EINVAL for a bad key;
+	 * -EPERM on the loop thread, which must not block.  Worker thread
+	 * (check_apply). */
+	int (*kv_put)(mgmt_res *res, const char *key, const char *value);
 };
 
 #ifdef __cplusplus

@@ -67,7 +67,10 @@
  *                   after it and only a changed one notifies.  A
  *                   resource with meta.poll > 0 is polled instead of
  *                   watched, as in mgmt: its kind's watch hook is not
- *                   called for it.
+ *                   called for it.  The cluster's key-value space
+ *                   (run --etcd): host->watch_kv (with MGMT_KV_PREFIX
+ *                   and mgmt_kv_cb), host->kv_get from the engine's
+ *                   cache, host->kv_put from a worker.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
