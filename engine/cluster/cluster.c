@@ -2,7 +2,7 @@
 /*
  * cluster.c - the cluster's conversation with etcd (see cluster.h).
  *
- * Three lanes, each with at most one request in flight and its own
+ * Four lanes, each with at most one request in flight and its own
  * backoff: lane A holds the lease (granted once there is this host's state
  * to publish, kept alive every TTL/3, granted again when etcd says it
  * expired) and makes the published exports equal to the wanted ones, and

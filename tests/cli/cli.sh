@@ -170,7 +170,7 @@ ok "graph --no-autogroup: every resource alone" sh -c '! grep -q autogroup "$1"'
 kinds_built() {
 	for k in $(sed -n 's/^  \([a-z]*\):$/\1/p' "$1"); do
 		case $k in
-		noop | timer | file | exec | svc | pkg | hostname | msg)
+		noop | timer | file | exec | svc | pkg | hostname | msg | kv)
 			[ -e "$MGMT_PLUGINS_DIR/$k.so" ] || return 1
 			;;
 		user | group)
