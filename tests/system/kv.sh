@@ -8,7 +8,8 @@
 # poll), skiplessthan keeps a greater stored value and repairs a smaller
 # one, mapped keys are per host, two hosts with skiplessthan on one key
 # settle on the greater value, a resource removed from the graph leaves its
-# key, and one without a value deletes it.
+# key, and one without a value deletes it; etcd never reached fails the
+# resources rather than leaving the run unconverged.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/etcd-lib.sh"
@@ -33,7 +34,7 @@ absent() {
 	! present "$1"
 }
 
-# --- without etcd: one clear line, no crash --------------------------------
+# --- without --etcd: one clear line, no crash ------------------------------
 cat >"$TMP/one.yaml" <<'EOF'
 resources:
   kv:
@@ -51,6 +52,15 @@ capture pcheck "$MGMT_ENGINE" plugin-check "$MGMT_PLUGINS_DIR/kv.so" \
 ok "plugin-check without etcd: a failed check, not a crash" rc_is pcheck 1
 ok "...it names the missing --etcd" \
 	grep -q 'kv needs the engine to run with --etcd' "$TMP/pcheck.out"
+
+# --- etcd never reached: the resources fail, the run does not hang ----------
+capture down timeout 60 "$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" \
+	run --yaml "$TMP/one.yaml" --prefix "$TMP/state" \
+	--etcd "http://127.0.0.1:$(pick_port)" --converged-timeout 0
+ok "etcd unreachable: the run ends, exit 1 (a resource failed)" rc_is down 1
+ok "...saying the key could not be read" \
+	grep -q 'Kv\[hello\]: cannot read str/hello: etcd has not been read yet' \
+	"$TMP/down.out"
 
 etcd_start 1 || not_available "etcd does not start on loopback here"
 
