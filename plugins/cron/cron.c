@@ -380,6 +380,7 @@ static const struct mgmt_kind cron_kind = {
 	.check_apply = cron_check_apply,
 	.uid = cron_uid,
 	.autoedges = cron_autoedges,
+	.flags = MGMT_KIND_SYSTEM,
 };
 
 static const struct mgmt_kind *const cron_kinds[] = { &cron_kind, NULL };

@@ -491,6 +491,7 @@ static const struct mgmt_kind exec_kind = {
 	.cleanup = exec_cleanup,
 	.watch = exec_watch,
 	.check_apply = exec_check_apply,
+	.flags = MGMT_KIND_SYSTEM,
 };
 
 static const struct mgmt_kind *const exec_kinds[] = { &exec_kind, NULL };

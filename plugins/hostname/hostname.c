@@ -294,6 +294,7 @@ static const struct mgmt_kind hn_kind = {
 	.cleanup = hn_cleanup,
 	.watch = hn_watch,
 	.check_apply = hn_check_apply,
+	.flags = MGMT_KIND_SYSTEM,
 };
 
 static const struct mgmt_kind *const hn_kinds[] = { &hn_kind, NULL };

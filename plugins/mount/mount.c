@@ -290,6 +290,7 @@ static const struct mgmt_kind mount_kind = {
 	.check_apply = mount_check_apply,
 	.uid = mount_uid,
 	.autoedges = mount_autoedges,
+	.flags = MGMT_KIND_SYSTEM,
 };
 
 static const struct mgmt_kind *const mount_kinds[] = { &mount_kind, NULL };

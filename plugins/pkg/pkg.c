@@ -532,6 +532,7 @@ static const struct mgmt_kind pkg_kind = {
 	.group = pkg_group,
 	.uid = pkg_uid,
 	.autoedges = pkg_autoedges,
+	.flags = MGMT_KIND_SYSTEM,
 };
 
 static const struct mgmt_kind *const pkg_kinds[] = { &pkg_kind, NULL };

@@ -340,6 +340,7 @@ static const struct mgmt_kind svc_kind = {
 	.group_key = svc_group_key,
 	.uid = svc_uid,
 	.autoedges = svc_autoedges,
+	.flags = MGMT_KIND_SYSTEM,
 };
 
 static const struct mgmt_kind *const svc_kinds[] = { &svc_kind, NULL };

@@ -144,4 +144,5 @@ const struct mgmt_kind group_kind = {
 	.group_cmp = group_cmp,
 	.uid = group_uid,
 	.group_key = group_key,
+	.flags = MGMT_KIND_SYSTEM,
 };

@@ -457,6 +457,7 @@ const struct mgmt_kind user_kind = {
 	.uid = user_uid,
 	.autoedges = user_autoedges,
 	.group_key = user_group_key,
+	.flags = MGMT_KIND_SYSTEM,
 };
 
 static const struct mgmt_kind *const user_kinds[] = { &user_kind, &group_kind,

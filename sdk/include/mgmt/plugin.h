@@ -237,7 +237,18 @@ struct mgmt_kind {
 	 * `res` or of its group runs.  Loop thread.  May be NULL.  Since
 	 * 1.3. */
 	void (*group_reset)(mgmt_res *res, void *p);
+
+	/* What the kind's resources do, as MGMT_KIND_* bits; 0 for none.
+	 * Since 1.3 (a kind built for an older minor reads as 0). */
+	uint32_t flags;
 };
+
+/* Flags of a kind (struct mgmt_kind.flags).  Since 1.3. */
+/* Its resources run commands or change the system's state (services,
+ * packages, users, mounts...): a graph collects such a kind from etcd
+ * only when its collect entry says `system: true` (doc/etcd.md,
+ * "Trust"). */
+#define MGMT_KIND_SYSTEM 0x1u
 
 /* The version fields of a kind, first in its initialiser: the ABI is
  * MGMT_TARGET_ABI_MINOR's (mgmt/version.h).  C++: the members that follow

@@ -71,6 +71,10 @@
  *                   (run --etcd): host->watch_kv (with MGMT_KV_PREFIX
  *                   and mgmt_kv_cb), host->kv_get from the engine's
  *                   cache, host->kv_put from a worker.
+ *                   kind->flags, MGMT_KIND_SYSTEM: a kind whose
+ *                   resources run commands or change the system's state,
+ *                   which a graph collects from etcd only with an
+ *                   explicit `system: true`.
  */
 #ifndef MGMT_VERSION_H
 #define MGMT_VERSION_H
