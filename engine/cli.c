@@ -25,6 +25,7 @@
 #include "listing.h"
 #include "check/plugin-check.h"
 #include "cluster/cluster.h"
+#include "cluster/trust.h"
 #include "control/server.h"
 #include "config/config.h"
 #include "control/client.h"
@@ -51,6 +52,7 @@ static const char usage_text[] =
 	"  run --yaml GRAPH [--converged-timeout N] [--hostname H] [--noop]\n"
 	"      [--graphviz FILE.dot] [--prefix DIR] [--workers N]\n"
 	"      [--no-autogroup] [--etcd URL[,URL...]] [--etcd-ttl S]\n"
+	"      [--etcd-trust DIR]\n"
 	"      [--control PATH [--control-group G]] [--metrics-listen H:P]\n"
 	"                      apply the graph and keep it applied\n"
 	"  validate GRAPH      compile only; exit 0 or print every error\n"
@@ -79,6 +81,10 @@ static const char usage_text[] =
 	"  trigger [--control PATH] [--timeout S] KIND NAME\n"
 	"                      check one resource now and wait for that run;\n"
 	"                      exit 1 if it failed\n"
+	"  key [--prefix DIR] [--hostname H]\n"
+	"                      print this host's public key, as a line for\n"
+	"                      other hosts' --etcd-trust DIR or trust:\n"
+	"                      (the key is made when there is none)\n"
 	"  --version           print the version\n"
 	"  --help              print this help\n"
 	"\n"
@@ -105,6 +111,8 @@ static const char usage_text[] =
 	"                      cluster (its client URLs, tried in turn)\n"
 	"  --etcd-ttl S        lease TTL: a host that dies loses its exports\n"
 	"                      S seconds later (default 10, at least 2)\n"
+	"  --etcd-trust DIR    collect the exports of the hosts whose keys\n"
+	"                      DIR's *.pub files hold (besides this host's)\n"
 	"  --control PATH      serve status, reload, trigger and /metrics on\n"
 	"                      the unix socket PATH (mode 0600)\n"
 	"  --control-group G   make the socket 0660, of group G\n"
@@ -297,7 +305,7 @@ static int parse_opts(const char *cmd, const struct opt *tab, int argc,
 
 /* What `run` is given. */
 struct run_args {
-	const char *yaml, *hostname, *prefix, *graphviz, *etcd;
+	const char *yaml, *hostname, *prefix, *graphviz, *etcd, *etcd_trust;
 	const char *control, *control_group, *metrics_listen;
 	double converged_timeout;
 	long workers, etcd_ttl;
@@ -324,6 +332,7 @@ static const struct opt run_opts[] = {
 	RUN_OPT("etcd", OPT_TEXT, etcd),
 	RUN_OPT("etcd-ttl", OPT_WHOLE, etcd_ttl, .min = 2, .max = 86400,
 		.what = "a whole number of seconds from 2 to 86400"),
+	RUN_OPT("etcd-trust", OPT_TEXT, etcd_trust),
 	RUN_OPT("control", OPT_TEXT, control),
 	RUN_OPT("control-group", OPT_TEXT, control_group),
 	RUN_OPT("metrics-listen", OPT_TEXT, metrics_listen),
@@ -371,6 +380,8 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		return usage_error("run: --yaml GRAPH is required");
 	if (a.control_group && !a.control)
 		return usage_error("run: --control-group needs --control PATH");
+	if (a.etcd_trust && !a.etcd)
+		return usage_error("run: --etcd-trust needs --etcd URL");
 	if (!a.hostname) {
 		if (gethostname(hostbuf, sizeof(hostbuf)) < 0)
 			strcpy(hostbuf, "localhost");
@@ -407,6 +418,8 @@ static int cmd_run(struct global *g, int argc, char **argv)
 			.hostname = a.hostname,
 			.noop = a.noop,
 			.registry = &reg,
+			.state_dir = a.prefix,
+			.trust_dir = a.etcd_trust,
 		};
 		if (cluster_new(&co, EV_DEFAULT, &cl) < 0)
 			status = EXIT_USAGE;
@@ -447,6 +460,52 @@ out:
 	registry_free(&reg);
 	host_fini();
 	return status;
+}
+
+/* What `key` is given. */
+struct key_args {
+	const char *prefix, *hostname;
+};
+
+static const struct opt key_opts[] = {
+	{ .name = "prefix",
+	  .type = OPT_TEXT,
+	  .offset = offsetof(struct key_args, prefix) },
+	{ .name = "hostname",
+	  .type = OPT_TEXT,
+	  .offset = offsetof(struct key_args, hostname) },
+	{ .name = NULL },
+};
+
+/* This host's public key, as a trusted-keys line (doc/etcd.md, "Trust"). */
+static int cmd_key(struct global *g, int argc, char **argv)
+{
+	unsigned char pk[TRUST_PK_BYTES], sk[TRUST_SK_BYTES];
+	struct key_args a = { .prefix = "/var/lib/mgmt-engine" };
+	char hostbuf[HOST_NAME_MAX + 1], *text;
+	int i = parse_opts("key", key_opts, argc, argv, &a);
+
+	if (i < 0)
+		return -i;
+	if (i < argc)
+		return usage_error("key: unexpected argument '%s'", argv[i]);
+	if (!a.hostname) {
+		if (gethostname(hostbuf, sizeof(hostbuf)) < 0)
+			strcpy(hostbuf, "localhost");
+		hostbuf[sizeof(hostbuf) - 1] = '\0';
+		a.hostname = hostbuf;
+	}
+	if (trust_init() < 0 || trust_host_key(a.prefix, pk, sk) < 0)
+		return EXIT_FAILED;
+	memset(sk, 0, sizeof(sk));
+	text = trust_key_text(pk);
+	if (!text) {
+		log_error("out of memory");
+		return EXIT_FAILED;
+	}
+	printf("%s %s\n", text, a.hostname);
+	free(text);
+	return EXIT_OK;
 }
 
 static int cmd_validate(struct global *g, int argc, char **argv)
@@ -852,6 +911,8 @@ int cli_main(int argc, char **argv)
 	argv += optind;
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(&g, argc, argv);
+	if (strcmp(cmd, "key") == 0)
+		return cmd_key(&g, argc, argv);
 	if (strcmp(cmd, "validate") == 0)
 		return cmd_validate(&g, argc, argv);
 	if (strcmp(cmd, "graph") == 0)

@@ -461,6 +461,10 @@ int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 	c->noop = o->noop;
 	c->reg = o->registry;
 	c->a_backoff = BACKOFF_FIRST;
+	if (cluster_trust_init(c, o) < 0) {
+		cluster_free(c);
+		return -EINVAL;
+	}
 	c->e = etcd_new(loop, o->endpoints, &why);
 	if (!c->e) {
 		log_error("--etcd %s: %s", o->endpoints, why);

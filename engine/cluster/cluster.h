@@ -41,13 +41,17 @@ struct cluster_opts {
 	long ttl;  /* lease TTL in seconds (>= 2) */
 	bool noop; /* export nothing (as mgmt) */
 	const struct registry *registry;
+	const char *state_dir; /* --prefix: this host's key is there; NULL:
+				* /var/lib/mgmt-engine */
+	const char *trust_dir; /* --etcd-trust: `*.pub` keys; may be NULL */
 };
 
 struct cluster;
 
 /* Start talking to etcd on `loop` (nothing blocks: the first requests go
- * out when the loop runs).  0, -EINVAL after logging a bad endpoint list,
- * -ENOMEM. */
+ * out when the loop runs).  This host's key is read, or made on the first
+ * start, and the trusted keys read (doc/etcd.md, "Trust").  0, -EINVAL
+ * after logging a bad endpoint list, key or trust directory, -ENOMEM. */
 int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 		struct cluster **out);
 

@@ -10,12 +10,19 @@
  * whose name a local one (or one collected before it) already has is left
  * out, as is one whose JSON or parameters are bad: reported once, with its
  * key, until its value changes.  Nothing collected is ever fatal.
+ *
+ * Exports are signed by their host's key (trust.h): one whose signature
+ * does not verify, or whose key this host does not trust for the host of
+ * its key path, is skipped with one line naming the key and the host.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "cluster/internal.h"
 #include "cluster/codec.h"
@@ -65,12 +72,121 @@ static bool kind_collected(const struct cluster *c, const char *kind)
 	return false;
 }
 
+/* ---- signing and trust ---- */
+
+int cluster_trust_init(struct cluster *c, const struct cluster_opts *o)
+{
+	const char *dir = o->state_dir ? o->state_dir : "/var/lib/mgmt-engine";
+	char *text;
+
+	if (trust_init() < 0 || trust_host_key(dir, c->pk, c->sk) < 0)
+		return -1;
+	text = trust_key_text(c->pk);
+	log_info("etcd: this host's key: %s %s", text ? text : "?", c->host);
+	free(text);
+	if (o->trust_dir) {
+		c->trust_dir = true;
+		if (trust_load_dir(&c->dir_trust, o->trust_dir) < 0)
+			return -1;
+		log_info("etcd: %zu key(s) trusted from %s", c->dir_trust.n,
+			 o->trust_dir);
+	}
+	return 0;
+}
+
+/* This host's key, --etcd-trust's and the graph's `trust:`. */
+static int set_trust(struct cluster *c, const struct graph_cfg *cfg)
+{
+	struct trust_set t = { 0 };
+	int rc = trust_add(&t, c->pk, c->host);
+
+	for (size_t i = 0; rc == 0 && i < c->dir_trust.n; i++)
+		rc = trust_add(&t, c->dir_trust.keys[i].pk,
+			       c->dir_trust.keys[i].host);
+	for (size_t i = 0; rc == 0 && i < cfg->ntrust; i++)
+		rc = trust_add(&t, cfg->trust[i].pk, cfg->trust[i].host);
+	if (rc < 0) {
+		trust_free(&t);
+		return rc;
+	}
+	trust_free(&c->trust);
+	c->trust = t;
+	if (cfg->ncollect && !c->trust_dir && !cfg->ntrust && !c->trust_told) {
+		log_warn("etcd: no --etcd-trust and no trust: in the graph: "
+			 "only this host's own exports are collected (trust "
+			 "another host with the line `mgmt-engine key` prints "
+			 "there)");
+		c->trust_told = true;
+	}
+	return 0;
+}
+
+/* The signer's key, shortened for log lines: "ed25519:ABCDEFGHIJKL..." */
+static void key_show(const unsigned char pk[TRUST_PK_BYTES], char *buf,
+		     size_t len)
+{
+	char *t = trust_key_text(pk);
+
+	snprintf(buf, len, "%s", t ? t : "?");
+	free(t);
+}
+
+/* Verify the value of `e`: its params when the signature verifies, else
+ * reported (once: the entry is bad until its value changes). */
+static void entry_open(struct entry *e)
+{
+	char show[64];
+	const char *why;
+	int rc = trust_open(e->key, e->value, e->vlen, e->pk, &e->params, &why);
+
+	switch (rc) {
+	case TRUST_OK:
+		return;
+	case TRUST_UNSIGNED:
+		log_warn("etcd: %s: not signed (no key), exported as host %s; "
+			 "skipped",
+			 e->key, e->host);
+		break;
+	case TRUST_BAD_SIG:
+		key_show(e->pk, show, sizeof(show));
+		log_warn("etcd: %s: the signature by %s, as host %s, does not "
+			 "verify; skipped",
+			 e->key, show, e->host);
+		break;
+	case TRUST_MALFORMED:
+		log_warn("etcd: %s: %s; skipped", e->key,
+			 why ? why : "not a signed export");
+		break;
+	default:
+		log_error("etcd: out of memory");
+		break;
+	}
+	e->bad = true;
+}
+
+/* Is the signer of `e` trusted for its host?  Else reported once. */
+static bool entry_trusted(struct cluster *c, struct entry *e)
+{
+	char show[64];
+
+	if (trust_has(&c->trust, e->pk, e->host))
+		return true;
+	if (!e->untrusted) {
+		key_show(e->pk, show, sizeof(show));
+		log_warn("etcd: %s: signed by %s, which is not trusted for "
+			 "host %s; skipped (trust it: that host's `mgmt-engine "
+			 "key` line in a --etcd-trust file or the graph's "
+			 "trust:)",
+			 e->key, show, e->host);
+		e->untrusted = true;
+	}
+	return false;
+}
+
 bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 		       char *value, size_t vlen)
 {
 	struct entry *e = shash_get(&c->idx, key, klen);
-	json_error_t jerr;
-	json_t *j;
 
 	if (!e && !value)
 		return false;
@@ -86,9 +202,11 @@ bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 		return false;
 	}
 	free(e->value);
+	free(e->params);
+	e->params = NULL;
 	e->value = value;
 	e->vlen = vlen;
-	e->bad = e->clash = false;
+	e->bad = e->clash = e->untrusted = false;
 	if (!value)
 		return kind_collected(c, e->kind);
 	if (!e->kind) {
@@ -97,19 +215,14 @@ bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 		e->bad = true;
 		return false;
 	}
-	j = json_loadb(value, vlen, 0, &jerr);
-	if (!json_is_object(j)) {
-		if (j)
-			log_warn("etcd: %s: not a JSON object of parameters; "
-				 "skipped",
-				 e->key);
-		else
-			log_warn("etcd: %s: bad JSON (%d:%d: %s); skipped",
-				 e->key, jerr.line, jerr.column, jerr.text);
-		e->bad = true;
-	}
-	json_decref(j);
-	return kind_collected(c, e->kind);
+	if (!kind_collected(c, e->kind))
+		return false;
+	entry_open(e);
+	if (!e->bad)
+		entry_trusted(c, e);
+	/* Reload even for a value now skipped: the one before may be in
+	 * the graph. */
+	return true;
 }
 
 void cluster_entries_unsee(struct cluster *c)
@@ -139,10 +252,14 @@ void cluster_entries_free(struct cluster *c)
 		free(e->origin);
 		free(e->split);
 		free(e->value);
+		free(e->params);
 		free(e);
 	}
 	free(c->ents);
 	shash_free(&c->idx);
+	trust_free(&c->dir_trust);
+	trust_free(&c->trust);
+	sodium_memzero(c->sk, sizeof(c->sk));
 }
 
 /* ---- exports ---- */
@@ -175,8 +292,9 @@ static int want_from(struct cluster *c, struct mgmt_res **ex, size_t n)
 		}
 		j = codec_params_json(r->kind->k.params, r->params);
 		want[o].key = codec_export_key(c->host, r->kind->k.name, name);
-		want[o].val = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) :
-				  NULL;
+		want[o].val = j && want[o].key ?
+				      trust_sign(want[o].key, j, c->pk, c->sk) :
+				      NULL;
 		json_decref(j);
 		if (!want[o].key || !want[o].val) {
 			/* jansson takes only UTF-8 strings */
@@ -282,7 +400,7 @@ static struct mgmt_res *build(struct cluster *c, struct entry *e,
 		e->bad = true;
 		return NULL;
 	}
-	j = json_loadb(e->value, e->vlen, 0, NULL);
+	j = json_loads(e->params, 0, NULL);
 	if (!j || json_object_set_new(j, "name", json_string(e->name)) < 0) {
 		json_decref(j);
 		return NULL;
@@ -359,10 +477,16 @@ static int collect(struct cluster *c, struct graph_cfg *cfg)
 	add = malloc((c->nents ? c->nents : 1) * sizeof(*add));
 	if (!ents || !add)
 		nomem = true;
-	for (size_t i = 0; !nomem && i < c->nents; i++)
-		if (c->ents[i]->value && !c->ents[i]->bad &&
-		    kind_collected(c, c->ents[i]->kind))
-			ents[n++] = c->ents[i];
+	for (size_t i = 0; !nomem && i < c->nents; i++) {
+		struct entry *e = c->ents[i];
+
+		if (!e->value || e->bad || !kind_collected(c, e->kind))
+			continue;
+		if (!e->params) /* a kind collected since it came */
+			entry_open(e);
+		if (!e->bad && entry_trusted(c, e))
+			ents[n++] = e;
+	}
 	qsort(ents, n, sizeof(*ents), entry_cmp);
 	for (size_t i = 0; !nomem && i < cfg->nres; i++)
 		clashes(&names, &keys, &nkeys, cfg->res[i]->kind->k.name,
@@ -424,6 +548,8 @@ int cluster_prepare(void *ctx, struct graph_cfg *cfg)
 
 	if (rc == 0)
 		rc = set_kinds(c, cfg);
+	if (rc == 0)
+		rc = set_trust(c, cfg);
 	if (rc == 0 && c->collecting)
 		rc = collect(c, cfg);
 	if (rc < 0) {

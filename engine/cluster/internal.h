@@ -16,6 +16,7 @@
 #include "cluster/etcd.h"
 #include "cluster/hosts.h"
 #include "cluster/kv.h"
+#include "cluster/trust.h"
 #include "util/shash.h"
 
 #define BACKOFF_FIRST 0.1 /* s */
@@ -37,10 +38,14 @@ struct entry {
 	const char *host, *kind, *name; /* NULL kind: not HOST/KIND/NAME */
 	char *value;                    /* JSON text; NULL once deleted */
 	size_t vlen;
-	bool bad;   /* this value was reported; skipped until it
+	char *params; /* the signed parameters (JSON); NULL unless the
+		       * signature verified */
+	unsigned char pk[TRUST_PK_BYTES]; /* the signer's key */
+	bool bad;       /* this value was reported; skipped until it
 			    * changes */
-	bool clash; /* a name clash was reported */
-	bool seen;  /* in the last full read */
+	bool clash;     /* a name clash was reported */
+	bool untrusted; /* its key's not being trusted was reported */
+	bool seen;      /* in the last full read */
 };
 
 enum link_state {
@@ -117,6 +122,13 @@ struct cluster {
 	struct entry **ents;
 	size_t nents, cap_ents;
 
+	/* signing and trust (collect.c) */
+	unsigned char pk[TRUST_PK_BYTES], sk[TRUST_SK_BYTES];
+	struct trust_set dir_trust; /* --etcd-trust, read at the start */
+	struct trust_set trust;     /* ours, the directory's, the graph's */
+	bool trust_dir;             /* --etcd-trust was given */
+	bool trust_told;            /* "only this host's own" was said */
+
 	/* every host's state (lane H) */
 	struct follow hosts_f;
 	struct hosts_cache hosts;
@@ -132,6 +144,9 @@ struct cluster {
 };
 
 /* collect.c */
+/* This host's key (made on the first start) and --etcd-trust's keys.  0;
+ * -1 after logging. */
+int cluster_trust_init(struct cluster *c, const struct cluster_opts *o);
 /* Put (value non-NULL, taken over) or delete the value of `key`.
  * Returns true when a collected kind changed. */
 bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
@@ -139,6 +154,7 @@ bool cluster_entry_set(struct cluster *c, const char *key, size_t klen,
 /* Lane B's unsee and sweep (struct follow). */
 void cluster_entries_unsee(struct cluster *c);
 bool cluster_entries_sweep(struct cluster *c);
+/* The entries, and the keys (cluster_trust_init). */
 void cluster_entries_free(struct cluster *c);
 
 /* hosts.c: lane H's hooks (struct follow). */

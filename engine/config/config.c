@@ -400,7 +400,8 @@ static void on_root_value(void *ctx, const struct ynode *key,
 }
 
 static const char *const root_keys[] = { "graph", "comment", "resources",
-					 "edges", "collect", NULL };
+					 "edges", "collect", "trust",
+					 NULL };
 
 /* One file of the graph: its tree, and what it leaves for compile_rest,
  * which runs once every file's resources are in (edges may cross files). */
@@ -441,6 +442,8 @@ static void compile_root(struct compile *c, const struct ynode *root,
 			p->edges = val;
 		} else if (yscalar_is(key, "collect")) {
 			p->collect = val;
+		} else if (yscalar_is(key, "trust")) {
+			cfg_list(c, val, "trust", cfg_trust);
 		} else if (yscalar_is(key, "remote")) {
 			/* mgmt declared it in 2016 and has ignored it since
 			 * 2018; its examples still carry it. */
@@ -490,6 +493,9 @@ void config_graph_free(struct graph_cfg *g)
 		free(g->collect[i].pattern);
 	}
 	free(g->collect);
+	for (size_t i = 0; i < g->ntrust; i++)
+		free(g->trust[i].host);
+	free(g->trust);
 	free(g->name);
 	free(g->file);
 	for (size_t i = 0; i < g->nfiles; i++)

@@ -31,6 +31,14 @@ struct edge_cfg {
 struct collect_cfg {
 	char *kind;
 	char *pattern;
+	bool system; /* `system: true`: needed for a MGMT_KIND_SYSTEM kind */
+	struct pos pos;
+};
+
+/* A key of the graph's `trust:` list (doc/etcd.md, "Trust"). */
+struct trust_cfg {
+	unsigned char pk[32]; /* Ed25519 public key */
+	char *host;           /* the host it signs for */
 	struct pos pos;
 };
 
@@ -46,6 +54,8 @@ struct graph_cfg {
 	size_t nedges;
 	struct collect_cfg *collect;
 	size_t ncollect;
+	struct trust_cfg *trust; /* `trust:`, in file order */
+	size_t ntrust;
 };
 
 /* Compile `path`: a graph file, or a directory whose every `*.yaml` file

@@ -13,6 +13,7 @@
 
 #include "config/internal.h"
 #include "config/params.h"
+#include "cluster/trust.h"
 #include "graph/graph.h"
 #include "util/grow.h"
 
@@ -20,7 +21,7 @@
 
 static const char *const edge_keys[] = { "name", "from", "to", "notify", NULL };
 static const char *const vertex_keys[] = { "kind", "name", NULL };
-static const char *const collect_keys[] = { "kind", "pattern", NULL };
+static const char *const collect_keys[] = { "kind", "pattern", "system", NULL };
 
 /* Check that mapping `n` has only `keys`. */
 static bool only_keys(struct compile *c, const struct ynode *n,
@@ -140,7 +141,12 @@ void cfg_edge(struct compile *c, size_t idx, const struct ynode *n)
 
 void cfg_collect(struct compile *c, size_t idx, const struct ynode *n)
 {
-	const struct ynode *pattern;
+	static const struct mgmt_param system_p = {
+		"system", MGMT_PARAM_BOOL, 0, NULL, 0, NULL, NULL
+	};
+	const struct ynode *pattern, *sys;
+	const struct kind_entry *k;
+	int rc;
 	struct collect_cfg col = { .pos = n->pos };
 	char prefix[64], num[24];
 	ssize_t kidx;
@@ -154,8 +160,24 @@ void cfg_collect(struct compile *c, size_t idx, const struct ynode *n)
 	}
 	only_keys(c, n, prefix, collect_keys);
 	pattern = ymap_get(n, "pattern");
+	sys = ymap_get(n, "system");
+	if (sys &&
+	    (rc = param_parse(&system_p, sys, &col.system, prefix, c->d)) < 0) {
+		cfg_count(c, rc);
+		return;
+	}
 	if ((kidx = cfg_get_kind(c, n, prefix)) < 0)
 		return;
+	k = c->reg->kinds[kidx];
+	if ((k->k.flags & MGMT_KIND_SYSTEM) && !col.system) {
+		cfg_err(c, ymap_get(n, "kind")->pos,
+			"%skind %s runs commands or changes the system's state "
+			"as root: to apply what other hosts export of it, add "
+			"'system: true' to this entry (and trust only the "
+			"hosts that may)",
+			prefix, k->k.name);
+		return;
+	}
 	if (pattern &&
 	    cfg_get_string(c, pattern, prefix, "pattern", &col.pattern) < 0)
 		return;
@@ -170,6 +192,33 @@ void cfg_collect(struct compile *c, size_t idx, const struct ynode *n)
 		return;
 	}
 	c->g->collect[c->g->ncollect++] = col;
+}
+
+/* One key of the graph's `trust:` list: "ed25519:BASE64 HOST". */
+void cfg_trust(struct compile *c, size_t idx, const struct ynode *n)
+{
+	struct trust_cfg t = { .pos = n->pos };
+	char prefix[64], num[24], *text = NULL;
+	const char *why = NULL;
+	int rc;
+
+	cfg_cat(prefix, sizeof(prefix), "trust #", cfg_utoa(idx + 1, num),
+		(char *)NULL);
+	if (cfg_get_string(c, n, "", prefix, &text) < 0)
+		return;
+	rc = trust_parse_line(text, strlen(text), t.pk, &t.host, &why);
+	free(text);
+	if (rc == -EINVAL) {
+		cfg_err(c, n->pos, "%s: %s", prefix, why);
+		return;
+	}
+	if (rc < 0 ||
+	    GROW(c->g->trust, c->cap_trust, c->g->ntrust + 1, 8) < 0) {
+		free(t.host);
+		c->nomem = true;
+		return;
+	}
+	c->g->trust[c->g->ntrust++] = t;
 }
 
 void cfg_list(struct compile *c, const struct ynode *n, const char *what,

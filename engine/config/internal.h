@@ -25,7 +25,8 @@ struct compile {
 	struct shash *names; /* per kind (index in reg->kinds): name -> res+1 */
 	bool *no_uid;        /* per resource: keep out of the uid index (it
 			      * did not compile, or is not managed here) */
-	size_t cap_res, cap_no_uid, cap_edges, cap_collect, cap_files;
+	size_t cap_res, cap_no_uid, cap_edges, cap_collect, cap_files,
+		cap_trust;
 	unsigned nerr;
 	unsigned edge_nerr;  /* errors in edges taken while streaming */
 	bool resources_done; /* the root's `resources` value is complete */
@@ -58,6 +59,7 @@ ssize_t cfg_get_kind(struct compile *c, const struct ynode *n,
 /* edges.c */
 void cfg_edge(struct compile *c, size_t idx, const struct ynode *n);
 void cfg_collect(struct compile *c, size_t idx, const struct ynode *n);
+void cfg_trust(struct compile *c, size_t idx, const struct ynode *n);
 void cfg_list(struct compile *c, const struct ynode *n, const char *what,
 	      void (*one)(struct compile *, size_t, const struct ynode *));
 void cfg_check_cycles(struct compile *c);
