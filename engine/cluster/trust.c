@@ -162,8 +162,8 @@ static int make_key(const char *dir, const char *path,
 	char tmp[PATH_MAX], *b64 = NULL, *text = NULL;
 	int fd, rc = -1;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.ed25519.key.XXXXXX",
-			     dir) >= sizeof(tmp)) {
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.ed25519.key.XXXXXX", dir) >=
+	    sizeof(tmp)) {
 		log_error("%s: path too long", dir);
 		return -1;
 	}
@@ -204,8 +204,7 @@ int trust_host_key(const char *dir, unsigned char pk[TRUST_PK_BYTES],
 	char sub[PATH_MAX], path[PATH_MAX];
 	int rc;
 
-	if ((size_t)snprintf(sub, sizeof(sub), "%s/etcd", dir) >=
-		    sizeof(sub) ||
+	if ((size_t)snprintf(sub, sizeof(sub), "%s/etcd", dir) >= sizeof(sub) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/ed25519.key", sub) >=
 		    sizeof(path)) {
 		log_error("%s: path too long", dir);
@@ -343,10 +342,10 @@ void trust_free(struct trust_set *t)
 /* ---- signed exports ---- */
 
 /* TRUST_SIG_DOMAIN KEY NUL PARAMS: what is signed. */
-static unsigned char *message(const char *key, const char *params,
-			      size_t *len)
+static unsigned char *message(const char *key, const char *params, size_t *len)
 {
-	size_t d = strlen(TRUST_SIG_DOMAIN), k = strlen(key), p = strlen(params);
+	size_t d = strlen(TRUST_SIG_DOMAIN), k = strlen(key),
+	       p = strlen(params);
 	unsigned char *m = malloc(d + k + 1 + p);
 
 	if (!m)
@@ -378,9 +377,12 @@ char *trust_sign(const char *key, const json_t *params,
 		crypto_sign_detached(sig, NULL, m, mlen, sk);
 		stext = codec_b64_encode(sig, sizeof(sig));
 	}
+	/* The parameters as signed, keys sorted (the outer object keeps
+	 * its own order), so that the value shows the bytes signed. */
 	if (stext)
-		v = json_pack("{s:i, s:s, s:s, s:O}", "v", 1, "key", ktext,
-			      "sig", stext, "params", params);
+		v = json_pack("{s:i, s:s, s:s, s:o}", "v", 1, "key", ktext,
+			      "sig", stext, "params",
+			      json_loads(text, 0, NULL));
 	if (v)
 		out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(v);
@@ -440,9 +442,8 @@ int trust_open(const char *key, const char *value, size_t vlen,
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = crypto_sign_verify_detached(sig, m, mlen, pk) == 0 ?
-		     TRUST_OK :
-		     TRUST_BAD_SIG;
+	rc = crypto_sign_verify_detached(sig, m, mlen, pk) == 0 ? TRUST_OK :
+								  TRUST_BAD_SIG;
 out:
 	if (rc != TRUST_OK) {
 		free(*params);

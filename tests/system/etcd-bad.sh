@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Bad data under the exported prefix, written by hand, is reported once
 # with its key and skipped, never fatal: JSON that does not parse, a key
-# that is not HOST/KIND/NAME, parameters the kind refuses.  Good entries
+# that is not HOST/KIND/NAME, parameters the kind refuses (signed by a
+# trusted host X: the signature is not what is wrong).  Good entries
 # beside them are collected.  Also: --converged-timeout waits for the first
 # sync with etcd, and the exit revokes the lease.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
@@ -13,11 +14,12 @@ etcd_start 1 || not_available "etcd does not start on loopback here"
 P=/mgmt-engine/exported
 
 mkdir -p "$TMP/dir"
+trust_hosts X
 etcdctl_ put $P/X/file/bad '{"path": "/nowhere", ' >/dev/null
-etcdctl_ put $P/X/file/refused '{"path": "relative", "state": "maybe"}' >/dev/null
+sign_put X $P/X/file/refused '{"path": "relative", "state": "maybe"}'
 etcdctl_ put $P/X/file/list '["path"]' >/dev/null
 etcdctl_ put $P/badkey '{}' >/dev/null
-etcdctl_ put $P/X/file/good "{\"path\": \"$TMP/x/good\", \"content\": \"good\\n\"}" >/dev/null
+sign_put X $P/X/file/good "{\"path\": \"$TMP/x/good\", \"content\": \"good\\n\"}"
 cat >"$TMP/a.yaml" <<EOF2
 graph: bad
 resources:
@@ -45,7 +47,7 @@ ok "refused parameters are reported, at the key" \
 ok "the engine runs on" kill -0 "$HOST_PID_A"
 
 # A new value is looked at again; a fixed one is collected.
-etcdctl_ put $P/X/file/bad "{\"path\": \"$TMP/x/bad\", \"content\": \"fixed\\n\"}" >/dev/null
+sign_put X $P/X/file/bad "{\"path\": \"$TMP/x/bad\", \"content\": \"fixed\\n\"}"
 ok "a fixed entry is collected" wait_for 30 test -e "$TMP/dir/bad"
 ok "each bad value was reported once" \
 	is "$(grep -c "$P/X/file/bad: bad JSON" "$TMP/A.log")" 1

@@ -15,6 +15,8 @@ D="$TMP/mgmtA $TMP/mgmtB $TMP/mgmtC"
 for h in a b c; do
 	demo_graph $h "$TMP/$h.yaml"
 done
+# Every host trusts the others' keys (doc/etcd.md, "Trust").
+trust_hosts A B C
 host_start A "$TMP/a.yaml"
 host_start B "$TMP/b.yaml"
 host_start C "$TMP/c.yaml"

@@ -16,6 +16,8 @@ P=/mgmt-engine/exported
 for h in a b c; do
 	demo_graph $h "$TMP/$h.yaml"
 done
+# Every host trusts the others' keys (doc/etcd.md, "Trust").
+trust_hosts A B C
 host_start A "$TMP/a.yaml" --etcd-ttl 2
 host_start B "$TMP/b.yaml"
 host_start C "$TMP/c.yaml"
@@ -29,9 +31,12 @@ ok "a collected file has the exporter's content" \
 ok "six keys are exported, named HOST/KIND/NAME without @@" \
 	is "$(keys $P/ | tr '\n' ' ')" "$P/A/file/file3a $P/A/file/file4a \
 $P/B/file/file3b $P/B/file/file4b $P/C/file/file3c $P/C/file/file4c "
-ok "the value is the JSON of the parameters" \
-	is "$(etcdctl_ get --print-value-only $P/B/file/file3b)" \
-	"{\"content\":\"i am f3, exported from host B\\n\",\"force\":false,\"path\":\"$TMP/mgmtB/f3b\",\"recurse\":false,\"state\":\"exists\"}"
+V=$(etcdctl_ get --print-value-only $P/B/file/file3b)
+ok "the value is signed with B's key" \
+	is "${V%%,\"sig\"*}" "{\"v\":1,\"key\":\"$(cut -d' ' -f1 "$TMP/trust/B.pub")\""
+ok "its params are the JSON of the parameters" \
+	is "${V#*,\"params\":}" \
+	"{\"content\":\"i am f3, exported from host B\\n\",\"force\":false,\"path\":\"$TMP/mgmtB/f3b\",\"recurse\":false,\"state\":\"exists\"}}"
 ok "exported resources are not managed where they are defined" \
 	not grep -q 'File\[@@' "$TMP/A.log"
 ok "a host collects its own exports too" \

@@ -10,6 +10,10 @@
 #   etcd_start N               start a cluster of N members (1 or 3); sets
 #                              ETCD_ENDPOINTS (comma-separated client URLs)
 #   etcd_kill I / etcd_restart I   SIGKILL member I / start it again
+#   trust_hosts NAME...        make each host's key and trust them all
+#                              (host_start then gives --etcd-trust)
+#   sign_put HOST KEY PARAMS [UNDER]  put under UNDER (KEY) the export of
+#                              KEY with PARAMS, signed with HOST's key
 #   host_start NAME YAML [ARGS]    run an engine as host NAME in the
 #                              background (log in $TMP/NAME.log)
 #   host_stop NAME             SIGTERM it and wait (a clean stop)
@@ -147,11 +151,34 @@ etcdctl_() {
 		--command-timeout=5s "$@"
 }
 
+# trust_hosts NAME...: each host's key, made in the state directory that
+# host_start gives it (`mgmt-engine key`), its line in $TMP/trust/NAME.pub;
+# every host started afterwards trusts that directory (--etcd-trust).
+trust_hosts() {
+	mkdir -p "$TMP/trust"
+	for h in "$@"; do
+		"$MGMT_ENGINE" key --prefix "$TMP/state-$h" --hostname "$h" \
+			>"$TMP/trust/$h.pub" 2>>"$TMP/$h.log" || return 1
+	done
+}
+
+# sign_put HOST KEY PARAMS [UNDER]: the export of KEY with the JSON object
+# PARAMS, signed with HOST's key (made when it has none), put under UNDER
+# (by default KEY itself).
+sign_put() {
+	v=$("$MGMT_TOP_BUILDDIR/tests/system/etcd-sign" "$TMP/state-$1" \
+		"$2" "$3" 2>>"$TMP/$1.log") || return 1
+	etcdctl_ put "${4:-$2}" "$v" >/dev/null
+}
+
 # host_start NAME YAML [ENGINE ARGS...]
 host_start() {
 	name=$1
 	yaml=$2
 	shift 2
+	if [ -d "$TMP/trust" ]; then
+		set -- --etcd-trust "$TMP/trust" "$@"
+	fi
 	"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$yaml" \
 		--hostname "$name" --etcd "$ETCD_ENDPOINTS" --prefix "$TMP/state-$name" \
 		"$@" 2>>"$TMP/$name.log" &
