@@ -162,7 +162,8 @@ static bool exec_cmp(const void *a, const void *b)
 
 static struct kind_entry k_exec = {
 	.k = { MGMT_KIND_HEADER, .name = "exec", .params = exec_params,
-	       .params_size = sizeof(struct texec), .cmp = exec_cmp },
+	       .params_size = sizeof(struct texec), .cmp = exec_cmp,
+	       .flags = MGMT_KIND_SYSTEM },
 	.nparams = 2,
 };
 static struct kind_entry k_file = {
@@ -276,7 +277,8 @@ static const char full[] = "graph: g1\ncomment: all types\n"
 			   "  to: {kind: exec, name: e1}\n  notify: true\n"
 			   "- from: {kind: file, name: f2}\n"
 			   "  to: {kind: file, name: f1}\ncollect:\n"
-			   "- kind: FILE\n  pattern: /tmp/a/\n- kind: exec\n";
+			   "- kind: FILE\n  pattern: /tmp/a/\n- kind: exec\n"
+			   "  system: true\n";
 
 START_TEST(test_full_graph)
 {
@@ -371,6 +373,7 @@ START_TEST(test_full_graph)
 	ck_assert_str_eq(G->collect[0].pattern, "/tmp/a/");
 	ck_assert_str_eq(G->collect[1].kind, "exec");
 	ck_assert_str_eq(G->collect[1].pattern, "");
+	ck_assert(!G->collect[0].system && G->collect[1].system);
 }
 END_TEST
 
@@ -670,6 +673,9 @@ END_TEST
 	"resources:\n  exec:\n  - {name: a, cmd: x}\n  - {name: b, cmd: x}\n"  \
 	"  - {name: c, cmd: x}\nedges:\n"
 
+/* A public key of 32 bytes, as `mgmt-engine key` prints it. */
+#define KEY_A "ed25519:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 static const struct err_case edge_cases[] = {
 	{ EX "- name: e1\n  to: {kind: exec, name: a}\n",
 	  "t.yaml:7:3: edge e1: missing 'from'" },
@@ -727,6 +733,32 @@ static const struct err_case edge_cases[] = {
 	  "t.yaml:3:12: collect #1: pattern: wrong type: expected a string, got a sequence" },
 	{ "collect:\n- kind: file\n  patern: x\n",
 	  "t.yaml:3:3: collect #1: unknown key 'patern' (did you mean 'pattern'?)" },
+	{ "collect:\n- kind: file\n- kind: Exec\n  pattern: x\n",
+	  "t.yaml:3:9: collect #2: kind exec runs commands or changes the "
+	  "system's state as root: to apply what other hosts export of it, add "
+	  "'system: true' to this entry (and trust only the hosts that may)" },
+	{ "collect:\n- kind: exec\n  system: false\n",
+	  "t.yaml:2:9: collect #1: kind exec runs commands or changes the "
+	  "system's state as root: to apply what other hosts export of it, add "
+	  "'system: true' to this entry (and trust only the hosts that may)" },
+	{ "collect:\n- kind: exec\n  system: maybe\n",
+	  "t.yaml:3:11: collect #1: system \"maybe\" is not a boolean (true "
+	  "or false)" },
+	{ "trust: x\n",
+	  "t.yaml:1:8: trust: wrong type: expected a sequence, got a scalar" },
+	{ "trust:\n- [x]\n",
+	  "t.yaml:2:3: trust #1: wrong type: expected a string, got a sequence" },
+	{ "trust:\n- nope\n",
+	  "t.yaml:2:3: trust #1: expected \"ed25519:BASE64 HOST\" (what "
+	  "`mgmt-engine key` prints)" },
+	{ "trust:\n- ed25519:AAAA h\n",
+	  "t.yaml:2:3: trust #1: the key is not the base64 of 32 bytes" },
+	{ "trust:\n- \"" KEY_A " h\"\n- \"" KEY_A " h1 h2\"\n",
+	  "t.yaml:3:3: trust #2: one host name after the key, without '/' or "
+	  "spaces" },
+	{ "trust:\n- " KEY_A "\n",
+	  "t.yaml:2:3: trust #1: no host name after the key (\"ed25519:BASE64 "
+	  "HOST\")" },
 };
 
 START_TEST(test_edge_errors)
@@ -1308,6 +1340,22 @@ START_TEST(test_remote_ignored)
 }
 END_TEST
 
+START_TEST(test_trust_list)
+{
+	expect_ok("trust:\n- \"" KEY_A " hostA\"\n- '" KEY_A "\tb'\n" F1);
+	ck_assert_uint_eq(G->ntrust, 2);
+	ck_assert_str_eq(G->trust[0].host, "hostA");
+	ck_assert_str_eq(G->trust[1].host, "b");
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(G->trust[0].pk[i], i);
+	ck_assert_uint_eq(G->trust[1].pos.line, 3);
+	config_graph_free(G);
+	G = NULL;
+	expect_ok("trust:\n" F1); /* empty: none */
+	ck_assert_uint_eq(G->ntrust, 0);
+}
+END_TEST
+
 #define BIG 100000
 
 /* A generated graph: BIG resources in a chain of BIG - 1 edges. */
@@ -1511,6 +1559,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_autoedges_by_uid);
 	tcase_add_test(tc, test_merge_conflicts);
 	tcase_add_test(tc, test_remote_ignored);
+	tcase_add_test(tc, test_trust_list);
 	tcase_add_test(tc, test_big);
 	suite_add_tcase(s, tc);
 	return s;
