@@ -63,8 +63,8 @@ static int open_as(const char *key, const char *value, unsigned char *who)
 	unsigned char got[TRUST_PK_BYTES];
 	const char *why;
 	char *params = NULL;
-	int rc = trust_open(key, value, strlen(value), who ? who : got,
-			    &params, &why);
+	int rc = trust_open(key, value, strlen(value), who ? who : got, &params,
+			    &why);
 
 	if (rc == TRUST_OK)
 		ck_assert_ptr_nonnull(params);
@@ -102,9 +102,8 @@ START_TEST(sign_and_verify)
 	ck_assert_int_eq(trust_open(KEY, v, strlen(v), who, &params, &why),
 			 TRUST_OK);
 	ck_assert_mem_eq(who, pk, TRUST_PK_BYTES);
-	ck_assert_str_eq(params,
-			 "{\"content\":\"hi\\n\",\"mode\":\"0644\","
-			 "\"path\":\"/srv/f1\"}");
+	ck_assert_str_eq(params, "{\"content\":\"hi\\n\",\"mode\":\"0644\","
+				 "\"path\":\"/srv/f1\"}");
 	free(params);
 	free(ktext);
 	free(v);
