@@ -52,7 +52,8 @@ static const char usage_text[] =
 	"  run --yaml GRAPH [--converged-timeout N] [--hostname H] [--noop]\n"
 	"      [--graphviz FILE.dot] [--prefix DIR] [--workers N]\n"
 	"      [--no-autogroup] [--etcd URL[,URL...]] [--etcd-ttl S]\n"
-	"      [--etcd-trust DIR]\n"
+	"      [--etcd-trust DIR] [--etcd-cacert F] [--etcd-cert F --etcd-key F]\n"
+	"      [--etcd-user U --etcd-password-file F]\n"
 	"      [--control PATH [--control-group G]] [--metrics-listen H:P]\n"
 	"                      apply the graph and keep it applied\n"
 	"  validate GRAPH      compile only; exit 0 or print every error\n"
@@ -113,6 +114,10 @@ static const char usage_text[] =
 	"                      S seconds later (default 10, at least 2)\n"
 	"  --etcd-trust DIR    collect the exports of the hosts whose keys\n"
 	"                      DIR's *.pub files hold (besides this host's)\n"
+	"  --etcd-cacert F     check https:// endpoints against this CA (PEM)\n"
+	"  --etcd-cert F, --etcd-key F  this client's certificate and key\n"
+	"  --etcd-user U       authenticate to etcd as user U, with the\n"
+	"  --etcd-password-file F  password on the first line of F\n"
 	"  --control PATH      serve status, reload, trigger and /metrics on\n"
 	"                      the unix socket PATH (mode 0600)\n"
 	"  --control-group G   make the socket 0660, of group G\n"
@@ -229,7 +234,7 @@ struct opt {
 	const char *const *choices;
 };
 
-#define MAX_OPTS 16
+#define MAX_OPTS 32
 
 /* Store the value of option `o`, given as `arg`, in `args`.  Returns 0 or
  * EXIT_USAGE after saying what is wrong. */
@@ -306,6 +311,8 @@ static int parse_opts(const char *cmd, const struct opt *tab, int argc,
 /* What `run` is given. */
 struct run_args {
 	const char *yaml, *hostname, *prefix, *graphviz, *etcd, *etcd_trust;
+	const char *etcd_cacert, *etcd_cert, *etcd_key, *etcd_user,
+		*etcd_password_file;
 	const char *control, *control_group, *metrics_listen;
 	double converged_timeout;
 	long workers, etcd_ttl;
@@ -333,6 +340,11 @@ static const struct opt run_opts[] = {
 	RUN_OPT("etcd-ttl", OPT_WHOLE, etcd_ttl, .min = 2, .max = 86400,
 		.what = "a whole number of seconds from 2 to 86400"),
 	RUN_OPT("etcd-trust", OPT_TEXT, etcd_trust),
+	RUN_OPT("etcd-cacert", OPT_TEXT, etcd_cacert),
+	RUN_OPT("etcd-cert", OPT_TEXT, etcd_cert),
+	RUN_OPT("etcd-key", OPT_TEXT, etcd_key),
+	RUN_OPT("etcd-user", OPT_TEXT, etcd_user),
+	RUN_OPT("etcd-password-file", OPT_TEXT, etcd_password_file),
 	RUN_OPT("control", OPT_TEXT, control),
 	RUN_OPT("control-group", OPT_TEXT, control_group),
 	RUN_OPT("metrics-listen", OPT_TEXT, metrics_listen),
@@ -380,8 +392,10 @@ static int cmd_run(struct global *g, int argc, char **argv)
 		return usage_error("run: --yaml GRAPH is required");
 	if (a.control_group && !a.control)
 		return usage_error("run: --control-group needs --control PATH");
-	if (a.etcd_trust && !a.etcd)
-		return usage_error("run: --etcd-trust needs --etcd URL");
+	if (!a.etcd && (a.etcd_trust || a.etcd_cacert || a.etcd_cert ||
+			a.etcd_key || a.etcd_user || a.etcd_password_file))
+		return usage_error("run: the --etcd-* options need --etcd "
+				   "URL[,URL...]");
 	if (!a.hostname) {
 		if (gethostname(hostbuf, sizeof(hostbuf)) < 0)
 			strcpy(hostbuf, "localhost");
@@ -414,6 +428,11 @@ static int cmd_run(struct global *g, int argc, char **argv)
 	if (status == 0 && a.etcd) {
 		co = (struct cluster_opts){
 			.endpoints = a.etcd,
+			.cacert = a.etcd_cacert,
+			.cert = a.etcd_cert,
+			.key = a.etcd_key,
+			.user = a.etcd_user,
+			.password_file = a.etcd_password_file,
 			.ttl = a.etcd_ttl,
 			.hostname = a.hostname,
 			.noop = a.noop,

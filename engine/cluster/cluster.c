@@ -51,6 +51,8 @@ void cluster_link_up(struct cluster *c)
 					   "connection is back, through",
 		 etcd_endpoint(c->e));
 	c->link = LINK_UP;
+	free(c->refusal); /* a refusal is told again after this */
+	c->refusal = NULL;
 }
 
 static void link_down(struct cluster *c, const char *why)
@@ -67,11 +69,28 @@ static void link_down(struct cluster *c, const char *why)
 	cluster_settle(c);
 }
 
+/* etcd refused `what`: one line per refusal, not per retry; the local
+ * graph runs on and counts as converged, as when etcd is away. */
+static void refused(struct cluster *c, const char *what, const char *why)
+{
+	if (!c->refusal || strcmp(c->refusal, why) != 0) {
+		log_warn("etcd: %s refused: %s; the local graph runs on, "
+			 "retrying",
+			 what, why);
+		free(c->refusal);
+		c->refusal = strdup(why);
+	}
+	c->refused = true;
+	cluster_settle(c);
+}
+
 void cluster_failed(struct cluster *c, const char *what, int err,
 		    const char *why)
 {
 	if (err == -EHOSTUNREACH)
 		link_down(c, why);
+	else if (err == -EACCES)
+		refused(c, what, why);
 	else
 		log_warn("etcd: %s: %s", what, why);
 }
@@ -122,7 +141,7 @@ void cluster_settle(struct cluster *c)
 		exported = strcmp(c->want[i].key, c->pub[i].key) == 0 &&
 			   strcmp(c->want[i].val, c->pub[i].val) == 0;
 	/* Collecting hosts also wait to see their own exports come back. */
-	if (c->link == LINK_DOWN ||
+	if (c->link == LINK_DOWN || c->refused ||
 	    (exported &&
 	     (!c->collecting || (c->exp.synced && c->exp.rev >= c->pub_rev)))) {
 		c->settled = true;
@@ -186,7 +205,7 @@ static void on_txn(struct etcd_req *r, int err, const char *why, json_t *body,
 		cluster_failed(c, "export", err ? err : -EPROTO, err ? why : e);
 		/* An answer, not a dead link: most likely the lease expired
 		 * while etcd was away.  Export again under a new one. */
-		if (err != -EHOSTUNREACH)
+		if (err != -EHOSTUNREACH && err != -EACCES)
 			lease_lost(c);
 		cluster_backoff(c, &c->a_timer, &c->a_backoff);
 		return;
@@ -443,6 +462,7 @@ int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 {
 	struct cluster *c = calloc(1, sizeof(*c));
 	const char *why;
+	int err;
 
 	*out = NULL;
 	if (!c || hosts_cache_init(&c->hosts) < 0) {
@@ -471,6 +491,10 @@ int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 		cluster_free(c);
 		return -EINVAL;
 	}
+	if ((err = cluster_auth(o, c->e)) < 0) {
+		cluster_free(c);
+		return err;
+	}
 	ev_init(&c->ka_timer, on_ka_timer);
 	ev_init(&c->a_timer, on_a_timer);
 	ev_init(&c->state_timer, on_state_timer);
@@ -480,8 +504,9 @@ int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 		cluster_free(c);
 		return -ENOMEM;
 	}
-	log_info("etcd: host %s, endpoints %s, lease TTL %ld s", c->host,
-		 o->endpoints, c->ttl);
+	log_info("etcd: host %s, endpoints %s, lease TTL %ld s%s%s", c->host,
+		 o->endpoints, c->ttl, o->user ? ", user " : "",
+		 o->user ? o->user : "");
 	*out = c;
 	return 0;
 }
@@ -558,6 +583,7 @@ void cluster_free(struct cluster *c)
 	free(c->kinds);
 	hosts_cache_fini(&c->hosts);
 	free(c->state_key);
+	free(c->refusal);
 	free(c->host);
 	free(c);
 }

@@ -37,6 +37,9 @@
 
 struct cluster_opts {
 	const char *endpoints; /* "http://h:p[,http://h:p...]" */
+	/* TLS (PEM files) and etcd's user; NULL: not used */
+	const char *cacert, *cert, *key;
+	const char *user, *password_file;
 	const char *hostname;
 	long ttl;  /* lease TTL in seconds (>= 2) */
 	bool noop; /* export nothing (as mgmt) */
@@ -51,7 +54,8 @@ struct cluster;
 /* Start talking to etcd on `loop` (nothing blocks: the first requests go
  * out when the loop runs).  This host's key is read, or made on the first
  * start, and the trusted keys read (doc/etcd.md, "Trust").  0, -EINVAL
- * after logging a bad endpoint list, key or trust directory, -ENOMEM. */
+ * after logging a bad endpoint list, key or trust directory, or an
+ * unusable TLS or password file (one line each), -ENOMEM. */
 int cluster_new(const struct cluster_opts *o, struct ev_loop *loop,
 		struct cluster **out);
 

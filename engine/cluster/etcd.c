@@ -19,52 +19,10 @@
 
 #include <curl/curl.h>
 
-#include "cluster/etcd.h"
+#include "cluster/etcd-int.h"
 #include "util/curl.h"
 #include "util/log.h"
 #include "util/grow.h"
-
-#define CONNECT_TIMEOUT_MS 1000L
-
-struct sock {
-	ev_io io;
-	struct etcd *e;
-	struct sock *next, *prev;
-};
-
-struct etcd_req {
-	struct etcd *e;
-	CURL *h;
-	char *path;
-	char *body;
-	double timeout;
-	char *buf; /* response bytes not yet handed out */
-	size_t len, cap;
-	size_t tries; /* endpoints tried */
-	size_t ep;    /* the endpoint of this try */
-	etcd_done_cb done;
-	etcd_line_cb line;
-	void *data;
-	struct etcd_req *next, *prev;
-	char err[CURL_ERROR_SIZE];
-	bool streamed; /* a line was handed out */
-	bool dead;     /* cancelled: freed once no callback runs */
-	int busy;      /* callbacks of it running */
-};
-
-struct etcd {
-	struct ev_loop *loop;
-	CURLM *multi;
-	struct curl_slist *hdrs;
-	ev_timer timer;
-	char **eps;
-	size_t neps, cur;
-	struct etcd_req *reqs;
-	struct sock *socks;
-	size_t npending;
-	bool curl; /* holds a reference on libcurl */
-	char why[CURL_ERROR_SIZE + 512];
-};
 
 static void link_req(struct etcd *e, struct etcd_req *r)
 {
@@ -84,6 +42,10 @@ static void req_free(struct etcd_req *r)
 		curl_fn.multi_remove_handle(e->multi, r->h);
 		curl_fn.easy_cleanup(r->h);
 	}
+	if (r->hdrs)
+		curl_fn.slist_free_all(r->hdrs);
+	if (e->auth_req == r)
+		e->auth_req = NULL;
 	if (r->prev)
 		r->prev->next = r->next;
 	else
@@ -113,13 +75,16 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static int send_req(struct etcd_req *r)
+int etcd_req_send(struct etcd_req *r)
 {
 	struct etcd *e = r->e;
 	char *url;
 	CURL *h;
 
+	if (etcd_auth_wait(r))
+		return 0;
 	r->ep = e->cur;
+	r->tls = false;
 	r->len = 0;
 	r->err[0] = '\0';
 	if (asprintf(&url, "%s%s", e->eps[r->ep], r->path) < 0)
@@ -132,7 +97,15 @@ static int send_req(struct etcd_req *r)
 	curl_fn.easy_setopt(h, CURLOPT_URL, url);
 	curl_fn.easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
 	curl_fn.easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
-	curl_fn.easy_setopt(h, CURLOPT_HTTPHEADER, e->hdrs);
+	if (r->hdrs)
+		curl_fn.slist_free_all(r->hdrs);
+	r->hdrs = etcd_auth_setup(r, h);
+	if (!r->hdrs) {
+		curl_fn.easy_cleanup(h);
+		free(url);
+		return -ENOMEM;
+	}
+	curl_fn.easy_setopt(h, CURLOPT_HTTPHEADER, r->hdrs);
 	curl_fn.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_fn.easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_fn.easy_setopt(h, CURLOPT_PRIVATE, r);
@@ -174,6 +147,11 @@ static void deliver_lines(struct etcd_req *r, bool all)
 		if (end > off) {
 			msg = json_loads(r->buf + off, JSON_DISABLE_EOF_CHECK,
 					 NULL);
+			if (!r->streamed &&
+			    (r->refused = etcd_stream_refused(r, msg))) {
+				json_decref(msg);
+				break;
+			}
 			r->streamed = true;
 			r->line(r, msg, r->data);
 			json_decref(msg);
@@ -192,6 +170,28 @@ static void deliver_lines(struct etcd_req *r, bool all)
 /* After libcurl ran: lines, then finished requests. */
 static void finish(struct etcd_req *r, CURLcode rc, long status);
 
+/* A stream etcd refused at its creation (the answer stays open: end it
+ * here): sent again with a new token, or ended with the refusal (then
+ * marked dead, for the caller to free). */
+static void refused(struct etcd_req *r)
+{
+	int err = r->refused;
+
+	if (r->h) {
+		curl_fn.multi_remove_handle(r->e->multi, r->h);
+		curl_fn.easy_cleanup(r->h);
+		r->h = NULL;
+	}
+	r->refused = 0;
+	r->len = 0;
+	if (err == -EAGAIN && etcd_auth_retry(r, r->e->why))
+		return;
+	r->busy++;
+	r->done(r, -EACCES, r->e->why, NULL, r->data);
+	r->busy--;
+	r->dead = true;
+}
+
 static void after(struct etcd *e)
 {
 	struct etcd_req *r, *next;
@@ -204,6 +204,8 @@ static void after(struct etcd *e)
 		if (r->line && !r->dead && r->len &&
 		    memchr(r->buf, '\n', r->len))
 			deliver_lines(r, false);
+		if (r->refused && !r->dead)
+			refused(r);
 		r->busy--;
 		next = r->next;
 		if (r->dead && !r->busy)
@@ -223,16 +225,32 @@ static void after(struct etcd *e)
 	}
 }
 
-static void fail_why(struct etcd_req *r, CURLcode rc, long status)
+/* e->why for a failed try; true when the endpoint is away (rather than
+ * an answer). */
+static bool fail_why(struct etcd_req *r, CURLcode rc, long status, int *err)
 {
-	const char *ep = r->e->eps[r->ep];
-
-	if (rc != CURLE_OK)
-		snprintf(r->e->why, sizeof(r->e->why), "%s: %s", ep,
-			 r->err[0] ? r->err : curl_fn.easy_strerror(rc));
-	else
+	if (rc != CURLE_OK) {
+		r->tls = etcd_why_curl(r, rc);
+		*err = r->tls ? -EACCES : -EHOSTUNREACH;
+		return true;
+	}
+	if (status >= 500 || status == 0) {
 		snprintf(r->e->why, sizeof(r->e->why), "%s: HTTP %ld%s%.200s",
-			 ep, status, r->len ? ": " : "", r->len ? r->buf : "");
+			 r->e->eps[r->ep], status, r->len ? ": " : "",
+			 r->len ? r->buf : "");
+		*err = -EHOSTUNREACH;
+		return true;
+	}
+	*err = etcd_why_answer(r, status);
+	return false;
+}
+
+void etcd_req_end(struct etcd_req *r, int err, const char *why)
+{
+	r->busy++;
+	r->done(r, err, err ? why : NULL, NULL, r->data);
+	r->busy--;
+	req_free(r);
 }
 
 static void finish(struct etcd_req *r, CURLcode rc, long status)
@@ -255,18 +273,25 @@ static void finish(struct etcd_req *r, CURLcode rc, long status)
 			req_free(r);
 			return;
 		}
+		if (r->refused) {
+			refused(r);
+			if (r->dead)
+				req_free(r);
+			return;
+		}
 	}
 	if (ep_failed && !r->streamed && r->tries < e->neps) {
-		fail_why(r, rc, status);
+		fail_why(r, rc, status, &err);
 		log_debug("etcd: %s; trying the next endpoint", e->why);
 		if (r->ep == e->cur)
 			e->cur = (e->cur + 1) % e->neps;
-		if (send_req(r) == 0)
+		if (etcd_req_send(r) == 0)
 			return;
 	}
 	if (ep_failed || status != 200) {
-		fail_why(r, rc, status);
-		err = ep_failed ? -EHOSTUNREACH : -EPROTO;
+		fail_why(r, rc, status, &err);
+		if (status == 401 && etcd_auth_retry(r, e->why))
+			return;
 	} else if (!r->line) {
 		body = json_loadb(r->buf ? r->buf : "", r->len, 0, NULL);
 		if (!json_is_object(body)) {
@@ -395,7 +420,6 @@ struct etcd *etcd_new(struct ev_loop *loop, const char *endpoints,
 		      const char **why)
 {
 	struct etcd *e = calloc(1, sizeof(*e));
-	struct curl_slist *h;
 
 	*why = "out of memory";
 	if (!e)
@@ -407,12 +431,8 @@ struct etcd *etcd_new(struct ev_loop *loop, const char *endpoints,
 		goto fail;
 	e->curl = true;
 	e->multi = curl_fn.multi_init();
-	h = curl_fn.slist_append(NULL, "Content-Type: application/json");
-	/* no "Expect: 100-continue" round trip for bigger bodies */
-	e->hdrs = h ? curl_fn.slist_append(h, "Expect:") : NULL;
-	if (!e->hdrs)
-		curl_fn.slist_free_all(h);
-	if (!e->multi || !e->hdrs) {
+	ev_init(&e->renew, NULL);
+	if (!e->multi) {
 		etcd_free(e);
 		return NULL;
 	}
@@ -447,19 +467,18 @@ void etcd_free(struct etcd *e)
 		e->socks = s->next;
 		free(s);
 	}
-	if (e->curl) {
-		curl_fn.slist_free_all(e->hdrs);
+	etcd_auth_free(e);
+	if (e->curl)
 		curl_fn_close();
-	}
 	for (size_t i = 0; i < e->neps; i++)
 		free(e->eps[i]);
 	free(e->eps);
 	free(e);
 }
 
-struct etcd_req *etcd_post(struct etcd *e, const char *path, json_t *body,
-			   double timeout, etcd_done_cb done, etcd_line_cb line,
-			   void *data)
+struct etcd_req *etcd_req_new(struct etcd *e, const char *path, json_t *body,
+			      double timeout, etcd_done_cb done,
+			      etcd_line_cb line, void *data)
 {
 	struct etcd_req *r = calloc(1, sizeof(*r));
 
@@ -476,7 +495,21 @@ struct etcd_req *etcd_post(struct etcd *e, const char *path, json_t *body,
 	if (!r)
 		return NULL;
 	link_req(e, r);
-	if (!r->path || !r->body || send_req(r) < 0) {
+	if (!r->path || !r->body) {
+		req_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct etcd_req *etcd_post(struct etcd *e, const char *path, json_t *body,
+			   double timeout, etcd_done_cb done, etcd_line_cb line,
+			   void *data)
+{
+	struct etcd_req *r =
+		etcd_req_new(e, path, body, timeout, done, line, data);
+
+	if (r && etcd_req_send(r) < 0) {
 		req_free(r);
 		return NULL;
 	}

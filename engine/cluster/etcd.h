@@ -14,6 +14,14 @@
  * error.  A stream that delivered anything is not resent: the caller
  * re-creates it from what it saw.
  *
+ * With TLS options, https:// endpoints are checked against the CA given
+ * and shown the client certificate.  With a user, every request carries
+ * the token etcd's authenticate call gave (asked for once, before the
+ * first request; again ahead of its expiry when the token says when, and
+ * whenever etcd says it is not valid any more, with the request sent
+ * again).  A refusal (a certificate, a password, a permission) ends the
+ * request with -EACCES and a sentence saying what to change.
+ *
  * Loop thread only.  Callbacks run from the loop, never from inside libcurl,
  * so they may start and cancel requests freely.
  */
@@ -31,7 +39,9 @@ struct etcd_req;
 
 /* The end of a request.  `err` is 0 (then `body` is the parsed response,
  * borrowed for the call), or a negative errno with `why` saying what
- * failed ("http://127.0.0.1:2379: Couldn't connect to server").  The
+ * failed ("http://127.0.0.1:2379: Couldn't connect to server"):
+ * -EHOSTUNREACH no endpoint answered, -EACCES etcd refused (TLS,
+ * authentication, permission), -EPROTO any other error answer.  The
  * request is freed after the call. */
 typedef void (*etcd_done_cb)(struct etcd_req *r, int err, const char *why,
 			     json_t *body, void *data);
@@ -43,6 +53,19 @@ typedef void (*etcd_line_cb)(struct etcd_req *r, json_t *msg, void *data);
  * not an http:// or https:// URL (with *why set) or memory ran out. */
 struct etcd *etcd_new(struct ev_loop *loop, const char *endpoints,
 		      const char **why);
+/* TLS files (PEM) and etcd's user; NULL fields are not used. */
+struct etcd_auth {
+	const char *cacert; /* the CA that signed etcd's certificates */
+	const char *cert;   /* this client's certificate ... */
+	const char *key;    /* ... and its key */
+	const char *user;   /* etcd user (with password) */
+	const char *password;
+};
+
+/* Use `a` (copied) for every request from now on: call it before the
+ * first.  0 or -ENOMEM. */
+int etcd_set_auth(struct etcd *e, const struct etcd_auth *a);
+
 /* Cancel every request (no callbacks) and free the client. */
 void etcd_free(struct etcd *e);
 

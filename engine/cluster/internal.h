@@ -138,7 +138,9 @@ struct cluster {
 	struct kvspace kv;
 
 	enum link_state link;
-	bool settled; /* the first sync is over (or etcd is down) */
+	char *refusal; /* the last refusal logged (cluster_failed) */
+	bool refused;  /* etcd refused something: converged all the same */
+	bool settled;  /* the first sync is over (or etcd is down) */
 	bool stopping;
 	bool noop_told;
 };
@@ -170,6 +172,11 @@ void cluster_follow(struct follow *f);
 /* Cancel its request and its timer. */
 void cluster_follow_stop(struct follow *f);
 
+/* secret.c: check --etcd-cacert, --etcd-cert, --etcd-key, --etcd-user and
+ * --etcd-password-file (one line each when unusable: -EINVAL) and give
+ * them to `e`. */
+int cluster_auth(const struct cluster_opts *o, struct etcd *e);
+
 /* cluster.c */
 /* Start what lane A (lease, exports, state) needs next. */
 void cluster_lane_a(struct cluster *c);
@@ -181,7 +188,9 @@ void cluster_settle(struct cluster *c);
 /* For every lane: the link is up (logged when it was not). */
 void cluster_link_up(struct cluster *c);
 /* A failed request: the link is down when no endpoint answered (logged
- * once), else `what` failed, logged with `why`. */
+ * once); etcd refused it (-EACCES: a certificate, the user, a
+ * permission: logged once until another refusal); else `what` failed,
+ * logged with `why`. */
 void cluster_failed(struct cluster *c, const char *what, int err,
 		    const char *why);
 /* Start `t` after *b seconds, and double *b up to BACKOFF_MAX. */
