@@ -223,6 +223,9 @@ enum opt_type {
 	OPT_TIMEOUT, /* double: seconds in [min, max], or -1 (never) */
 	OPT_WHOLE,   /* long: a whole number in [min, max] */
 	OPT_CHOICE,  /* int: the index of the argument in choices */
+	OPT_REFUSED, /* never accepted: `what` says why (an exact name, so
+		      * getopt does not take it for a longer option's
+		      * abbreviation) */
 };
 
 struct opt {
@@ -249,6 +252,8 @@ static int set_opt(const char *cmd, const struct opt *o, const char *arg,
 	case OPT_FLAG:
 		*(bool *)field = true;
 		return 0;
+	case OPT_REFUSED:
+		return usage_error("%s: --%s: %s", cmd, o->name, o->what);
 	case OPT_TEXT:
 		*(const char **)field = arg;
 		return 0;
@@ -345,6 +350,10 @@ static const struct opt run_opts[] = {
 	RUN_OPT("etcd-key", OPT_TEXT, etcd_key),
 	RUN_OPT("etcd-user", OPT_TEXT, etcd_user),
 	RUN_OPT("etcd-password-file", OPT_TEXT, etcd_password_file),
+	RUN_OPT("etcd-password", OPT_REFUSED, etcd_password_file,
+		.what = "a password is never taken from the command line, "
+			"which every user can read: write it to a file of "
+			"mode 0600 and give --etcd-password-file FILE"),
 	RUN_OPT("control", OPT_TEXT, control),
 	RUN_OPT("control-group", OPT_TEXT, control_group),
 	RUN_OPT("metrics-listen", OPT_TEXT, metrics_listen),

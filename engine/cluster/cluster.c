@@ -50,9 +50,11 @@ void cluster_link_up(struct cluster *c)
 		 c->link == LINK_UNKNOWN ? "connected to" :
 					   "connection is back, through",
 		 etcd_endpoint(c->e));
+	if (c->link == LINK_DOWN) { /* a refusal is told again after this */
+		free(c->refusal);
+		c->refusal = NULL;
+	}
 	c->link = LINK_UP;
-	free(c->refusal); /* a refusal is told again after this */
-	c->refusal = NULL;
 }
 
 static void link_down(struct cluster *c, const char *why)

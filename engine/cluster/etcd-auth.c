@@ -27,6 +27,32 @@
 
 static void renew_start(struct etcd *e);
 
+/* The key a request names (the first of a transaction), decoded into
+ * buf; "" when none. */
+static const char *req_key(const struct etcd_req *r, char *buf, size_t size)
+{
+	json_t *j = json_loads(r->body, 0, NULL), *op;
+	const json_t *k = json_object_get(j, "key");
+	char *key = NULL;
+	size_t len;
+
+	op = json_array_get(json_object_get(j, "success"), 0);
+	if (!k && op) {
+		k = json_object_get(json_object_get(op, "request_put"), "key");
+		if (!k)
+			k = json_object_get(
+				json_object_get(op, "request_delete_range"),
+				"key");
+	}
+	buf[0] = '\0';
+	if (json_is_string(k) &&
+	    codec_b64_decode(json_string_value(k), &key, &len) == 0)
+		snprintf(buf, size, "%.*s", (int)strcspn(key, "\n"), key);
+	free(key);
+	json_decref(j);
+	return buf;
+}
+
 /* The "message" of an error answer, or its text. */
 static const char *answer_msg(struct etcd_req *r, json_t **j)
 {
@@ -68,10 +94,13 @@ int etcd_why_answer(struct etcd_req *r, long status)
 			 ep, (int)strcspn(msg, "\n"), msg);
 		err = -EACCES;
 	} else if (status == 403) {
+		char key[256];
+
 		snprintf(e->why, sizeof(e->why),
-			 "%s: %s (%s): grant user '%s' a role with readwrite "
-			 "on /mgmt-engine/",
-			 ep, msg, r->path, e->user ? e->user : "");
+			 "%s: %s on %s (%s): grant user '%s' a role with "
+			 "readwrite on /mgmt-engine/",
+			 ep, msg, req_key(r, key, sizeof(key)), r->path,
+			 e->user ? e->user : "");
 	} else {
 		snprintf(e->why, sizeof(e->why), "%s: HTTP %ld: %.200s", ep,
 			 status, msg);
@@ -146,10 +175,13 @@ int etcd_stream_refused(struct etcd_req *r, const json_t *msg)
 	why = json_string_value(reason);
 	desc = strstr(why, "desc = ") ? strstr(why, "desc = ") + 7 : why;
 	if (strstr(why, "PermissionDenied")) {
+		char key[256];
+
 		snprintf(e->why, sizeof(e->why),
-			 "%s: %s (%s): grant user '%s' a role with read on "
-			 "/mgmt-engine/",
-			 e->eps[r->ep], desc, r->path, e->user ? e->user : "");
+			 "%s: %s on %s (%s): grant user '%s' a role with read "
+			 "on /mgmt-engine/",
+			 e->eps[r->ep], desc, req_key(r, key, sizeof(key)),
+			 r->path, e->user ? e->user : "");
 		return -EACCES;
 	}
 	snprintf(e->why, sizeof(e->why), "%s: %s", e->eps[r->ep], desc);
@@ -214,7 +246,8 @@ static void flush(struct etcd *e, int err, const char *why)
 		r->waiting = false;
 		if (!err && etcd_req_send(r) == 0)
 			continue;
-		etcd_req_end(r, err ? err : -ENOMEM, why ? why : "out of memory");
+		etcd_req_end(r, err ? err : -ENOMEM,
+			     why ? why : "out of memory");
 	}
 }
 
@@ -234,7 +267,9 @@ static double jwt_exp(const char *tok)
 	if (!b64)
 		return 0;
 	for (size_t i = 0; i < n; i++) /* base64url to base64 */
-		b64[i] = p[1 + i] == '-' ? '+' : p[1 + i] == '_' ? '/' : p[1 + i];
+		b64[i] = p[1 + i] == '-' ? '+' :
+			 p[1 + i] == '_' ? '/' :
+					   p[1 + i];
 	b64[n] = '\0';
 	if (codec_b64_decode(b64, &raw, &len) == 0) {
 		j = json_loadb(raw, len, 0, NULL);

@@ -54,8 +54,7 @@ static int read_password(const char *path, char *buf, size_t size)
 	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n < 0) {
-		log_error("--etcd-password-file %s: %s", path,
-			  strerror(errno));
+		log_error("--etcd-password-file %s: %s", path, strerror(errno));
 		return -EINVAL;
 	}
 	buf[n] = '\0';

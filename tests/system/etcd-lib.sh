@@ -18,8 +18,22 @@
 #                              background (log in $TMP/NAME.log)
 #   host_stop NAME             SIGTERM it and wait (a clean stop)
 #   etcdget KEY [--prefix]     etcdctl get against the cluster
+#   etcd_tls                   before etcd_start: clients talk https with
+#                              certificates made here (pki_make), and
+#                              host_start gives the engines theirs
+#   etcd_auth                  after etcd_start: etcd's authentication on,
+#                              user eng (readwrite on /mgmt-engine/) for
+#                              the engines, ro (may not export)
+#   etcd_leader                the index of the member that leads now
+#   ETCD_CLIENT=(...)          what host_start gives every engine (the
+#                              certificates and the user)
+#   ETCD_EXTRA=(...)           more options for every etcd member
 ETCD_N=0
 ETCD_ENDPOINTS=
+ETCD_SCHEME=http
+ETCD_CLIENT=()
+ETCD_EXTRA=()
+ETCD_CTL=()
 HOSTS=
 ETCD_BIN=${ETCD_BIN:-etcd}
 ETCDCTL_BIN=${ETCDCTL_BIN:-etcdctl}
@@ -68,16 +82,114 @@ pick_port() {
 
 member_healthy() {
 	eval "cp=\$ETCD_CP_$1"
-	curl -fsS -m 1 "http://127.0.0.1:$cp/health" 2>/dev/null |
-		grep -q '"health":"true"'
+	curl -fsS -m 1 "${CURL_TLS[@]}" "$ETCD_SCHEME://127.0.0.1:$cp/health" \
+		2>/dev/null | grep -q '"health":"true"'
+}
+
+# pki_make DIR: a CA; etcd's certificate for 127.0.0.1 signed by it; a
+# client certificate without a Common Name (etcd's JSON gateway refuses one
+# that has a CN); root's (CN=root: etcdctl is root by it once
+# authentication is on); and a second CA with a client certificate of its
+# own, that etcd does not trust.
+pki_make() {
+	d=$1
+	mkdir -p "$d"
+	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >"$d/server.ext"
+	printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext"
+	for ca in ca other-ca; do
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+			-subj "/CN=mgmt-engine test $ca" -keyout "$d/$ca.key" \
+			-out "$d/$ca.crt" 2>/dev/null || return 1
+	done
+	# name subject CA extensions
+	for c in "server /CN=etcd ca server" "client /O=mgmt-engine ca client" \
+		"root /CN=root ca client" "other /O=mgmt-engine other-ca client"; do
+		set -- $c
+		openssl req -newkey rsa:2048 -nodes -subj "$2" \
+			-keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null &&
+			openssl x509 -req -in "$d/$1.csr" -CA "$d/$3.crt" \
+				-CAkey "$d/$3.key" -CAcreateserial -days 2 \
+				-extfile "$d/$4.ext" -out "$d/$1.crt" \
+				2>/dev/null || return 1
+	done
+	chmod 600 "$d"/*.key
+}
+
+etcd_tls() {
+	PKI=$TMP/pki
+	pki_make "$PKI" || return 1
+	ETCD_SCHEME=https
+	CURL_TLS=(--cacert "$PKI/ca.crt" --cert "$PKI/client.crt" --key "$PKI/client.key")
+	ETCD_CTL=(--cacert "$PKI/ca.crt" --cert "$PKI/root.crt" --key "$PKI/root.key")
+	ETCD_CLIENT=(--etcd-cacert "$PKI/ca.crt" --etcd-cert "$PKI/client.crt"
+		--etcd-key "$PKI/client.key")
+}
+CURL_TLS=()
+
+# etcd_auth: users root, eng (readwrite on /mgmt-engine/) and ro (readwrite
+# on the hosts' states, read on the exports), passwords in $TMP/pki/USER.pw; then
+# authentication on.  The engines are eng.
+etcd_auth() {
+	mkdir -p "$TMP/pki"
+	for u in eng ro; do
+		printf '%s-secret\n' $u >"$TMP/pki/$u.pw"
+		chmod 600 "$TMP/pki/$u.pw"
+	done
+	{
+		etcdctl_ user add root:root-secret &&
+			etcdctl_ user grant-role root root &&
+			etcdctl_ user add eng:eng-secret &&
+			etcdctl_ role add eng &&
+			etcdctl_ role grant-permission eng --prefix=true \
+				readwrite /mgmt-engine/ &&
+			etcdctl_ user grant-role eng eng &&
+			etcdctl_ user add ro:ro-secret &&
+			etcdctl_ role add ro &&
+			etcdctl_ role grant-permission ro --prefix=true \
+				readwrite /mgmt-engine/hosts/ &&
+			etcdctl_ role grant-permission ro --prefix=true \
+				read /mgmt-engine/exported/ &&
+			etcdctl_ user grant-role ro ro &&
+			etcdctl_ auth enable
+	} >"$TMP/etcd/auth.out" 2>&1 || {
+		sed 's/^/# /' "$TMP/etcd/auth.out"
+		return 1
+	}
+	[ -n "$PKI" ] || ETCD_CTL=(--user root:root-secret)
+	ETCD_CLIENT+=(--etcd-user eng --etcd-password-file "$TMP/pki/eng.pw")
+}
+PKI=
+
+# etcd_leader: the index of the member that leads (none: false).
+etcd_leader() {
+	i=1
+	while [ $i -le $ETCD_N ]; do
+		eval "cp=\$ETCD_CP_$i"
+		ETCDCTL_API=3 "$ETCDCTL_BIN" "${ETCD_CTL[@]}" \
+			--endpoints="$ETCD_SCHEME://127.0.0.1:$cp" \
+			--command-timeout=2s endpoint status -w fields 2>/dev/null |
+			awk '/"MemberID"/ { m = $3 } /"Leader"/ { l = $3 }
+				END { exit !(m != "" && m == l) }' &&
+			{
+				echo $i
+				return 0
+			}
+		i=$((i + 1))
+	done
+	return 1
 }
 
 # etcd_launch I STATE: start member I (ports already chosen).
 etcd_launch() {
 	eval "cp=\$ETCD_CP_$1 pp=\$ETCD_PP_$1"
+	tls=()
+	[ -z "$PKI" ] || tls=(--cert-file "$PKI/server.crt"
+		--key-file "$PKI/server.key" --trusted-ca-file "$PKI/ca.crt"
+		--client-cert-auth)
 	"$ETCD_BIN" --name "m$1" --data-dir "$TMP/etcd/m$1" \
-		--listen-client-urls "http://127.0.0.1:$cp" \
-		--advertise-client-urls "http://127.0.0.1:$cp" \
+		--listen-client-urls "$ETCD_SCHEME://127.0.0.1:$cp" \
+		--advertise-client-urls "$ETCD_SCHEME://127.0.0.1:$cp" \
+		"${tls[@]}" "${ETCD_EXTRA[@]}" \
 		--listen-peer-urls "http://127.0.0.1:$pp" \
 		--initial-advertise-peer-urls "http://127.0.0.1:$pp" \
 		--initial-cluster "$ETCD_CLUSTER" --initial-cluster-state "$2" \
@@ -113,7 +225,7 @@ etcd_start() {
 			PORT_NEXT=$pp
 			eval "ETCD_CP_$i=$cp ETCD_PP_$i=$pp"
 			ETCD_CLUSTER="$ETCD_CLUSTER${ETCD_CLUSTER:+,}m$i=http://127.0.0.1:$pp"
-			ETCD_ENDPOINTS="$ETCD_ENDPOINTS${ETCD_ENDPOINTS:+,}http://127.0.0.1:$cp"
+			ETCD_ENDPOINTS="$ETCD_ENDPOINTS${ETCD_ENDPOINTS:+,}$ETCD_SCHEME://127.0.0.1:$cp"
 			i=$((i + 1))
 		done
 		i=1
@@ -147,7 +259,7 @@ etcd_restart() {
 }
 
 etcdctl_() {
-	ETCDCTL_API=3 "$ETCDCTL_BIN" --endpoints="$ETCD_ENDPOINTS" \
+	ETCDCTL_API=3 "$ETCDCTL_BIN" "${ETCD_CTL[@]}" --endpoints="$ETCD_ENDPOINTS" \
 		--command-timeout=5s "$@"
 }
 
@@ -181,7 +293,7 @@ host_start() {
 	fi
 	"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$yaml" \
 		--hostname "$name" --etcd "$ETCD_ENDPOINTS" --prefix "$TMP/state-$name" \
-		"$@" 2>>"$TMP/$name.log" &
+		"${ETCD_CLIENT[@]}" "$@" 2>>"$TMP/$name.log" &
 	eval "HOST_PID_$name=$!"
 	HOSTS="$HOSTS $name"
 }
