@@ -206,6 +206,10 @@ struct curl_slist *etcd_auth_setup(struct etcd_req *r, CURL *h)
 	l = curl_fn.slist_append(NULL, "Content-Type: application/json");
 	/* no "Expect: 100-continue" round trip for bigger bodies */
 	n = l ? curl_fn.slist_append(l, "Expect:") : NULL;
+	/* A member without a leader (in an election, or cut off from the
+	 * others) refuses at once, so the request goes to the next one
+	 * (gRPC metadata hasleader, as etcd's own client sends). */
+	n = n ? curl_fn.slist_append(n, "Grpc-Metadata-hasleader: true") : NULL;
 	if (n && e->token && !r->is_auth) {
 		if (asprintf(&hdr, "Authorization: %s", e->token) < 0)
 			hdr = NULL;
