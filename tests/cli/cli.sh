@@ -117,6 +117,12 @@ ok "run --workers 2.5 is refused" bad_option \
 ok "run --etcd-ttl 1 is refused" bad_option \
 	"run: --etcd-ttl: '1' is not a whole number of seconds from 2 to 86400" \
 	run --yaml "$TMP/good.yaml" --etcd-ttl 1
+ok "run --etcd-password is refused: never a password on the command line" \
+	bad_option "run: --etcd-password: a password is never taken from the command line, which every user can read: write it to a file of mode 0600 and give --etcd-password-file FILE" \
+	run --yaml "$TMP/good.yaml" --etcd http://127.0.0.1:1 --etcd-password secret
+ok "run --etcd-user without --etcd is refused" bad_option \
+	"run: the --etcd-* options need --etcd URL[,URL...]" \
+	run --yaml "$TMP/good.yaml" --etcd-user eng
 ok "run --converged-timeout -2 is refused" bad_option \
 	"run: --converged-timeout: '-2' is not a number of seconds (or -1)" \
 	run --yaml "$TMP/good.yaml" --converged-timeout -2
