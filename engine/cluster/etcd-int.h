@@ -47,7 +47,6 @@ struct etcd_req {
 	bool waiting;  /* not sent: waits for a token */
 	bool flush;    /* waiting when the authenticate call ended */
 	bool reauthed; /* was refused its token once and sent again */
-	bool tls;      /* this try failed in TLS: a refusal, not a dead link */
 	bool streamed; /* a line was handed out */
 	bool dead;     /* cancelled: freed once no callback runs */
 	int busy;      /* callbacks of it running */

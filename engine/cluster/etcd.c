@@ -84,7 +84,6 @@ int etcd_req_send(struct etcd_req *r)
 	if (etcd_auth_wait(r))
 		return 0;
 	r->ep = e->cur;
-	r->tls = false;
 	r->len = 0;
 	r->err[0] = '\0';
 	if (asprintf(&url, "%s%s", e->eps[r->ep], r->path) < 0)
@@ -230,8 +229,7 @@ static void after(struct etcd *e)
 static bool fail_why(struct etcd_req *r, CURLcode rc, long status, int *err)
 {
 	if (rc != CURLE_OK) {
-		r->tls = etcd_why_curl(r, rc);
-		*err = r->tls ? -EACCES : -EHOSTUNREACH;
+		*err = etcd_why_curl(r, rc) ? -EACCES : -EHOSTUNREACH;
 		return true;
 	}
 	if (status >= 500 || status == 0) {
