@@ -60,6 +60,17 @@ ok "a change after A's token expired reaches B" \
 ok "A said its token was no longer valid, once" \
 	is "$(grep -c 'auth token of user eng is not valid any more' "$TMP/A.log")" 1
 
+# A member that restarts forgets the tokens it gave: the requests made
+# again (B's watch) are refused theirs, and the hosts authenticate again.
+etcd_kill 1
+ok "etcd restarts" etcd_restart 1
+sed 's/i am f4, changed/i am f4, changed again/' "$TMP/a.yaml" >"$TMP/a.new"
+mv "$TMP/a.new" "$TMP/a.yaml"
+ok "a change after etcd's restart reaches B" \
+	wait_for 30 grep -qx 'i am f4, changed again' "$TMP/mgmtB/f4a"
+ok "B was refused its token, and authenticated again" \
+	log_has B "auth token of user eng is not valid any more (.*invalid auth token)"
+
 # Refused: each host runs its own graph, and exports and collects nothing.
 refused_graph() { # NAME
 	mkdir -p "$TMP/$1" "$TMP/$1-c"
