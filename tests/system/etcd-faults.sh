@@ -32,6 +32,7 @@ for h in a b c; do
 done
 # Hosts A, B and C know members 1 and 2; host D, below, member 3 only.
 ABC=$(ep 1),$(ep 2)
+trust_hosts A B C D
 host_start A "$TMP/a.yaml" --etcd-ttl $TTL --etcd "$ABC"
 host_start B "$TMP/b.yaml" --etcd-ttl $TTL --etcd "$ABC"
 host_start C "$TMP/c.yaml" --etcd-ttl $TTL --etcd "$ABC"

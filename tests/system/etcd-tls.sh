@@ -27,6 +27,7 @@ U=$ETCD_SCHEME://127.0.0.1:$ETCD_CP_1
 for h in a b; do
 	demo_graph $h "$TMP/$h.yaml"
 done
+trust_hosts A B
 host_start A "$TMP/a.yaml"
 host_start B "$TMP/b.yaml"
 ok "two hosts converge over TLS as user eng: 2 own + 4 exported each" \

@@ -88,7 +88,7 @@ ok "every package is installed" \
 sbx mgmt-engine plugins >"$TMP/plugins.out" 2>&1
 rc=$?
 ok "the engine lists the packaged kinds" [ "$rc" -eq 0 ]
-for k in noop timer file exec svc pkg user group hostname msg mount cron; do
+for k in noop timer file exec svc pkg user group hostname msg mount cron kv; do
 	ok "kind $k from the packaged plugin directory" \
 		grep -q "^  kind $k:" "$TMP/plugins.out"
 done
