@@ -79,6 +79,7 @@ struct file_pending;
 struct file_batch {
 	struct file_pending *e;
 	size_t n, cap;
+	size_t max; /* files waiting at most (write.c: batch_max) */
 	/* called by a commit for each member whose file it could not put in
 	 * place (logged already) */
 	void (*failed)(void *ctx, size_t member);

@@ -13,7 +13,8 @@
  * of one file after the other:
  *   1. each file's temporary is written and given its owner and mode, and
  *      stays open and locked;
- *   2. commit, once FILE_BATCH_MAX are waiting (or out of descriptors) or
+ *   2. commit, once FILE_BATCH_MAX are waiting (an eighth of the descriptor
+ *      limit when that is less; or out of descriptors) or
  *      the group is done: all of them to disk with one syncfs of their
  *      file system (data, inodes and the device's cache in one go); an
  *      fsync each instead for a single file, for files on several file
@@ -37,6 +38,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,11 +66,26 @@ struct file_pending {
 	char *path; /* where it goes */
 };
 
+/* How many temporaries a batch keeps open: FILE_BATCH_MAX, or an eighth
+ * of the descriptor limit when that is less, so that a group split over
+ * its threads leaves most descriptors to the engine's other resources. */
+static size_t batch_max(void)
+{
+	struct rlimit rl;
+	size_t max = FILE_BATCH_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 8 < max)
+		max = rl.rlim_cur / 8 ? (size_t)rl.rlim_cur / 8 : 1;
+	return max;
+}
+
 void file_batch_init(struct file_batch *b, void (*failed)(void *, size_t),
 		     void *ctx)
 {
 	b->e = NULL;
 	b->n = b->cap = 0;
+	b->max = batch_max();
 	b->failed = failed;
 	b->ctx = ctx;
 }
@@ -177,7 +194,7 @@ static int batch_add(struct ctx *c, int fd, dev_t dev, const char *tmp,
 	struct file_pending *e;
 	char *mem;
 
-	if (b->n == FILE_BATCH_MAX)
+	if (b->n >= b->max)
 		file_batch_commit(b);
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 16;

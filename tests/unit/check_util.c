@@ -212,8 +212,17 @@ START_TEST(test_linger)
 	/* The child holds the inotify group and its pipe, nothing else (not
 	 * /dev/null, not the standard streams). */
 	fds_of(child, fds, sizeof(fds));
-	ck_assert(strcmp(fds, " inotify pipe") == 0 ||
-		  strcmp(fds, " pipe inotify") == 0);
+	/* (it closes the others just after the fork: wait for that, 10 s at
+	 * most) */
+	for (int i = 0; i < 1000 && strcmp(fds, " inotify pipe") != 0 &&
+			strcmp(fds, " pipe inotify") != 0;
+	     i++) {
+		usleep(10000);
+		fds_of(child, fds, sizeof(fds));
+	}
+	ck_assert_msg(strcmp(fds, " inotify pipe") == 0 ||
+			      strcmp(fds, " pipe inotify") == 0,
+		      "the child holds:%s", fds);
 	/* ...for as long as P lives: it is there still. */
 	ck_assert_int_eq(kill(child, 0), 0);
 	/* P exits: its child follows, and exits 0. */
