@@ -23,6 +23,9 @@ host_start A "$TMP/a.yaml"
 host_start B "$TMP/b.yaml"
 ok "etcd down at the start is reported" \
 	wait_for 20 log_has A "cannot reach any endpoint"
+# (by B too before etcd comes up: else B, its first request still out, may
+# say "connected to" rather than that its connection is back)
+ok "...by both hosts" wait_for 20 log_has B "cannot reach any endpoint"
 ok "the local graph runs without it" \
 	wait_for 20 has_files 2 "$TMP/mgmtA"
 ok "etcd comes up" etcd_restart 1
