@@ -73,7 +73,9 @@ ok "an empty directory is an empty graph" sh -c \
 	'"$MGMT_ENGINE" --plugins-dir "$MGMT_TEST_PLUGINS_DIR" validate "$1" | grep -qx "$1: ok (0 resources, 0 edges)"' _ "$TMP/empty.d"
 
 # run DIR, then change the directory under it.
-tengine run --yaml "$D" >/dev/null 2>"$TMP/log" &
+# (the engine itself, not a function: $! must be its pid for the kills)
+"$MGMT_ENGINE" --plugins-dir "$MGMT_TEST_PLUGINS_DIR" run --yaml "$D" \
+	>/dev/null 2>"$TMP/log" &
 pid=$!
 trap 'kill -KILL $pid 2>/dev/null; rm -rf "$TMP"' EXIT
 ok "run DIR converges" wait_lines " info converged" 1 "$TMP/log"
