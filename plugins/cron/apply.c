@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/textfile.h"
 #include "common/unit.h"
 #include "cron.h"
 
@@ -65,21 +66,10 @@ char *cron_unit_text(const struct cron *c)
 /* Is the file at `path` exactly `text`? */
 static bool same_file(const char *path, const char *text)
 {
-	size_t len = strlen(text), got = 0;
-	char *buf = malloc(len + 2);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0;
-	bool same;
+	char *old;
+	bool same = textfile_read(path, &old) == 0 && !strcmp(old, text);
 
-	if (fd >= 0 && buf)
-		while (got < len + 1 &&
-		       (n = read(fd, buf + got, len + 1 - got)) > 0)
-			got += (size_t)n;
-	same = fd >= 0 && buf && n >= 0 && got == len &&
-	       !memcmp(buf, text, len);
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	free(old);
 	return same;
 }
 
@@ -100,34 +90,9 @@ static int make_dirs(const char *path)
 
 static int write_file(const char *path, const char *text)
 {
-	char tmp[PATH_MAX + 16];
-	size_t len = strlen(text), off = 0;
-	int fd, e = 0;
+	int r = make_dirs(path);
 
-	if ((e = -make_dirs(path)))
-		return -e;
-	snprintf(tmp, sizeof(tmp), "%s.mgmt-XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		return -errno;
-	if (fchmod(fd, 0644) < 0)
-		e = errno;
-	while (!e && off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno != EINTR)
-			e = errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	if (!e && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) < 0)
-		e = errno;
-	if (e)
-		unlink(tmp);
-	return -e;
+	return r < 0 ? r : textfile_replace(path, text, 0644);
 }
 
 struct run {

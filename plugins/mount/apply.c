@@ -27,91 +27,18 @@
 #include <unistd.h>
 
 #include "common/bus.h"
+#include "common/textfile.h"
 #include "common/unit.h"
 #include "mount.h"
-
-/* The whole file (NUL-terminated); a missing one is empty.  Returns 0 or
- * -errno. */
-static int slurp(const char *path, char **out)
-{
-	size_t len = 0, cap = 8192;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	*out = NULL;
-	if (!buf) {
-		if (fd >= 0)
-			close(fd);
-		return -ENOMEM;
-	}
-	if (fd < 0) {
-		int e = errno;
-
-		buf[0] = '\0';
-		if (e == ENOENT) {
-			*out = buf;
-			return 0;
-		}
-		free(buf);
-		return -e;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (cap - len < 2) {
-			char *b = realloc(buf, cap * 2);
-
-			if (!b) {
-				n = -1;
-				errno = ENOMEM;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-	}
-	if (n < 0) {
-		int e = errno;
-
-		close(fd);
-		free(buf);
-		return -e;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
 
 /* Replace /etc/fstab with `text`, keeping its mode (0644 when new). */
 static int write_fstab(const char *text)
 {
-	char tmp[] = MOUNT_FSTAB ".mgmt-XXXXXX";
 	struct stat st;
-	size_t len = strlen(text), off = 0;
-	int fd = mkstemp(tmp), e = 0;
 
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, stat(MOUNT_FSTAB, &st) == 0 ? st.st_mode & 07777 : 0644))
-		e = errno;
-	while (!e && off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno != EINTR)
-			e = errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	if (!e && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, MOUNT_FSTAB) < 0)
-		e = errno;
-	if (e)
-		unlink(tmp);
-	return -e;
+	return textfile_replace(
+		MOUNT_FSTAB, text,
+		stat(MOUNT_FSTAB, &st) == 0 ? st.st_mode & 07777 : 0644);
 }
 
 /* fstab: the line as the resource wants it.  Returns 1 when it changed (or
@@ -120,7 +47,7 @@ static int fix_fstab(mgmt_res *res, struct mount *m, bool apply)
 {
 	const char *point = mgmt_res_name(res);
 	char *old = NULL, *new = NULL, *want = NULL;
-	int r = slurp(MOUNT_FSTAB, &old);
+	int r = textfile_read(MOUNT_FSTAB, &old);
 
 	if (r < 0) {
 		mgmt_error(res, "cannot read " MOUNT_FSTAB ": %s",
@@ -159,7 +86,7 @@ static int mounted(mgmt_res *res, const struct mount *m, char *source,
 		   size_t slen)
 {
 	char *info = NULL, fstype[256];
-	int r = slurp(MOUNT_MOUNTINFO, &info);
+	int r = textfile_read(MOUNT_MOUNTINFO, &info);
 
 	if (r < 0) {
 		mgmt_error(res, "cannot read " MOUNT_MOUNTINFO ": %s",

@@ -240,7 +240,7 @@ static void finish_job(struct call *c, int wait_r)
 				   "%s of %s: no end of job %s after "
 				   "%.0f s",
 				   c->verb, c->s->unit, c->job,
-				   SVC_JOB_TIMEOUT);
+				   UNIT_JOB_TIMEOUT);
 		else
 			fail(c, "lost the job of", NULL, wait_r);
 		c->r = wait_r < 0 ? wait_r : -EIO;
@@ -382,30 +382,6 @@ bool svc_is_news(struct svc *s, bool props, const char *active,
 	return !props || strcmp(active, s->end_active) != 0;
 }
 
-bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len)
-{
-	const char *iface, *key, *val;
-	bool found = false;
-
-	if (sd_bus_message_read(m, "s", &iface) < 0 || strcmp(iface, SD_UNIT) ||
-	    sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
-		return false;
-	while (!found && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
-		if (sd_bus_message_read(m, "s", &key) < 0)
-			return false;
-		if (strcmp(key, "ActiveState") == 0) {
-			if (sd_bus_message_read(m, "v", "s", &val) < 0)
-				return false;
-			snprintf(buf, len, "%s", val);
-			found = true;
-		} else if (sd_bus_message_skip(m, "v") < 0) {
-			return false;
-		}
-		sd_bus_message_exit_container(m);
-	}
-	return found;
-}
-
 /* End of a run: what it left is no event; what moved meanwhile is, and so
  * is a successful run whose unit is no longer as desired (someone stopped
  * it again while the run waited for its job, and those signals were taken
@@ -498,7 +474,7 @@ static int run_jobs(sd_bus *bus, struct jobs *js)
 		if (js->c[i].method && js->c[i].r >= 0)
 			queue_job(&js->c[i], js);
 	if (js->pending)
-		r = bus_run_until(bus, &js->done, SVC_JOB_TIMEOUT);
+		r = bus_run_until(bus, &js->done, UNIT_JOB_TIMEOUT);
 	sd_bus_slot_unref(slot);
 	return r;
 }

@@ -116,7 +116,7 @@ static int on_signal(sd_bus_message *m, void *data, sd_bus_error *e)
 	uint32_t removed = 0;
 	bool event;
 
-	if (props && !svc_active_state_of(m, active, sizeof(active)))
+	if (props && !unit_active_state_of(m, active, sizeof(active)))
 		return 0; /* other properties: the state did not move */
 	if (sd_bus_message_is_signal(m, NULL, "JobRemoved")) {
 		const char *job, *unit, *result;

@@ -14,16 +14,7 @@
 #include <mgmt/mgmt.h>
 
 #include "common/bus.h"
-
-#define SD_DEST "org.freedesktop.systemd1"
-#define SD_PATH "/org/freedesktop/systemd1"
-#define SD_MANAGER "org.freedesktop.systemd1.Manager"
-#define SD_UNIT "org.freedesktop.systemd1.Unit"
-#define SD_UNIT_PREFIX "/org/freedesktop/systemd1/unit"
-
-/* How long check_apply waits for a start, stop or restart job: longer than
- * systemd's own default start timeout (90 s), so its verdict comes first. */
-#define SVC_JOB_TIMEOUT 120.0
+#include "common/unit.h" /* systemd's names, UNIT_JOB_TIMEOUT */
 
 enum svc_state {
 	SVC_RUNNING,
@@ -72,10 +63,6 @@ struct svc {
 };
 
 int svc_check_apply(mgmt_res *res, void *p, bool apply);
-
-/* The ActiveState in a PropertiesChanged of the Unit interface, copied into
- * buf; false when the signal does not carry it. */
-bool svc_active_state_of(sd_bus_message *m, char *buf, size_t len);
 
 /* The watch: is a signal news from systemd, or an echo of the last run's
  * job (see struct svc)?  `active` is a PropertiesChanged's ActiveState

@@ -9,8 +9,8 @@
  * units group together.  Nothing here connects to a bus: compiling a graph
  * runs validate, uid and autoedges only.
  *
- * And the two functions of apply.c (linked in) that the watch uses:
- * svc_active_state_of, which finds the ActiveState in a PropertiesChanged
+ * And the two functions the watch uses (common/unit.c and apply.c, linked in):
+ * unit_active_state_of, which finds the ActiveState in a PropertiesChanged
  * of the Unit interface, on messages built here (sd-bus builds them on a
  * socketpair; no bus daemon); and svc_is_news, which tells systemd's news
  * from the echoes of the run's own job that reach the watch after the run
@@ -33,7 +33,7 @@
 #include "runner.h"
 #include "../../plugins/svc/svc.h"
 
-/* apply.c and common/bus.c, linked in for svc_active_state_of, call the
+/* apply.c and common/bus.c, linked in for svc_is_news, call the
  * host through this; nothing here makes them. */
 MGMT_HIDDEN const struct mgmt_host *mgmt_host;
 
@@ -470,7 +470,7 @@ START_TEST(groups_by_manager)
 }
 END_TEST
 
-/* ---- svc_active_state_of ---- */
+/* ---- unit_active_state_of ---- */
 
 static sd_bus *sig_bus;
 static int sig_fds[2];
@@ -538,7 +538,7 @@ START_TEST(active_state_found)
 	prop_s(m, "ActiveState", "active");
 	prop_s(m, "LoadState", "loaded");
 	sealed(m);
-	ck_assert(svc_active_state_of(m, buf, sizeof(buf)));
+	ck_assert(unit_active_state_of(m, buf, sizeof(buf)));
 	ck_assert_str_eq(buf, "active");
 	sd_bus_message_unref(m);
 
@@ -546,7 +546,7 @@ START_TEST(active_state_found)
 	m = changed(SD_UNIT);
 	prop_s(m, "ActiveState", "deactivating");
 	sealed(m);
-	ck_assert(svc_active_state_of(m, buf, 6));
+	ck_assert(unit_active_state_of(m, buf, 6));
 	ck_assert_str_eq(buf, "deact");
 	sd_bus_message_unref(m);
 }
@@ -561,24 +561,24 @@ START_TEST(active_state_absent)
 	m = changed(SD_UNIT);
 	prop_s(m, "SubState", "dead");
 	sealed(m);
-	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	ck_assert(!unit_active_state_of(m, buf, sizeof(buf)));
 	sd_bus_message_unref(m);
 	/* nothing changed (only invalidated) */
 	m = sealed(changed(SD_UNIT));
-	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	ck_assert(!unit_active_state_of(m, buf, sizeof(buf)));
 	sd_bus_message_unref(m);
 	/* another interface's "ActiveState" is not the unit's */
 	m = changed("org.freedesktop.systemd1.Service");
 	prop_s(m, "ActiveState", "failed");
 	sealed(m);
-	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	ck_assert(!unit_active_state_of(m, buf, sizeof(buf)));
 	sd_bus_message_unref(m);
 	/* not a string: refused, not misread */
 	m = changed(SD_UNIT);
 	ck_assert_int_ge(
 		sd_bus_message_append(m, "{sv}", "ActiveState", "u", 3), 0);
 	sealed(m);
-	ck_assert(!svc_active_state_of(m, buf, sizeof(buf)));
+	ck_assert(!unit_active_state_of(m, buf, sizeof(buf)));
 	sd_bus_message_unref(m);
 	ck_assert_str_eq(buf, "untouched");
 }
