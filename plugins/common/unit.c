@@ -205,6 +205,17 @@ bool unit_active_state_of(sd_bus_message *m, char *buf, size_t len)
 	return found;
 }
 
+void unit_subscribe_reply(mgmt_res *res, sd_bus_message *m)
+{
+	const sd_bus_error *err = sd_bus_message_get_error(m);
+
+	if (err && !sd_bus_error_has_name(err, SD_DEST ".AlreadySubscribed"))
+		mgmt_warn(res,
+			  "Subscribe: %s (state changes made by others may "
+			  "be missed)",
+			  bus_errstr(err, -EIO));
+}
+
 bool unit_is_up(const char *s)
 {
 	return !strcmp(s, "active") || !strcmp(s, "activating") ||

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <systemd/sd-bus.h>
 
+#include <mgmt/mgmt.h>
+
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
@@ -64,6 +66,11 @@ int unit_escape_path(const char *path, const char *suffix, char *buf,
 /* The ActiveState in a PropertiesChanged of the Unit interface, copied into
  * buf; false when the signal does not carry it. */
 bool unit_active_state_of(sd_bus_message *m, char *buf, size_t len);
+
+/* The reply to the loop connection's Manager.Subscribe: warn on `res`
+ * unless it succeeded or the connection had subscribed already (one
+ * connection subscribes once; later resources are told so). */
+void unit_subscribe_reply(mgmt_res *res, sd_bus_message *m);
 
 /* Is ActiveState `s` up (active, activating, reloading)? */
 bool unit_is_up(const char *s);

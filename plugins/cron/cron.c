@@ -242,13 +242,8 @@ static int on_signal(sd_bus_message *m, void *data, sd_bus_error *e)
 static int on_subscribed(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct cron *c = data;
-	const sd_bus_error *err = sd_bus_message_get_error(m);
 
-	if (err && !sd_bus_error_has_name(err, SD_DEST ".AlreadySubscribed"))
-		mgmt_warn(c->res,
-			  "Subscribe: %s (state changes made by others may "
-			  "be missed)",
-			  bus_errstr(err, -EIO));
+	unit_subscribe_reply(c->res, m);
 	c->ready = true;
 	if (!c->in_watch)
 		mgmt_dirty(c->res);

@@ -145,14 +145,8 @@ static int on_signal(sd_bus_message *m, void *data, sd_bus_error *e)
 static int on_subscribed(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct svc *s = data;
-	const sd_bus_error *err = sd_bus_message_get_error(m);
 
-	/* One connection subscribes once; later resources are told so. */
-	if (err && !sd_bus_error_has_name(err, SD_DEST ".AlreadySubscribed"))
-		mgmt_warn(s->res,
-			  "Subscribe: %s (state changes made by "
-			  "others may be missed)",
-			  bus_errstr(err, -EIO));
+	unit_subscribe_reply(s->res, m);
 	s->ready = true;
 	if (!s->in_watch) /* else the watch hook says so itself */
 		mgmt_dirty(s->res);

@@ -55,16 +55,7 @@ static const char *one(const char *more)
 
 static struct graph_cfg *compile(const char *yaml)
 {
-	struct graph_cfg *cfg = NULL;
-	struct diag d = { 0 };
-
-	if (config_load_buffer("test.yaml", yaml, strlen(yaml), &reg, &cfg,
-			       &d) < 0) {
-		diag_print(&d, stderr);
-		ck_abort_msg("graph did not compile");
-	}
-	diag_free(&d);
-	return cfg;
+	return harness_compile(&reg, yaml);
 }
 
 START_TEST(params_accepted)

@@ -206,17 +206,7 @@ static char *expand(const char *yaml)
 
 static struct graph_cfg *compile(const char *yaml)
 {
-	const char *buf = expand(yaml);
-	struct graph_cfg *cfg = NULL;
-	struct diag d = { 0 };
-
-	if (config_load_buffer("test.yaml", buf, strlen(buf), &reg, &cfg, &d) <
-	    0) {
-		diag_print(&d, stderr);
-		ck_abort_msg("graph did not compile");
-	}
-	diag_free(&d);
-	return cfg;
+	return harness_compile(&reg, expand(yaml));
 }
 
 static int run_cfg(struct graph_cfg *cfg, struct sched_opts o)

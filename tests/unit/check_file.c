@@ -116,16 +116,7 @@ static const char *expand(const char *yaml)
 
 static struct graph_cfg *compile(const char *yaml)
 {
-	const char *y = expand(yaml);
-	struct graph_cfg *cfg = NULL;
-	struct diag d = { 0 };
-
-	if (config_load_buffer("test.yaml", y, strlen(y), &reg, &cfg, &d) < 0) {
-		diag_print(&d, stderr);
-		ck_abort_msg("graph did not compile");
-	}
-	diag_free(&d);
-	return cfg;
+	return harness_compile(&reg, expand(yaml));
 }
 
 static int run_opts(const char *yaml, bool noop)

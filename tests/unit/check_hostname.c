@@ -59,17 +59,8 @@ static const char *errors(const char *yaml)
 static const char *wants(const char *yaml)
 {
 	static char out[1024];
-	struct graph_cfg *cfg = NULL;
-	struct diag d = { 0 };
-	const struct hostname *h;
-
-	if (config_load_buffer("test.yaml", yaml, strlen(yaml), &reg, &cfg,
-			       &d) < 0) {
-		diag_print(&d, stderr);
-		ck_abort_msg("graph did not compile");
-	}
-	diag_free(&d);
-	h = cfg->res[0]->params;
+	struct graph_cfg *cfg = harness_compile(&reg, yaml);
+	const struct hostname *h = cfg->res[0]->params;
 	snprintf(out, sizeof(out), "%s|%s|%s",
 		 h->want[HN_PRETTY] ? h->want[HN_PRETTY] : "-",
 		 h->want[HN_STATIC] ? h->want[HN_STATIC] : "-",

@@ -62,8 +62,7 @@ static int run_graph_opts(const char *yaml, struct sched_opts o)
 {
 	static char buf[1 << 19];
 	char *out = buf;
-	struct graph_cfg *cfg = NULL;
-	struct diag d = { 0 };
+	struct graph_cfg *cfg;
 	FILE *f;
 	int status;
 
@@ -83,12 +82,7 @@ static int run_graph_opts(const char *yaml, struct sched_opts o)
 		ck_assert_int_lt(out - buf, (long)sizeof(buf) - PATH_MAX);
 	}
 	*out = '\0';
-	if (config_load_buffer("test.yaml", buf, strlen(buf), &reg, &cfg, &d) <
-	    0) {
-		diag_print(&d, stderr);
-		ck_abort_msg("graph did not compile");
-	}
-	diag_free(&d);
+	cfg = harness_compile(&reg, buf);
 	status = sched_run(cfg, &o);
 	config_graph_free(cfg);
 

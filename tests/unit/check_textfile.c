@@ -30,8 +30,8 @@ int __real_rename(const char *from, const char *to);
 int __wrap_fsync(int fd);
 int __wrap_rename(const char *from, const char *to);
 
-static char calls[4096];   /* "fsync PATH\n", "rename FROM TO\n" */
-static const char *fail;   /* "fsync" or "rename": fail the first such */
+static char calls[4096]; /* "fsync PATH\n", "rename FROM TO\n" */
+static const char *fail; /* "fsync" or "rename": fail the first such */
 
 /* Add the line "WHAT A B" (B may be ""). */
 static void record(const char *what, const char *a, const char *b)
@@ -103,7 +103,8 @@ static const char *names(void)
 	ck_assert_int_ge(n, 0);
 	buf[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		if (strcmp(list[i]->d_name, ".") && strcmp(list[i]->d_name, ".."))
+		if (strcmp(list[i]->d_name, ".") &&
+		    strcmp(list[i]->d_name, ".."))
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 				 "%s%s", *buf ? " " : "", list[i]->d_name);
 		free(list[i]);

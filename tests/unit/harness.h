@@ -100,4 +100,21 @@ static inline const char *harness_errors(const struct registry *reg,
 	return out;
 }
 
+/* `yaml` compiled against `reg`; the case fails, printing the errors, when
+ * it does not compile.  Free it with config_graph_free. */
+static inline struct graph_cfg *harness_compile(const struct registry *reg,
+						const char *yaml)
+{
+	struct graph_cfg *cfg = NULL;
+	struct diag d = { 0 };
+
+	if (config_load_buffer("test.yaml", yaml, strlen(yaml), reg, &cfg, &d) <
+	    0) {
+		diag_print(&d, stderr);
+		ck_abort_msg("graph did not compile");
+	}
+	diag_free(&d);
+	return cfg;
+}
+
 #endif /* TESTS_HARNESS_H */
