@@ -163,6 +163,14 @@ static void lease_lost(struct cluster *c)
 	ev_timer_stop(c->loop, &c->ka_timer);
 }
 
+/* etcd says the lease is gone: its keepalive's TTL is 0, or an export
+ * naming it was refused ("requested lease not found").  The same line
+ * either way, whichever of the two learns it first. */
+static void lease_expired(struct cluster *c)
+{
+	log_info("etcd: the lease expired; exporting again under a new one");
+}
+
 static void on_grant(struct etcd_req *r, int err, const char *why, json_t *body,
 		     void *data)
 {
@@ -204,9 +212,13 @@ static void on_txn(struct etcd_req *r, int err, const char *why, json_t *body,
 		cluster_kv_free(c->sent, c->nsent);
 		c->sent = NULL;
 		c->nsent = 0;
-		cluster_failed(c, "export", err ? err : -EPROTO, err ? why : e);
-		/* An answer, not a dead link: most likely the lease expired
-		 * while etcd was away.  Export again under a new one. */
+		if (e && strstr(e, "lease not found"))
+			lease_expired(c); /* while etcd was away */
+		else
+			cluster_failed(c, "export", err ? err : -EPROTO,
+				       err ? why : e);
+		/* Any other answer, not a dead link: export again under a
+		 * new lease too. */
 		if (err != -EHOSTUNREACH && err != -EACCES)
 			lease_lost(c);
 		cluster_backoff(c, &c->a_timer, &c->a_backoff);
@@ -391,8 +403,7 @@ static void on_keepalive(struct etcd_req *r, int err, const char *why,
 	}
 	cluster_link_up(c);
 	if (!res || codec_get_i64(res, "TTL", &ttl) < 0 || ttl <= 0) {
-		log_info("etcd: the lease expired; exporting again under a "
-			 "new one");
+		lease_expired(c);
 		lease_lost(c);
 		cluster_lane_a(c);
 	}
