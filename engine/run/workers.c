@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,8 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Poll `*counter` until it is non-zero or WORKERS_SPIN_NS pass. */
+/* Poll `*counter` until it is non-zero or WORKERS_SPIN_NS pass (workers.h:
+ * why not sched_yield). */
 static bool spin_for(atomic_int *counter)
 {
 	long long end = mono_ns() + WORKERS_SPIN_NS;
@@ -54,12 +54,7 @@ static bool spin_for(atomic_int *counter)
 	for (unsigned i = 1;; i++) {
 		if (atomic_load_explicit(counter, memory_order_acquire) > 0)
 			return true;
-		/* Yield rather than burn: with more threads than cores, the
-		 * thread we wait for may need this core. */
-		if (i < 64)
-			cpu_relax();
-		else
-			sched_yield();
+		cpu_relax();
 		if ((i & 15) == 0 && mono_ns() > end)
 			return false;
 	}

@@ -17,7 +17,11 @@
  * sleeping: at most one idle worker polls for new jobs, and the loop may poll
  * for finished ones (workers_wait_done) while jobs are in flight; a worker
  * skips the eventfd write while the loop is polling.  Spinning is bounded
- * (WORKERS_SPIN_NS after the last progress), so an idle engine sleeps.
+ * (WORKERS_SPIN_NS after the last progress), so an idle engine sleeps.  It
+ * never calls sched_yield: on a busy machine a yield hands the core to
+ * another process for its whole slice, and a 100,000-noop chain (one
+ * hand-off per resource) took 20 to 30 s instead of 2 to 5 (bench/RESULTS.md,
+ * "Spinning without sched_yield").
  */
 #ifndef ENGINE_WORKERS_H
 #define ENGINE_WORKERS_H
