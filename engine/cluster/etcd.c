@@ -251,6 +251,37 @@ void etcd_req_end(struct etcd_req *r, int err, const char *why)
 	req_free(r);
 }
 
+/* A request to endpoint `ep` failed as away (no answer in time, or a
+ * server error) and the client moved on: end the streams still open on it,
+ * as if it had closed them, for their owners to open again on the current
+ * endpoint from the revision they saw.  A member that stops answering but
+ * keeps its connections (a stopped process, a wedged disk) would otherwise
+ * hold a watch that never hears another change: TCP keepalives cannot tell,
+ * since its kernel still answers them. */
+static void leave_streams(struct etcd *e, size_t ep)
+{
+	struct etcd_req *r, *next;
+
+	for (r = e->reqs; r; r = next) {
+		if (!r->line || r->ep != ep || !r->h || r->dead || r->busy) {
+			next = r->next;
+			continue;
+		}
+		log_debug("etcd: %s is away: its %s stream ends", e->eps[ep],
+			  r->path);
+		curl_fn.multi_remove_handle(e->multi, r->h);
+		curl_fn.easy_cleanup(r->h);
+		r->h = NULL;
+		/* a callback may free any request but the one it runs for */
+		r->busy++;
+		r->done(r, 0, NULL, NULL, r->data);
+		r->busy--;
+		r->dead = true;
+		next = r->next;
+		req_free(r);
+	}
+}
+
 static void finish(struct etcd_req *r, CURLcode rc, long status)
 {
 	struct etcd *e = r->e;
@@ -281,8 +312,16 @@ static void finish(struct etcd_req *r, CURLcode rc, long status)
 	if (ep_failed && !r->streamed && r->tries < e->neps) {
 		fail_why(r, rc, status, &err);
 		log_debug("etcd: %s; trying the next endpoint", e->why);
-		if (r->ep == e->cur)
+		if (r->ep == e->cur) {
 			e->cur = (e->cur + 1) % e->neps;
+			r->busy++;
+			leave_streams(e, r->ep);
+			r->busy--;
+			if (r->dead) { /* cancelled by a stream's owner */
+				req_free(r);
+				return;
+			}
+		}
 		if (etcd_req_send(r) == 0)
 			return;
 	}

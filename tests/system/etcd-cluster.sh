@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # A three-member etcd cluster loses members while the hosts keep
 # converging: every host names all three endpoints; when the one they talk
-# to dies, requests and the watch move to the next, from the last revision
-# seen, and changes still reach every collecting host.
+# to dies, or stops answering while its connections stay open, requests and
+# the watch move to the next, from the last revision seen, and changes still
+# reach every collecting host.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/etcd-lib.sh"
@@ -44,6 +45,20 @@ ok "with member 2 dead, a new export reaches every host" \
 	wait_for 30 test -e "$TMP/mgmtA/f5c" -a -e "$TMP/mgmtB/f5c" \
 	-a -e "$TMP/mgmtC/f5c"
 ok "its content is right" grep -qx 'i am f5c' "$TMP/mgmtA/f5c"
+
+# Member 2 back; member 3, the one every host talks to now, stops
+# answering but keeps its connections (SIGSTOP: its kernel still answers
+# TCP keepalives).  Requests to it time out and move on, and so must the
+# watches left open on it; C exports one more file.
+ok "member 2 restarts" etcd_restart 2
+kill -STOP "$ETCD_PID_3"
+sed "s|^collect:|  - name: \"@@file6c\"\n    path: \"$TMP/mgmtC/f6c\"\n    content: \"i am f6c\\\\n\"\ncollect:|" \
+	"$TMP/c.yaml" >"$TMP/c.new"
+mv "$TMP/c.new" "$TMP/c.yaml"
+ok "with member 3 stopped, a new export reaches every host" \
+	wait_for 30 test -e "$TMP/mgmtA/f6c" -a -e "$TMP/mgmtB/f6c" \
+	-a -e "$TMP/mgmtC/f6c"
+kill -CONT "$ETCD_PID_3"
 ok "every host is still running" \
 	kill -0 "$HOST_PID_A" "$HOST_PID_B" "$HOST_PID_C"
 for h in A B C; do
