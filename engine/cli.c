@@ -12,23 +12,20 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "cli.h"
+#include "opts.h"
 #include "listing.h"
 #include "check/plugin-check.h"
 #include "cluster/cluster.h"
 #include "cluster/trust.h"
 #include "control/server.h"
 #include "config/config.h"
-#include "control/client.h"
 #include "loader/loader.h"
 #include "util/log.h"
 #include "run/host.h"
@@ -147,19 +144,6 @@ static const char usage_text[] =
 	"once).\n"
 	"See mgmt-engine(1), mgmt-engine.yaml(5) and mgmt-engine-plugin(7).\n";
 
-static int usage_error(const char *fmt, ...) MGMT_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mgmt-engine: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("; see mgmt-engine --help\n", stderr);
-	return EXIT_USAGE;
-}
-
 static int load_plugins(const struct global *g, struct registry *reg)
 {
 	struct loader_opts o;
@@ -200,117 +184,6 @@ static int compile(const char *file, const struct registry *reg,
 	}
 	diag_free(&d);
 	return 0;
-}
-
-static bool parse_double(const char *s, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno == 0 && end != s && *end == '\0' && isfinite(*out);
-}
-
-/*
- * A command's options as a table: each names the field of the command's
- * argument struct it sets and how its value is checked, so one parser
- * (parse_opts) serves every command and every bad value gets the same
- * kind of message.
- */
-enum opt_type {
-	OPT_FLAG,    /* bool: set to true */
-	OPT_TEXT,    /* const char *: the argument itself */
-	OPT_TIMEOUT, /* double: seconds in [min, max], or -1 (never) */
-	OPT_WHOLE,   /* long: a whole number in [min, max] */
-	OPT_CHOICE,  /* int: the index of the argument in choices */
-	OPT_REFUSED, /* never accepted: `what` says why (an exact name, so
-		      * getopt does not take it for a longer option's
-		      * abbreviation) */
-};
-
-struct opt {
-	const char *name;
-	enum opt_type type;
-	size_t offset;
-	double min, max;
-	const char *what; /* the message's "is not ...": what is accepted */
-	const char *const *choices;
-};
-
-#define MAX_OPTS 32
-
-/* Store the value of option `o`, given as `arg`, in `args`.  Returns 0 or
- * EXIT_USAGE after saying what is wrong. */
-static int set_opt(const char *cmd, const struct opt *o, const char *arg,
-		   void *args)
-{
-	char *field = (char *)args + o->offset;
-	double d = 0;
-	int i;
-
-	switch (o->type) {
-	case OPT_FLAG:
-		*(bool *)field = true;
-		return 0;
-	case OPT_REFUSED:
-		return usage_error("%s: --%s: %s", cmd, o->name, o->what);
-	case OPT_TEXT:
-		*(const char **)field = arg;
-		return 0;
-	case OPT_TIMEOUT:
-	case OPT_WHOLE:
-		if (parse_double(arg, &d) &&
-		    ((d >= o->min && d <= o->max) ||
-		     (d == -1 && o->type == OPT_TIMEOUT)) &&
-		    (o->type == OPT_TIMEOUT || d == floor(d))) {
-			if (o->type == OPT_TIMEOUT)
-				*(double *)field = d;
-			else
-				*(long *)field = (long)d;
-			return 0;
-		}
-		break;
-	case OPT_CHOICE:
-		for (i = 0; o->choices[i]; i++) {
-			if (strcmp(arg, o->choices[i]) == 0) {
-				*(int *)field = i;
-				return 0;
-			}
-		}
-		break;
-	}
-	return usage_error("%s: --%s: '%s' is not %s", cmd, o->name, arg,
-			   o->what);
-}
-
-/* Parse the options of `cmd` (argv[0]) into `args` by the table `tab`.
- * Returns the index of the first operand, or -EXIT_USAGE after saying what
- * is wrong. */
-static int parse_opts(const char *cmd, const struct opt *tab, int argc,
-		      char **argv, void *args)
-{
-	struct option lo[MAX_OPTS + 1] = { 0 };
-	int n, c;
-
-	for (n = 0; tab[n].name && n < MAX_OPTS; n++)
-		lo[n] = (struct option){
-			.name = tab[n].name,
-			.has_arg = tab[n].type == OPT_FLAG ? no_argument :
-							     required_argument,
-			.val = n + 1,
-		};
-	optind = 0; /* glibc: restart scanning at argv[1] */
-	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-		if (c == ':')
-			return -usage_error("%s: %s needs a value", cmd,
-					    argv[optind - 1]);
-		if (c < 1 || c > n)
-			return -usage_error("%s: unknown option '%s'", cmd,
-					    argv[optind - 1]);
-		if (set_opt(cmd, &tab[c - 1], optarg, args))
-			return -EXIT_USAGE;
-	}
-	return optind;
 }
 
 /* What `run` is given. */
@@ -639,177 +512,6 @@ static const struct opt plugins_opts[] = {
 	{ .name = NULL },
 };
 
-/* What `reload` is given: --pid signals, the others ask over the control
- * socket. */
-struct reload_args {
-	long pid;
-	const char *control;
-	double timeout; /* NAN: not given */
-};
-
-/* --timeout of the commands that ask over the control socket. */
-#define CONTROL_TIMEOUT(args)                                                  \
-	{                                                                      \
-		.name = "timeout", .type = OPT_TIMEOUT,                        \
-		.offset = offsetof(struct args, timeout), .min = 0,            \
-		.max = 86400, .what = "a number of seconds from 0 to 86400"    \
-	}
-#define CONTROL_PATH(args)                                                     \
-	{                                                                      \
-		.name = "control", .type = OPT_TEXT,                           \
-		.offset = offsetof(struct args, control)                       \
-	}
-
-static const struct opt reload_opts[] = {
-	{ .name = "pid",
-	  .type = OPT_WHOLE,
-	  .offset = offsetof(struct reload_args, pid),
-	  .min = 2,
-	  .max = INT_MAX,
-	  .what = "a process id" },
-	CONTROL_PATH(reload_args),
-	CONTROL_TIMEOUT(reload_args),
-	{ .name = NULL },
-};
-
-/* OPT_TIMEOUT takes -1 for never; an engine is never waited for forever.
- * Returns the wait, or -1 after saying what is wrong. */
-static double control_wait(const char *cmd, double timeout)
-{
-	if (isnan(timeout))
-		return CLIENT_WAIT_DEFAULT;
-	if (timeout < 0) {
-		usage_error("%s: --timeout: '-1' is not a number of seconds "
-			    "from 0 to 86400",
-			    cmd);
-		return -1;
-	}
-	return timeout;
-}
-
-/* Signal a running engine to reload.  Run by the service's ExecReload, it
- * first tells systemd RELOADING=1 (NotifyAccess=exec lets it speak for the
- * service): systemd then waits for the engine's READY=1, sent once the new
- * graph was taken or refused, before `systemctl reload` returns; the
- * engine's own RELOADING=1 could arrive after this process ended, and the
- * reload would be over at once (doc/service.md). */
-static int reload_pid(long pid)
-{
-	bool notified;
-
-	notified = sd_notify(0, "RELOADING=1") > 0;
-	if (kill((pid_t)pid, SIGHUP) < 0) {
-		fprintf(stderr,
-			"mgmt-engine: reload: cannot signal process %ld: %s; "
-			"is the engine running?\n",
-			pid, strerror(errno));
-		if (notified)
-			sd_notify(0, "READY=1");
-		return EXIT_FAILED;
-	}
-	return EXIT_OK;
-}
-
-/* With --pid, signal; else ask over the control socket and wait for the
- * answer. */
-static int cmd_reload(struct global *g, int argc, char **argv)
-{
-	struct reload_args a = { .timeout = NAN };
-	double wait;
-	int i;
-
-	i = parse_opts("reload", reload_opts, argc, argv, &a);
-	if (i < 0)
-		return -i;
-	if (i < argc)
-		return usage_error("reload: unexpected argument '%s'", argv[i]);
-	if (a.pid && (a.control || !isnan(a.timeout)))
-		return usage_error("reload: give --pid, or --control and "
-				   "--timeout, not both");
-	if (a.pid)
-		return reload_pid(a.pid);
-	wait = control_wait("reload", a.timeout);
-	if (wait < 0)
-		return EXIT_USAGE;
-	return client_reload(client_socket(a.control), wait);
-}
-
-/* What `status` is given. */
-struct status_args {
-	const char *control, *kind, *name;
-	bool json, failed, cluster;
-};
-
-#define STATUS_OPT(name_, type_, field)                                        \
-	{                                                                      \
-		.name = name_, .type = type_,                                  \
-		.offset = offsetof(struct status_args, field)                  \
-	}
-
-static const struct opt status_opts[] = {
-	CONTROL_PATH(status_args),
-	STATUS_OPT("json", OPT_FLAG, json),
-	STATUS_OPT("kind", OPT_TEXT, kind),
-	STATUS_OPT("name", OPT_TEXT, name),
-	STATUS_OPT("failed", OPT_FLAG, failed),
-	STATUS_OPT("cluster", OPT_FLAG, cluster),
-	{ .name = NULL },
-};
-
-static int cmd_status(struct global *g, int argc, char **argv)
-{
-	struct status_args a = { 0 };
-	int i;
-
-	i = parse_opts("status", status_opts, argc, argv, &a);
-	if (i < 0)
-		return -i;
-	if (i < argc)
-		return usage_error("status: unexpected argument '%s'", argv[i]);
-	if (a.cluster && (a.kind || a.name || a.failed))
-		return usage_error("status: --cluster lists hosts; --kind, "
-				   "--name and --failed choose resources");
-	return client_status(&(struct client_status_opts){
-		.socket = client_socket(a.control),
-		.kind = a.kind,
-		.name = a.name,
-		.failed = a.failed,
-		.json = a.json,
-		.cluster = a.cluster,
-	});
-}
-
-/* What `trigger` is given. */
-struct trigger_args {
-	const char *control;
-	double timeout; /* NAN: not given */
-};
-
-static const struct opt trigger_opts[] = {
-	CONTROL_PATH(trigger_args),
-	CONTROL_TIMEOUT(trigger_args),
-	{ .name = NULL },
-};
-
-static int cmd_trigger(struct global *g, int argc, char **argv)
-{
-	struct trigger_args a = { .timeout = NAN };
-	double wait;
-	int i;
-
-	i = parse_opts("trigger", trigger_opts, argc, argv, &a);
-	if (i < 0)
-		return -i;
-	if (i != argc - 2)
-		return usage_error("trigger: give exactly one KIND and one "
-				   "NAME");
-	wait = control_wait("trigger", a.timeout);
-	if (wait < 0)
-		return EXIT_USAGE;
-	return client_trigger(client_socket(a.control), argv[i], argv[i + 1],
-			      wait);
-}
-
 /* What `plugin-check` is given. */
 struct pcheck_args {
 	const char *yaml;
@@ -948,11 +650,11 @@ int cli_main(int argc, char **argv)
 	if (strcmp(cmd, "plugins") == 0)
 		return cmd_plugins(&g, argc, argv);
 	if (strcmp(cmd, "reload") == 0)
-		return cmd_reload(&g, argc, argv);
+		return cmd_reload(argc, argv);
 	if (strcmp(cmd, "status") == 0)
-		return cmd_status(&g, argc, argv);
+		return cmd_status(argc, argv);
 	if (strcmp(cmd, "trigger") == 0)
-		return cmd_trigger(&g, argc, argv);
+		return cmd_trigger(argc, argv);
 	if (strcmp(cmd, "plugin-check") == 0)
 		return cmd_plugin_check(&g, argc, argv);
 	if (strcmp(cmd, "help") == 0) {

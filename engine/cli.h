@@ -13,4 +13,10 @@
 
 int cli_main(int argc, char **argv);
 
+/* cli-control.c: the commands that ask a running engine (argv[0] is the
+ * command).  Return the exit status. */
+int cmd_reload(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_trigger(int argc, char **argv);
+
 #endif /* ENGINE_CLI_H */
