@@ -13,7 +13,10 @@
  * hostnamed keeps the kernel's hostname at the static one while one is set
  * (validate refuses a resource that wants them different), so a transient
  * hostname that the setter did not reach is reported as an error naming
- * the static hostname that won, rather than being retried for ever.
+ * the static hostname that won, rather than being retried for ever.  Unless
+ * the resource manages the static hostname too: then someone changed it
+ * after it was checked (hostnamectl set-hostname sets the three in turn),
+ * and one more pass sets it back before the error is decided.
  */
 #include "config.h"
 
@@ -51,8 +54,11 @@ static int set(mgmt_res *res, sd_bus *bus, int i, const char *value)
 }
 
 /* Check (and with apply, set) hostname `i`: MGMT_CONVERGED, MGMT_CHANGED or
- * <0 (logged). */
-static int one(mgmt_res *res, sd_bus *bus, int i, const char *want, bool apply)
+ * <0 (logged), or -EAGAIN (not logged) when the transient hostname did not
+ * stick and `again`: the static hostname, also managed, was changed by
+ * someone after it was checked. */
+static int one(mgmt_res *res, sd_bus *bus, int i, const char *want, bool apply,
+	       bool again)
 {
 	char *have = NULL, *now = NULL, *stat = NULL;
 	int r = get(res, bus, i, &have);
@@ -71,6 +77,11 @@ static int one(mgmt_res *res, sd_bus *bus, int i, const char *want, bool apply)
 	if (r >= 0 && i == HN_TRANSIENT && (r = get(res, bus, i, &now)) >= 0 &&
 	    strcmp(now, want) != 0) {
 		/* the static hostname won (see the top of this file) */
+		if (again) {
+			free(have);
+			free(now);
+			return -EAGAIN;
+		}
 		if (get(res, bus, HN_STATIC, &stat) >= 0)
 			mgmt_error(res,
 				   "the transient hostname stays \"%s\": "
@@ -101,13 +112,26 @@ int hn_check_apply(mgmt_res *res, void *p, bool apply)
 			   strerror(-r));
 		return MGMT_ERROR;
 	}
-	for (int i = 0; i < HN_N && result >= 0; i++)
-		if (h->want[i]) {
-			r = one(res, bus, i, h->want[i], apply);
-			result = r < 0             ? MGMT_ERROR :
-				 r == MGMT_CHANGED ? MGMT_CHANGED :
-						     result;
-		}
+	/* A second pass when someone set the static hostname while this one
+	 * ran (hostnamectl set-hostname sets all three, one after another):
+	 * the static is then fixed again, and the transient follows it. */
+	for (int pass = 0; pass < 2; pass++) {
+		bool again = pass == 0 && h->want[HN_STATIC];
+
+		for (int i = 0; i < HN_N && result >= 0; i++)
+			if (h->want[i]) {
+				r = one(res, bus, i, h->want[i], apply, again);
+				if (r == -EAGAIN)
+					break;
+				result = r < 0             ? MGMT_ERROR :
+					 r == MGMT_CHANGED ? MGMT_CHANGED :
+							     result;
+			}
+		if (r != -EAGAIN)
+			break;
+		mgmt_debug(res, "the static hostname changed meanwhile: "
+				"checking again");
+	}
 	sd_bus_flush_close_unref(bus);
 	return result;
 }
