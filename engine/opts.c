@@ -30,7 +30,6 @@ int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-
 static bool parse_double(const char *s, double *out)
 {
 	char *end;
@@ -39,7 +38,6 @@ static bool parse_double(const char *s, double *out)
 	*out = strtod(s, &end);
 	return errno == 0 && end != s && *end == '\0' && isfinite(*out);
 }
-
 
 /* Store the value of option `o`, given as `arg`, in `args`.  Returns 0 or
  * EXIT_USAGE after saying what is wrong. */
@@ -85,8 +83,8 @@ static int set_opt(const char *cmd, const struct opt *o, const char *arg,
 			   o->what);
 }
 
-int parse_opts(const char *cmd, const struct opt *tab, int argc,
-		      char **argv, void *args)
+int parse_opts(const char *cmd, const struct opt *tab, int argc, char **argv,
+	       void *args)
 {
 	struct option lo[MAX_OPTS + 1] = { 0 };
 	int n, c;
