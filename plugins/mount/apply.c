@@ -61,6 +61,8 @@ static int fix_fstab(mgmt_res *res, struct mount *m, bool apply)
 	if (r > 0 && apply) {
 		int w = write_fstab(new);
 
+		if (w == 0)
+			mount_fstab_written(m);
 		r = w < 0 ? w : 1;
 	}
 	if (r < 0) {

@@ -19,11 +19,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/unit.h"
@@ -163,9 +165,12 @@ static struct mount *watching; /* every resource with a watch */
 static int ep_fd = -1, info_fd = -1, ino_fd = -1;
 static mgmt_watch *ep_watch, *ino_watch;
 
-static void wake_all(const char *why)
+/* Mark every watching resource but `except` dirty. */
+static void wake_all(const char *why, const struct mount *except)
 {
 	for (struct mount *m = watching; m; m = m->next) {
+		if (m == except)
+			continue;
 		mgmt_debug(m->res, "%s changed", why);
 		mgmt_dirty(m->res);
 	}
@@ -180,7 +185,45 @@ static void on_mountinfo(mgmt_res *res, int fd, unsigned revents, void *data)
 	 * by the loop's own readiness check, and then this finds none). */
 	while (epoll_wait(ep_fd, ev, 4, 0) > 0)
 		;
-	wake_all(MOUNT_MOUNTINFO);
+	wake_all(MOUNT_MOUNTINFO, NULL);
+}
+
+/* /etc/fstab as this plugin last wrote it, and which resource wrote it
+ * (compared, never followed): a rename puts a new inode in place, and any
+ * later change by someone else moves its ctime. */
+static struct {
+	pthread_mutex_t lock;
+	struct stat st;
+	const struct mount *writer;
+} ours = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void mount_fstab_written(const struct mount *m)
+{
+	struct stat st;
+	bool ok = stat(MOUNT_FSTAB, &st) == 0;
+
+	pthread_mutex_lock(&ours.lock);
+	ours.st = st;
+	ours.writer = ok ? m : NULL;
+	pthread_mutex_unlock(&ours.lock);
+}
+
+/* The resource that wrote /etc/fstab as it is now, or NULL: someone else
+ * did, or changed it since. */
+static const struct mount *fstab_writer(void)
+{
+	const struct mount *w = NULL;
+	struct stat st;
+
+	if (stat(MOUNT_FSTAB, &st) < 0)
+		return NULL;
+	pthread_mutex_lock(&ours.lock);
+	if (st.st_dev == ours.st.st_dev && st.st_ino == ours.st.st_ino &&
+	    st.st_ctim.tv_sec == ours.st.st_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == ours.st.st_ctim.tv_nsec)
+		w = ours.writer;
+	pthread_mutex_unlock(&ours.lock);
+	return w;
 }
 
 static void on_etc(mgmt_res *res, int fd, unsigned revents, void *data)
@@ -199,8 +242,11 @@ static void on_etc(mgmt_res *res, int fd, unsigned revents, void *data)
 				hit = true;
 			p += sizeof(*e) + e->len;
 		}
+	/* The echo of a write of ours is no news to its writer, which has
+	 * just checked its line in it; the others check theirs (the write
+	 * kept whatever someone changed in them before it). */
 	if (hit)
-		wake_all(MOUNT_FSTAB);
+		wake_all(MOUNT_FSTAB, fstab_writer());
 }
 
 static void stop_watching(void)

@@ -126,5 +126,7 @@ run_graph bad
 ok "bad device: exit 1" [ $? -eq 1 ]
 ok "bad device: one line naming the point and its unit" \
 	grep -qF "Mount[$TMP/bad]: cannot mount $TMP/bad (" "$TMP/bad.log"
+ok "bad device: said once (its own write of fstab is no event to it)" \
+	[ "$(grep -cF "Mount[$TMP/bad]: cannot mount" "$TMP/bad.log")" -eq 1 ]
 grep -E 'error' "$TMP/bad.log" | sed 's/^/# /'
 done_testing
