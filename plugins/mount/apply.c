@@ -59,10 +59,10 @@ static int fix_fstab(mgmt_res *res, struct mount *m, bool apply)
 	if (r >= 0)
 		r = mount_fstab_edit(old, point, want, &new);
 	if (r > 0 && apply) {
-		int w = write_fstab(new);
+		int w = mount_fstab_writing(m, new);
 
 		if (w == 0)
-			mount_fstab_written(m);
+			w = write_fstab(new);
 		r = w < 0 ? w : 1;
 	}
 	if (r < 0) {

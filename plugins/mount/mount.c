@@ -25,9 +25,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/textfile.h"
 #include "common/unit.h"
 #include "mount.h"
 
@@ -188,41 +188,42 @@ static void on_mountinfo(mgmt_res *res, int fd, unsigned revents, void *data)
 	wake_all(MOUNT_MOUNTINFO, NULL);
 }
 
-/* /etc/fstab as this plugin last wrote it, and which resource wrote it
- * (compared, never followed): a rename puts a new inode in place, and any
- * later change by someone else moves its ctime. */
+/* The text this plugin last wrote to /etc/fstab, and which resource wrote
+ * it (compared, never followed). */
 static struct {
 	pthread_mutex_t lock;
-	struct stat st;
+	char *text;
 	const struct mount *writer;
 } ours = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-void mount_fstab_written(const struct mount *m)
+int mount_fstab_writing(const struct mount *m, const char *text)
 {
-	struct stat st;
-	bool ok = stat(MOUNT_FSTAB, &st) == 0;
+	char *copy = strdup(text);
 
+	if (!copy)
+		return -ENOMEM;
 	pthread_mutex_lock(&ours.lock);
-	ours.st = st;
-	ours.writer = ok ? m : NULL;
+	free(ours.text);
+	ours.text = copy;
+	ours.writer = m;
 	pthread_mutex_unlock(&ours.lock);
+	return 0;
 }
 
-/* The resource that wrote /etc/fstab as it is now, or NULL: someone else
- * did, or changed it since. */
+/* The resource whose text /etc/fstab holds now, or NULL: someone else
+ * wrote it, or changed it since (or the write failed). */
 static const struct mount *fstab_writer(void)
 {
 	const struct mount *w = NULL;
-	struct stat st;
+	char *now;
 
-	if (stat(MOUNT_FSTAB, &st) < 0)
+	if (textfile_read(MOUNT_FSTAB, &now) < 0)
 		return NULL;
 	pthread_mutex_lock(&ours.lock);
-	if (st.st_dev == ours.st.st_dev && st.st_ino == ours.st.st_ino &&
-	    st.st_ctim.tv_sec == ours.st.st_ctim.tv_sec &&
-	    st.st_ctim.tv_nsec == ours.st.st_ctim.tv_nsec)
+	if (ours.text && !strcmp(now, ours.text))
 		w = ours.writer;
 	pthread_mutex_unlock(&ours.lock);
+	free(now);
 	return w;
 }
 
@@ -321,6 +322,8 @@ static void mount_cleanup(mgmt_res *res, void *p)
 static void mount_fini(void)
 {
 	stop_watching();
+	free(ours.text);
+	ours.text = NULL;
 }
 
 static const struct mgmt_kind mount_kind = {

@@ -38,10 +38,11 @@ struct mount {
 int mount_check_apply(mgmt_res *res, void *p, bool apply);
 
 /* The watch's echo of this plugin's own writes (mount.c): apply.c notes
- * /etc/fstab as resource `m` just wrote it (any thread), and an event after
- * which the file is still that one wakes every resource but `m` (which has
- * just checked its line in it). */
-void mount_fstab_written(const struct mount *m);
+ * the text resource `m` is about to write to /etc/fstab (any thread, before
+ * the rename, whose event may be read at once), and an event after which
+ * the file holds that text wakes every resource but `m` (which has just
+ * checked its line in it).  Returns 0 or -ENOMEM. */
+int mount_fstab_writing(const struct mount *m, const char *text);
 
 /* The fstab line the resource wants at mount point `point`, without a
  * newline: its fields escaped as fstab(5) says (a space is \040), the
