@@ -3,7 +3,8 @@
 # The cron resource against a real systemd, booted for this test in its own
 # namespaces (tests/system/sandbox.sh): the timer's unit file goes to the
 # sandbox's /etc/systemd/system (an in-memory overlay), the service it
-# starts is written by a file resource, as mgmt's examples do.
+# starts is written by a file resource, as mgmt's examples do.  Then the
+# same with session: true, in root's own user manager inside the sandbox.
 . "$MGMT_TOP_SRCDIR/tests/cli/lib.sh"
 . "$MGMT_TOP_SRCDIR/tests/system/lib.sh"
 
@@ -126,4 +127,66 @@ not_listed() {
 ok "remove: not in list-timers" not_listed
 ok "remove again: exit 0" run_graph remove
 ok "remove again: nothing done" sh -c "! grep -qE 'stopped|removed|disabled' '$TMP/remove.log'"
+
+# --- session: true, the engine user's own manager --------------------------
+# root's user manager, in the sandbox: logind is masked there, so
+# user@0.service is given its XDG_RUNTIME_DIR by a drop-in in the sandbox's
+# private /run; /root is one of its overlays, so ~/.config stays inside.
+UDIR=/root/.config/systemd/user
+sbx sh -c "mkdir -p /run/systemd/system/user@0.service.d $UDIR &&
+	printf '[Service]\nEnvironment=XDG_RUNTIME_DIR=/run/user/0\n' \
+		>/run/systemd/system/user@0.service.d/env.conf &&
+	systemctl daemon-reload && systemctl start user@0.service"
+ok "session: root's user manager runs" [ $? -eq 0 ]
+usr() { sbx env XDG_RUNTIME_DIR=/run/user/0 systemctl --user "$@"; }
+usr_state() { [ "$(usr is-active tick.timer)" = "$1" ]; }
+run_user() {
+	sbx env XDG_RUNTIME_DIR=/run/user/0 "$MGMT_ENGINE" \
+		--plugins-dir "$MGMT_PLUGINS_DIR" run --yaml "$TMP/$1.yaml" \
+		--converged-timeout 0 >"$TMP/$1.log" 2>&1
+}
+cat >"$TMP/session.yaml" <<EOF
+resources:
+  file:
+  - name: user service
+    path: $UDIR/tick.service
+    content: |
+      [Service]
+      Type=oneshot
+      ExecStart=/bin/true
+  cron:
+  - name: tick
+    session: true
+    trigger: OnUnitActiveSec
+    time: 1h
+EOF
+ok "session: exit 0" run_user session
+ok "session: the unit file in ~/.config/systemd/user" \
+	sbx grep -qx 'OnUnitActiveSec=1h' "$UDIR/tick.timer"
+ok "session: started by the user manager" usr_state active
+ok "session: enabled there" [ "$(usr is-enabled tick.timer)" = enabled ]
+ok "session: the system manager has no such timer" \
+	sbx test ! -e /etc/systemd/system/tick.timer -a "$(sbx systemctl is-active tick.timer)" = inactive
+sbx_bg "$TMP/user-engine.pid" env XDG_RUNTIME_DIR=/run/user/0 \
+	"$MGMT_ENGINE" --plugins-dir "$MGMT_PLUGINS_DIR" run \
+	--yaml "$TMP/session.yaml" >"$TMP/user-engine.log" 2>&1
+ok "session, running engine: converged" \
+	wait_for 30 grep -q 'converged' "$TMP/user-engine.log"
+usr stop tick.timer
+ok "session, outside stop: started again (the user bus is watched)" \
+	wait_for 30 usr_state active
+sbx kill "$(cat "$TMP/user-engine.pid")"
+ok "session, running engine: exits on SIGTERM" \
+	wait_for 30 gone "$(cat "$TMP/user-engine.pid")"
+grep -E 'error|warn' "$TMP/user-engine.log" | sed 's/^/# /'
+cat >"$TMP/session-rm.yaml" <<EOF
+resources:
+  cron:
+  - name: tick
+    session: true
+    state: absent
+EOF
+ok "session, remove: exit 0" run_user session-rm
+ok "session, remove: stopped" usr_state inactive
+ok "session, remove: the unit file is gone" sbx test ! -e "$UDIR/tick.timer"
 done_testing
