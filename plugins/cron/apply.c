@@ -237,11 +237,29 @@ static int absent(struct run *x)
 	return 0;
 }
 
+/* Start (`on`) or end a run for the watch (cron.h, struct cron); at the
+ * end, `active` (if not empty) is the ActiveState the run left.  Returns
+ * whether the watch, ready, saw anything during the run. */
+static bool busy(struct cron *c, bool on, const char *active)
+{
+	bool missed;
+
+	pthread_mutex_lock(&c->lock);
+	c->busy = on;
+	missed = c->missed && c->ready;
+	c->missed = false;
+	if (active && *active)
+		snprintf(c->last_active, sizeof(c->last_active), "%s", active);
+	pthread_mutex_unlock(&c->lock);
+	return missed;
+}
+
 int cron_check_apply(mgmt_res *res, void *p, bool apply)
 {
 	struct run x = {
 		.res = res, .c = p, .e = SD_BUS_ERROR_NULL, .apply = apply
 	};
+	char active[sizeof(x.c->last_active)];
 	int r = bus_open(x.c->session, &x.bus);
 
 	if (r < 0) {
@@ -249,7 +267,17 @@ int cron_check_apply(mgmt_res *res, void *p, bool apply)
 			   x.c->session ? "user" : "system", strerror(-r));
 		return MGMT_ERROR;
 	}
+	busy(x.c, true, NULL);
 	r = x.c->state == CRON_EXISTS ? exists(&x) : absent(&x);
+	/* The state the run left, so that its echo is no news either. */
+	if (unit_active_state(x.bus, x.c->timer, active, sizeof(active), NULL,
+			      &x.e) < 0)
+		*active = '\0';
+	/* What the watch saw meanwhile: mostly the echoes of the run's own
+	 * writes and jobs.  After a success, one more check (it may have been
+	 * someone else); after a failure, no new try for them. */
+	if (busy(x.c, false, active) && r >= 0)
+		mgmt_dirty(res);
 	sd_bus_error_free(&x.e);
 	sd_bus_flush_close_unref(x.bus);
 	if (r < 0)

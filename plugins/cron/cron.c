@@ -222,20 +222,43 @@ static void drop_slots(struct busloop_user *u)
 		c->slots[i] = sd_bus_slot_unref(c->slots[i]);
 }
 
+/* The watch saw something: dirty the resource, or note it while a run is
+ * busy. */
+static void cron_event(struct cron *c, const char *what)
+{
+	bool busy;
+
+	bool ready;
+
+	pthread_mutex_lock(&c->lock);
+	busy = c->busy;
+	ready = c->ready;
+	if (busy)
+		c->missed = true;
+	pthread_mutex_unlock(&c->lock);
+	mgmt_debug(c->res, "%s%s", what, busy ? " (during a run)" : "");
+	if (!busy && ready)
+		mgmt_dirty(c->res);
+}
+
 static int on_signal(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct cron *c = data;
 	char active[sizeof(c->last_active)];
 
 	if (sd_bus_message_is_signal(m, NULL, "PropertiesChanged")) {
-		if (!unit_active_state_of(m, active, sizeof(active)) ||
-		    !strcmp(active, c->last_active))
+		bool same;
+
+		if (!unit_active_state_of(m, active, sizeof(active)))
 			return 0;
+		pthread_mutex_lock(&c->lock);
+		same = !strcmp(active, c->last_active);
 		memcpy(c->last_active, active, sizeof(active));
+		pthread_mutex_unlock(&c->lock);
+		if (same)
+			return 0;
 	}
-	mgmt_debug(c->res, "%s", sd_bus_message_get_member(m));
-	if (c->ready)
-		mgmt_dirty(c->res);
+	cron_event(c, sd_bus_message_get_member(m));
 	return 0;
 }
 
@@ -244,7 +267,9 @@ static int on_subscribed(sd_bus_message *m, void *data, sd_bus_error *e)
 	struct cron *c = data;
 
 	unit_subscribe_reply(c->res, m);
+	pthread_mutex_lock(&c->lock);
 	c->ready = true;
+	pthread_mutex_unlock(&c->lock);
 	if (!c->in_watch)
 		mgmt_dirty(c->res);
 	return 0;
@@ -296,10 +321,8 @@ static void on_file(mgmt_res *res, int fd, unsigned revents, void *data)
 				hit = true;
 			q += sizeof(*ev) + ev->len;
 		}
-	if (hit && c->ready) {
-		mgmt_debug(res, "%s changed", c->path);
-		mgmt_dirty(res);
-	}
+	if (hit)
+		cron_event(c, c->path);
 }
 
 /* The unit file's directory; a session's may not exist yet (the first
@@ -330,10 +353,13 @@ static int cron_init(mgmt_res *res, void *p)
 	struct cron *c = p;
 	int r;
 
-	c->res = res;
 	c->ino_fd = -1;
 	r = sd_bus_path_encode(SD_UNIT_PREFIX, c->timer, &c->unit_path);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	c->res = res;
+	pthread_mutex_init(&c->lock, NULL);
+	return 0;
 }
 
 static void cron_cleanup(mgmt_res *res, void *p)
@@ -345,21 +371,28 @@ static void cron_cleanup(mgmt_res *res, void *p)
 	free(c->unit_path);
 	if (c->ino_fd >= 0)
 		close(c->ino_fd);
+	pthread_mutex_destroy(&c->lock);
 }
 
 static int cron_watch(mgmt_res *res, void *p)
 {
 	struct cron *c = p;
+	bool ready;
 
 	if (watch_file(res, c) < 0)
 		return -1;
 	c->bus.connected = on_connected;
 	c->bus.disconnected = drop_slots;
+	pthread_mutex_lock(&c->lock);
 	c->ready = false;
+	pthread_mutex_unlock(&c->lock);
 	c->in_watch = true;
 	busloop_attach(&c->bus, c->session);
 	c->in_watch = false;
-	return c->ready ? 0 : MGMT_WATCH_PENDING;
+	pthread_mutex_lock(&c->lock);
+	ready = c->ready;
+	pthread_mutex_unlock(&c->lock);
+	return ready ? 0 : MGMT_WATCH_PENDING;
 }
 
 static const struct mgmt_kind cron_kind = {

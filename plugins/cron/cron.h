@@ -8,6 +8,7 @@
 #define PLUGINS_CRON_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include <mgmt/mgmt.h>
@@ -43,8 +44,17 @@ struct cron {
 	struct busloop_user bus;
 	sd_bus_slot *slots[4];
 	int ino_fd;
-	bool ready, in_watch;
-	char last_active[32]; /* the last ActiveState the watch saw */
+	bool in_watch;
+	/* Shared by the watch and check_apply, under `lock` (set up by
+	 * init).  ready: Subscribe was answered.  While a run is busy, the watch's events are only noted in
+	 * `missed` (most are the echoes of the run's own writes and jobs);
+	 * the run then passes them on if it succeeded, and drops them if it
+	 * failed, so a failure is not tried again at once for its own
+	 * echoes.  last_active: the last ActiveState seen, by the watch or
+	 * at the end of a run. */
+	pthread_mutex_t lock;
+	bool ready, busy, missed;
+	char last_active[32];
 };
 
 int cron_check_apply(mgmt_res *res, void *p, bool apply);

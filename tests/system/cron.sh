@@ -128,6 +128,22 @@ ok "remove: not in list-timers" not_listed
 ok "remove again: exit 0" run_graph remove
 ok "remove again: nothing done" sh -c "! grep -qE 'stopped|removed|disabled' '$TMP/remove.log'"
 
+# --- a timer that cannot start: one clear line per run ---------------------
+# Its service does not exist, so systemd refuses the start; the run's own
+# writes and job come back as events, which must not run it again at once.
+cat >"$TMP/lonely.yaml" <<EOF
+resources:
+  cron:
+  - name: lonely
+    trigger: OnUnitActiveSec
+    time: 1h
+EOF
+run_graph lonely
+ok "no service: exit 1" [ $? -eq 1 ]
+ok "no service: the start failed, said once" \
+	[ "$(grep -cF 'Cron[lonely]: StartUnit lonely.timer: job failed' "$TMP/lonely.log")" -eq 1 ]
+grep -E 'error|warn' "$TMP/lonely.log" | sed 's/^/# /'
+
 # --- session: true, the engine user's own manager --------------------------
 # root's user manager, in the sandbox: logind is masked there, so
 # user@0.service is given its XDG_RUNTIME_DIR by a drop-in in the sandbox's
