@@ -447,20 +447,25 @@ void cluster_lane_b(struct cluster *c)
 
 static void follow_init(struct cluster *c)
 {
-	cluster_follow_init(&c->exp, c);
-	c->exp.prefix = CODEC_EXPORT_PREFIX;
-	c->exp.what = "exported resources";
-	c->exp.wanted = exp_wanted;
-	c->exp.set = cluster_entry_set;
-	c->exp.unsee = cluster_entries_unsee;
-	c->exp.sweep = cluster_entries_sweep;
-	cluster_follow_init(&c->hosts_f, c);
-	c->hosts_f.prefix = CODEC_HOSTS_PREFIX;
-	c->hosts_f.what = "hosts' states";
-	c->hosts_f.wanted = hosts_wanted;
-	c->hosts_f.set = cluster_host_set;
-	c->hosts_f.unsee = cluster_hosts_unsee;
-	c->hosts_f.sweep = cluster_hosts_sweep;
+	static const struct follow_ops exp = {
+		.prefix = CODEC_EXPORT_PREFIX,
+		.what = "exported resources",
+		.wanted = exp_wanted,
+		.set = cluster_entry_set,
+		.unsee = cluster_entries_unsee,
+		.sweep = cluster_entries_sweep,
+	};
+	static const struct follow_ops hosts = {
+		.prefix = CODEC_HOSTS_PREFIX,
+		.what = "hosts' states",
+		.wanted = hosts_wanted,
+		.set = cluster_host_set,
+		.unsee = cluster_hosts_unsee,
+		.sweep = cluster_hosts_sweep,
+	};
+
+	cluster_follow_init(&c->exp, c, &exp);
+	cluster_follow_init(&c->hosts_f, c, &hosts);
 }
 
 /* ---- life ---- */

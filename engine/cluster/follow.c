@@ -45,7 +45,7 @@ static bool take_kv(struct follow *f, const json_t *kv, bool deleted)
 	    (!deleted && codec_get_b64(kv, "value", &val, &vlen) < 0)) {
 		log_warn("etcd: an answer about %s holds a key or value that "
 			 "is not base64; skipped",
-			 f->what);
+			 f->ops->what);
 		free(key);
 		return false;
 	}
@@ -59,7 +59,7 @@ static bool take_kv(struct follow *f, const json_t *kv, bool deleted)
 		val = strdup("");
 		vlen = 0;
 	}
-	changed = f->set(f->c, key, klen, val, vlen);
+	changed = f->ops->set(f->c, key, klen, val, vlen);
 	free(key);
 	return changed;
 }
@@ -78,19 +78,19 @@ static void on_range(struct etcd_req *r, int err, const char *why, json_t *body,
 
 	f->range_req = NULL;
 	if (err || e) {
-		snprintf(what, sizeof(what), "reading %s", f->what);
+		snprintf(what, sizeof(what), "reading %s", f->ops->what);
 		cluster_failed(c, what, err ? err : -EPROTO, err ? why : e);
 		cluster_backoff(c, &f->timer, &f->backoff);
 		return;
 	}
 	cluster_link_up(c);
 	codec_get_i64(json_object_get(body, "header"), "revision", &rev);
-	f->unsee(c);
+	f->ops->unsee(c);
 	kvs = json_object_get(body, "kvs");
 	json_array_foreach(kvs, i, kv) changed |= take_kv(f, kv, false);
 	/* What went away while we did not watch. */
 	f->mod = rev;
-	changed |= f->sweep(c);
+	changed |= f->ops->sweep(c);
 	f->rev = rev;
 	f->synced = true;
 	if (changed)
@@ -108,7 +108,7 @@ static void on_watch_line(struct etcd_req *r, json_t *msg, void *data)
 	size_t i;
 
 	if (!res) {
-		log_warn("etcd: watch of %s: %s", f->what,
+		log_warn("etcd: watch of %s: %s", f->ops->what,
 			 msg && cluster_answer_error(msg) ?
 				 cluster_answer_error(msg) :
 				 "an answer that is not JSON");
@@ -118,7 +118,7 @@ static void on_watch_line(struct etcd_req *r, json_t *msg, void *data)
 	if (compact > 0 || json_is_true(json_object_get(res, "canceled"))) {
 		log_warn("etcd: watch of %s cancelled (history compacted at "
 			 "revision %" PRId64 "); reading them all again",
-			 f->what, compact);
+			 f->ops->what, compact);
 		etcd_cancel(r);
 		f->watch_req = NULL;
 		f->synced = false;
@@ -152,12 +152,12 @@ static void on_watch_end(struct etcd_req *r, int err, const char *why,
 
 	f->watch_req = NULL;
 	if (err) {
-		snprintf(what, sizeof(what), "watch of %s", f->what);
+		snprintf(what, sizeof(what), "watch of %s", f->ops->what);
 		cluster_failed(f->c, what, err, why);
 	} else {
 		log_debug("etcd: the watch of %s ended; watching again from "
 			  "revision %" PRId64,
-			  f->what, f->rev + 1);
+			  f->ops->what, f->rev + 1);
 	}
 	cluster_backoff(f->c, &f->timer, &f->backoff);
 }
@@ -167,10 +167,10 @@ void cluster_follow(struct follow *f)
 	struct cluster *c = f->c;
 	json_t *req;
 
-	if (c->stopping || !f->wanted(c) || f->range_req || f->watch_req ||
+	if (c->stopping || !f->ops->wanted(c) || f->range_req || f->watch_req ||
 	    ev_is_active(&f->timer))
 		return;
-	req = prefix_range(f->prefix);
+	req = prefix_range(f->ops->prefix);
 	if (!req) {
 		log_error("etcd: out of memory");
 		return;
@@ -192,9 +192,11 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	cluster_follow(w->data);
 }
 
-void cluster_follow_init(struct follow *f, struct cluster *c)
+void cluster_follow_init(struct follow *f, struct cluster *c,
+			 const struct follow_ops *ops)
 {
 	f->c = c;
+	f->ops = ops;
 	f->backoff = BACKOFF_FIRST;
 	ev_init(&f->timer, on_timer);
 	f->timer.data = f;

@@ -65,8 +65,9 @@ struct cluster;
  * breaks; read whole again after a compaction.  At most one request in
  * flight, its own backoff.  Lane B follows the exported prefix (only while
  * the graph collects), lane H the hosts' states (always). */
-struct follow {
-	struct cluster *c;
+/* What one followed prefix is, and what to do with its keys: a constant
+ * table per prefix. */
+struct follow_ops {
 	const char *prefix;
 	const char *what; /* for log lines: "exported resources" */
 	/* Whether to follow now. */
@@ -79,7 +80,11 @@ struct follow {
 	 * not hold (true: reload, as for set). */
 	void (*unsee)(struct cluster *c);
 	bool (*sweep)(struct cluster *c);
+};
 
+struct follow {
+	struct cluster *c;
+	const struct follow_ops *ops;
 	struct etcd_req *range_req, *watch_req;
 	ev_timer timer;
 	double backoff;
@@ -170,7 +175,8 @@ void cluster_hosts_unsee(struct cluster *c);
 bool cluster_hosts_sweep(struct cluster *c);
 
 /* follow.c */
-void cluster_follow_init(struct follow *f, struct cluster *c);
+void cluster_follow_init(struct follow *f, struct cluster *c,
+			 const struct follow_ops *ops);
 /* Start what `f` needs next (the read, or the watch). */
 void cluster_follow(struct follow *f);
 /* Cancel its request and its timer. */

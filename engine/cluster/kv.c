@@ -384,16 +384,18 @@ static int ops_put(void *ctx, const char *key, const char *value, int stop_fd)
 
 int cluster_kv_init(struct cluster *c)
 {
+	static const struct follow_ops ops = {
+		.prefix = KV_PREFIX,
+		.what = "the key-value space",
+		.wanted = kv_wanted,
+		.set = kv_set,
+		.unsee = kv_unsee,
+		.sweep = kv_sweep,
+	};
 	struct kvspace *s = space(c);
 	int r;
 
-	cluster_follow_init(&c->kv_f, c);
-	c->kv_f.prefix = KV_PREFIX;
-	c->kv_f.what = "the key-value space";
-	c->kv_f.wanted = kv_wanted;
-	c->kv_f.set = kv_set;
-	c->kv_f.unsee = kv_unsee;
-	c->kv_f.sweep = kv_sweep;
+	cluster_follow_init(&c->kv_f, c, &ops);
 	if ((r = pthread_mutex_init(&s->lock, NULL)) != 0)
 		return -r;
 	if ((r = pthread_cond_init(&s->cond, NULL)) != 0) {
