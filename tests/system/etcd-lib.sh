@@ -21,6 +21,7 @@
 #   etcd_tls                   before etcd_start: clients talk https with
 #                              certificates made here (pki_make), and
 #                              host_start gives the engines theirs
+#                              (skips without openssl)
 #   etcd_auth                  after etcd_start: etcd's authentication on,
 #                              user eng (readwrite on /mgmt-engine/) for
 #                              the engines, ro (may not export)
@@ -116,8 +117,13 @@ pki_make() {
 }
 
 etcd_tls() {
+	command -v openssl >/dev/null 2>&1 ||
+		not_available "openssl is not installed"
 	PKI=$TMP/pki
-	pki_make "$PKI" || return 1
+	pki_make "$PKI" || {
+		echo "Bail out! openssl cannot make the test's certificates"
+		exit 1
+	}
 	ETCD_SCHEME=https
 	CURL_TLS=(--cacert "$PKI/ca.crt" --cert "$PKI/client.crt" --key "$PKI/client.key")
 	ETCD_CTL=(--cacert "$PKI/ca.crt" --cert "$PKI/root.crt" --key "$PKI/root.key")
