@@ -101,6 +101,7 @@ struct run {
 	sd_bus *bus;
 	sd_bus_error e;
 	bool apply, changed;
+	char active[32]; /* the timer's ActiveState, read as the run began */
 };
 
 static int failed(struct run *x, const char *what, int r)
@@ -168,7 +169,7 @@ static int fix_startup(struct run *x, bool want)
 static int exists(struct run *x)
 {
 	struct cron *c = x->c;
-	char *text = cron_unit_text(c), active[32];
+	char *text = cron_unit_text(c);
 	bool wrote = false, need = false;
 	int r = 0;
 
@@ -187,8 +188,8 @@ static int exists(struct run *x)
 	free(text);
 	if (r < 0)
 		return r;
-	r = unit_active_state(x->bus, c->timer, active, sizeof(active), &need,
-			      &x->e);
+	r = unit_active_state(x->bus, c->timer, x->active, sizeof(x->active),
+			      &need, &x->e);
 	if (r < 0)
 		return failed(x, "cannot read the state of", r);
 	if ((wrote || need) && x->apply && (r = unit_reload(x->bus, &x->e)) < 0)
@@ -196,7 +197,7 @@ static int exists(struct run *x)
 	if (*c->startup &&
 	    (r = fix_startup(x, !strcmp(c->startup, "enabled"))) < 0)
 		return r;
-	if (!unit_is_up(active))
+	if (!unit_is_up(x->active))
 		return job(x, "StartUnit", "start", "started");
 	if (wrote)
 		return job(x, "RestartUnit", "restart", "restarted");
@@ -206,14 +207,13 @@ static int exists(struct run *x)
 static int absent(struct run *x)
 {
 	struct cron *c = x->c;
-	char active[32];
 	int r;
 
-	r = unit_active_state(x->bus, c->timer, active, sizeof(active), NULL,
-			      &x->e);
+	r = unit_active_state(x->bus, c->timer, x->active, sizeof(x->active),
+			      NULL, &x->e);
 	if (r < 0)
 		return failed(x, "cannot read the state of", r);
-	if (unit_is_up(active) &&
+	if (unit_is_up(x->active) &&
 	    (r = job(x, "StopUnit", "stop", "stopped")) < 0)
 		return r;
 	if (access(c->path, F_OK) < 0)
@@ -259,7 +259,6 @@ int cron_check_apply(mgmt_res *res, void *p, bool apply)
 	struct run x = {
 		.res = res, .c = p, .e = SD_BUS_ERROR_NULL, .apply = apply
 	};
-	char active[sizeof(x.c->last_active)];
 	int r = bus_open(x.c->session, &x.bus);
 
 	if (r < 0) {
@@ -269,14 +268,16 @@ int cron_check_apply(mgmt_res *res, void *p, bool apply)
 	}
 	busy(x.c, true, NULL);
 	r = x.c->state == CRON_EXISTS ? exists(&x) : absent(&x);
-	/* The state the run left, so that its echo is no news either. */
-	if (unit_active_state(x.bus, x.c->timer, active, sizeof(active), NULL,
-			      &x.e) < 0)
-		*active = '\0';
+	/* The state the run left, so that its echo is no news either: read
+	 * again unless the run was a check that changed nothing. */
+	if ((x.changed || r < 0) &&
+	    unit_active_state(x.bus, x.c->timer, x.active, sizeof(x.active),
+			      NULL, &x.e) < 0)
+		*x.active = '\0';
 	/* What the watch saw meanwhile: mostly the echoes of the run's own
 	 * writes and jobs.  After a success, one more check (it may have been
 	 * someone else); after a failure, no new try for them. */
-	if (busy(x.c, false, active) && r >= 0)
+	if (busy(x.c, false, x.active) && r >= 0)
 		mgmt_dirty(res);
 	sd_bus_error_free(&x.e);
 	sd_bus_flush_close_unref(x.bus);
